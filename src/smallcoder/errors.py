@@ -1,0 +1,67 @@
+"""Exceptions.
+
+SmallcoderError             shown to the user as one line (the CLI adds no traceback
+ ├── ConfigError            unless SMALLCODER_DEBUG is set); always says how to fix it
+ ├── ModelNotFoundError
+ ├── BackendError
+ ├── WorkspaceError
+ └── ToolError              raised by a tool; becomes an observation for the model
+
+AgentInterrupt              control flow inside the agent loop; carries the reason
+ ├── Submitted
+ ├── LimitsExceeded
+ ├── TooManyFormatErrors
+ └── Cancelled
+"""
+
+from __future__ import annotations
+
+
+class SmallcoderError(Exception):
+    """An error the user can act on. The message is one line that says what to do."""
+
+
+class ConfigError(SmallcoderError):
+    pass
+
+
+class ModelNotFoundError(SmallcoderError):
+    pass
+
+
+class BackendError(SmallcoderError):
+    pass
+
+
+class WorkspaceError(SmallcoderError):
+    pass
+
+
+class ToolError(SmallcoderError):
+    """A tool could not do what was asked; the message goes back to the model."""
+
+
+class AgentInterrupt(Exception):
+    """Ends the agent loop. `reason` is a short machine-readable status."""
+
+    reason = "interrupted"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Submitted(AgentInterrupt):
+    reason = "submitted"
+
+
+class LimitsExceeded(AgentInterrupt):
+    reason = "limits_exceeded"
+
+
+class TooManyFormatErrors(AgentInterrupt):
+    reason = "format_errors"
+
+
+class Cancelled(AgentInterrupt):
+    reason = "cancelled"

@@ -1,0 +1,74 @@
+"""Data that crosses layers: messages, tool calls, model completions, usage.
+
+Plain dataclasses so every layer (backends, protocol, agent, store) can share
+them without importing each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass
+class ToolCall:
+    """One call of a tool, as understood from the model's output."""
+
+    name: str
+    arguments: dict[str, Any]
+    id: str = ""
+
+
+@dataclass
+class Message:
+    """One chat message. Assistant messages may carry tool calls; tool messages answer one."""
+
+    role: Role
+    content: str
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+
+
+@dataclass
+class ToolSpec:
+    """What the model is told about a tool: name, description and a JSON schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+    def as_openai(self) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
+
+
+@dataclass
+class Usage:
+    """Token accounting for one model call. cached_tokens: prompt tokens served from the KV cache."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+            self.cached_tokens + other.cached_tokens,
+        )
+
+
+@dataclass
+class Completion:
+    """A model's answer to one request, before any parsing of tool calls from its text."""
+
+    text: str
+    tool_calls: list[ToolCall] = field(default_factory=list)  # set only by backends that parse natively
+    usage: Usage = field(default_factory=Usage)
+    latency_s: float = 0.0
+    finish_reason: str = "stop"
