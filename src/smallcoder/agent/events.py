@@ -1,0 +1,109 @@
+"""What the agent reports while it works.
+
+The loop emits these to observers (the run store, the terminal renderer,
+the JSON printer). Observers never change the run; the loop never imports them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Union
+
+from smallcoder.types import Completion, ToolCall, Usage
+
+
+@dataclass
+class TestRun:
+    """One run of the project's tests."""
+
+    command: str
+    passed: bool
+    exit_code: int | None
+    output: str
+    duration_s: float
+    timed_out: bool = False
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: str  # resolved | unresolved | submitted | limits_exceeded | format_errors | cancelled | error
+    reason: str
+    repo: str
+    worktree: str
+    branch: str
+    base_commit: str
+    commit: str | None
+    diff: str
+    test_command: str | None
+    tests_before: TestRun | None
+    tests_after: TestRun | None
+    steps: int
+    model_calls: int
+    usage: Usage
+    wall_s: float
+    model: str
+
+    @property
+    def success(self) -> bool:
+        """A change was made, and the tests pass (when there are tests)."""
+        tests_ok = self.tests_after.passed if self.tests_after is not None else self.test_command is None
+        return bool(self.diff.strip()) and tests_ok
+
+
+@dataclass
+class RunStarted:
+    run_id: str
+    task: str
+    repo: str
+    worktree: str
+    branch: str
+    base_commit: str
+    model: str
+    test_command: str | None
+    context_window: int
+
+
+@dataclass
+class TestsRan:
+    run_id: str
+    phase: str  # before | after | step
+    step: int
+    result: TestRun
+
+
+@dataclass
+class ModelCalled:
+    run_id: str
+    step: int
+    completion: Completion
+
+
+@dataclass
+class ToolExecuted:
+    run_id: str
+    step: int
+    call: ToolCall
+    observation: str
+    ok: bool
+    duration_s: float
+
+
+@dataclass
+class FormatProblem:
+    """The model's output held no usable tool call; `message` is what the model was told."""
+
+    run_id: str
+    step: int
+    message: str
+
+
+@dataclass
+class RunFinished:
+    run_id: str
+    result: RunResult
+    extra: dict = field(default_factory=dict)
+
+
+Event = Union[RunStarted, TestsRan, ModelCalled, ToolExecuted, FormatProblem, RunFinished]
+Observer = Callable[[Event], None]
