@@ -1,0 +1,113 @@
+"""Reading and writing project text files the way the file tools need.
+
+Files are decoded as UTF-8; binary or undecodable files are refused with a message
+the model can act on. CRLF files are handled as LF in memory and written back as
+CRLF, and a UTF-8 BOM survives an edit, so edits never produce whole-file diffs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from smallcoder.errors import ToolError
+
+MAX_TEXT_BYTES = 10_000_000  # larger files are data, not source; search them instead
+_BOM = "\ufeff"
+
+
+@dataclass
+class TextFile:
+    text: str  # newlines are "\n" when crlf is True; otherwise exactly as on disk
+    crlf: bool = False
+    bom: bool = False
+
+    def encode(self, text: str) -> bytes:
+        """`text` (LF newlines) in this file's conventions."""
+        if self.crlf:
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        return ((_BOM if self.bom else "") + text).encode("utf-8")
+
+
+def read_text(path: Path, shown: str) -> TextFile:
+    """The decoded file, or ToolError when it is missing, a directory, binary or too large."""
+    if path.is_dir():
+        raise ToolError(f"{shown} is a directory; use list_files to see its files")
+    if not path.exists():
+        raise ToolError(f"file {shown} does not exist")
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise ToolError(f"{shown} is too large to read ({size:,} bytes); use search to find the relevant lines")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ToolError(f"cannot read {shown}: {exc.strerror or exc}") from None
+    return decode(data, shown)
+
+
+def decode(data: bytes, shown: str) -> TextFile:
+    if b"\0" in data:
+        raise ToolError(f"{shown} is a binary file ({len(data):,} bytes); it cannot be shown or edited as text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ToolError(f"{shown} is not UTF-8 text (binary or another encoding); it cannot be shown as text") from None
+    bom = text.startswith(_BOM)
+    if bom:
+        text = text[1:]
+    # CRLF mode only when every newline is CRLF; mixed files are left byte-for-byte as they are.
+    crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
+    if crlf:
+        text = text.replace("\r\n", "\n")
+    return TextFile(text=text, crlf=crlf, bom=bom)
+
+
+def write_text(path: Path, shown: str, text: str, like: TextFile | None = None) -> None:
+    """Write `text`, keeping the line endings and BOM of the file it replaces (`like`)."""
+    if path.is_dir():
+        raise ToolError(f"{shown} is a directory; give a file path")
+    data = (like or TextFile(text="")).encode(text)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ToolError(f"cannot write {shown}: {exc.strerror or exc}") from None
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines split on "\n" only (as git and editors count them), without the final empty piece."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def number_lines(lines: list[str], first: int, width: int | None = None) -> str:
+    """`  12| code` lines; `first` is the 1-based number of lines[0]."""
+    width = width or max(4, len(str(first + len(lines) - 1)))
+    return "\n".join(f"{first + i:>{width}}| {line}" for i, line in enumerate(lines))
+
+
+def python_syntax_error(shown: str, text: str) -> str | None:
+    """For a .py file, a one-line description of its first syntax error, or None."""
+    if not shown.endswith((".py", ".pyi")):
+        return None
+    try:
+        compile(text, shown, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}" if exc.lineno else "unknown line"
+        bad = (exc.text or "").rstrip("\n")
+        return f"{type(exc).__name__}: {exc.msg} ({where})" + (f": {bad.strip()}" if bad.strip() else "")
+    except ValueError as exc:  # e.g. source with null bytes
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def syntax_warning(shown: str, text: str, before: str | None) -> str:
+    """A warning line to append to an observation when a written .py file does not compile."""
+    err = python_syntax_error(shown, text)
+    if not err:
+        return ""
+    if before is not None and python_syntax_error(shown, before):
+        return f"\nWARNING: {shown} does not compile (it did not before this change either): {err}. Fix it."
+    return f"\nWARNING: {shown} no longer compiles: {err}. Fix it."
