@@ -73,6 +73,15 @@ class TestsRan:
 
 
 @dataclass
+class StepStarted:
+    """A model request is about to be sent (it may take seconds on a laptop)."""
+
+    run_id: str
+    step: int
+    prompt_tokens: int
+
+
+@dataclass
 class ModelCalled:
     run_id: str
     step: int
@@ -105,5 +114,5 @@ class RunFinished:
     extra: dict = field(default_factory=dict)
 
 
-Event = Union[RunStarted, TestsRan, ModelCalled, ToolExecuted, FormatProblem, RunFinished]
+Event = Union[RunStarted, TestsRan, StepStarted, ModelCalled, ToolExecuted, FormatProblem, RunFinished]
 Observer = Callable[[Event], None]

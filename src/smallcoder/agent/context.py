@@ -1,0 +1,138 @@
+"""Gather, without asking the model, the code a task is about.
+
+Small models spend steps (and make mistakes) finding files. Whatever needs no
+intelligence we do up front: files the task names, definitions of the
+identifiers it mentions, and files that appear in the failing test output go
+straight into the first prompt, within a character budget.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_WHOLE_FILE_LINES = 400
+WINDOW = 60  # lines shown on each side of a definition in a big file
+
+_PATH_RE = re.compile(r"[\w./-]+\.[A-Za-z0-9]{1,5}\b")
+_IDENT_RE = re.compile(r"`([A-Za-z_][\w.]*)`|\b([A-Za-z_]\w*)\s*\(|\b([a-z]+_[a-z_0-9]+|[A-Z][a-z]+[A-Z]\w*)\b")
+_TRACE_RE = re.compile(r'File "([^"]+)", line (\d+)|^([\w./-]+\.\w+):(\d+)', re.MULTILINE)
+_DEF_KEYWORDS = r"(?:def|class|function|fn|func|struct|interface|type|const|let|var)"
+
+
+@dataclass
+class ContextFile:
+    path: str
+    text: str
+    start: int = 1
+    end: int = 0
+    partial: bool = False
+
+    @property
+    def numbered(self) -> str:  # name kept for the template; content is shown verbatim so edits copy cleanly
+        return self.text
+
+
+def repo_files(root: Path) -> list[str]:
+    """Tracked and untracked-but-not-ignored files, relative to root."""
+    out = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=root, capture_output=True, check=False,
+    )
+    if out.returncode != 0:
+        return [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and ".git" not in p.parts]
+    return [p for p in out.stdout.decode("utf-8", "replace").split("\0") if p]
+
+
+def _read_text(path: Path) -> str | None:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if b"\0" in data[:8192]:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def _is_test_file(path: str) -> bool:
+    name = Path(path).name
+    return "test" in Path(path).parts[0:-1] or name.startswith("test_") or "_test." in name or ".test." in name
+
+
+def _find_definitions(root: Path, files: list[str], names: list[str]) -> list[tuple[str, int]]:
+    hits: list[tuple[str, int]] = []
+    if not names:
+        return hits
+    pattern = re.compile(rf"^\s*(?:export\s+|pub\s+|async\s+)*{_DEF_KEYWORDS}\s+({'|'.join(map(re.escape, names))})\b")
+    for rel in files:
+        text = _read_text(root / rel)
+        if text is None:
+            continue
+        for i, line in enumerate(text.splitlines(), 1):
+            if pattern.match(line):
+                hits.append((rel, i))
+    return hits
+
+
+def gather_context(root: Path, task: str, test_output: str = "", *, char_budget: int = 12_000) -> list[ContextFile]:
+    files = repo_files(root)
+    known = set(files)
+    ranked: list[tuple[str, int]] = []  # (path, line of interest; 0 = whole file)
+
+    for m in _PATH_RE.finditer(task):
+        cand = m.group(0).lstrip("./")
+        matches = [f for f in files if f == cand or f.endswith("/" + cand)]
+        ranked += [(f, 0) for f in matches[:3]]
+
+    names = {g for m in _IDENT_RE.finditer(task) for g in m.groups() if g}
+    names = sorted({n.split(".")[-1] for n in names if len(n) > 2})
+    defs = _find_definitions(root, files, names[:30])
+    ranked += [d for d in defs if not _is_test_file(d[0])] + [d for d in defs if _is_test_file(d[0])]
+
+    traced = []
+    for m in _TRACE_RE.finditer(test_output):
+        raw, line = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        rel = _relative(root, raw)
+        if rel in known:
+            traced.append((rel, int(line)))
+    ranked += [t for t in traced if not _is_test_file(t[0])] + [t for t in traced if _is_test_file(t[0])]
+
+    return _pack(root, ranked, char_budget)
+
+
+def _relative(root: Path, raw: str) -> str:
+    p = Path(raw)
+    if p.is_absolute():
+        try:
+            return str(p.resolve().relative_to(root.resolve()))
+        except ValueError:
+            return raw
+    return raw.lstrip("./") if raw.startswith("./") else raw
+
+
+def _pack(root: Path, ranked: list[tuple[str, int]], budget: int) -> list[ContextFile]:
+    chosen: list[ContextFile] = []
+    seen: set[str] = set()
+    used = 0
+    for rel, line in ranked:
+        if rel in seen:
+            continue
+        text = _read_text(root / rel)
+        if text is None:
+            continue
+        lines = text.splitlines()
+        if len(lines) <= MAX_WHOLE_FILE_LINES and used + len(text) <= budget:
+            item = ContextFile(rel, text.rstrip("\n"), 1, len(lines))
+        else:
+            center = line or 1
+            start, end = max(1, center - WINDOW), min(len(lines), center + WINDOW)
+            snippet = "\n".join(lines[start - 1 : end])
+            if used + len(snippet) > budget:
+                continue
+            item = ContextFile(rel, snippet, start, end, partial=True)
+        seen.add(rel)
+        used += len(item.text)
+        chosen.append(item)
+    return chosen

@@ -1,0 +1,160 @@
+"""The agent loop: query the model, parse its tool calls, execute them, observe.
+
+Control flow that ends the loop (submitted, limits, too many format errors)
+travels as AgentInterrupt exceptions. Everything else the model did wrong is
+an observation it gets back, so it can correct itself.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from smallcoder.agent.events import FormatProblem, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted
+from smallcoder.agent.prompts import render
+from smallcoder.agent.stuck import StuckDetector
+from smallcoder.backends.base import Backend
+from smallcoder.errors import AgentInterrupt, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
+from smallcoder.protocol import format_error_message, parse_tool_calls
+from smallcoder.tools import Tool, ToolContext, tool_specs
+from smallcoder.types import Message, ToolCall, Usage
+from smallcoder.workspace.runner import run_command
+
+EDIT_TOOLS = {"replace_in_file", "write_file"}
+TEST_TAIL_CHARS = 2_500
+
+
+@dataclass
+class AgentConfig:
+    max_steps: int = 12
+    max_reply_tokens: int = 1_024
+    max_total_tokens: int = 250_000  # prompt + completion over the run, cached tokens included
+    max_format_errors: int = 3  # in a row
+    test_timeout: float = 300.0
+    # End the run as soon as the tests pass after an edit, when they failed before: the fix is verified.
+    stop_when_tests_pass: bool = True
+
+
+@dataclass
+class AgentOutcome:
+    status: str
+    reason: str
+    steps: int
+    model_calls: int
+    usage: Usage
+    last_test: TestRun | None
+
+
+class Agent:
+    def __init__(
+        self, backend: Backend, tools: list[Tool], ctx: ToolContext, config: AgentConfig,
+        run_id: str, observers: list[Observer] | None = None,
+    ) -> None:
+        self.backend, self.ctx, self.config, self.run_id = backend, ctx, config, run_id
+        self.tools = {t.name: t for t in tools}
+        self.specs = tool_specs(tools)
+        self.observers = observers or []
+        self.messages: list[Message] = []
+        self.steps = self.model_calls = self.format_errors = 0
+        self.usage = Usage()
+        self.tests_failed_before = False
+        self.submit_refused = False
+        self.last_test: TestRun | None = None
+        self.stuck = StuckDetector()
+
+    def emit(self, event: object) -> None:
+        for observer in self.observers:
+            observer(event)  # type: ignore[arg-type]
+
+    def run(self, system_prompt: str, task_prompt: str, *, tests_failed_before: bool = False) -> AgentOutcome:
+        self.messages = [Message("system", system_prompt), Message("user", task_prompt)]
+        self.tests_failed_before = tests_failed_before
+        try:
+            while True:
+                self.step()
+        except AgentInterrupt as stop:
+            status, reason = stop.reason, stop.message
+        return AgentOutcome(status, reason, self.steps, self.model_calls, self.usage, self.last_test)
+
+    def step(self) -> None:
+        self.steps += 1
+        if self.steps > self.config.max_steps:
+            raise LimitsExceeded(f"step limit of {self.config.max_steps} reached")
+        total = self.usage.prompt_tokens + self.usage.completion_tokens
+        if total > self.config.max_total_tokens:
+            raise LimitsExceeded(f"token limit of {self.config.max_total_tokens} reached ({total} used)")
+        prompt_tokens = self.backend.count_tokens(self.messages, self.specs)
+        if prompt_tokens + self.config.max_reply_tokens > self.backend.context_window:
+            raise LimitsExceeded(
+                f"context window full: {prompt_tokens} prompt tokens + {self.config.max_reply_tokens} for the reply "
+                f"exceed {self.backend.context_window}"
+            )
+        self.emit(StepStarted(self.run_id, self.steps, prompt_tokens))
+        completion = self.backend.complete(self.messages, self.specs, max_tokens=self.config.max_reply_tokens)
+        self.model_calls += 1
+        self.usage = self.usage + completion.usage
+        self.emit(ModelCalled(self.run_id, self.steps, completion))
+        self.messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
+
+        parsed = parse_tool_calls(completion.text, self.specs, self.backend.dialect, completion.tool_calls or None)
+        if not parsed.calls:
+            self._format_problem(format_error_message(parsed, self.specs, self.backend.dialect))
+            return
+        self.format_errors = 0
+        for call in parsed.calls:
+            self.messages.append(Message("tool", self.execute(call), tool_call_id=call.id or None, name=call.name))
+        if parsed.errors:
+            self.messages.append(Message("user", format_error_message(parsed, self.specs, self.backend.dialect)))
+
+    def _format_problem(self, message: str) -> None:
+        self.format_errors += 1
+        self.emit(FormatProblem(self.run_id, self.steps, message))
+        self.messages.append(Message("user", message))
+        if self.format_errors >= self.config.max_format_errors:
+            raise TooManyFormatErrors(f"{self.format_errors} replies in a row without a usable tool call")
+
+    def execute(self, call: ToolCall) -> str:
+        started = time.perf_counter()
+        ok = True
+        try:
+            if call.name == "submit":
+                observation = self._refuse_submit_if_tests_fail(call)
+            else:
+                if call.name not in self.tools:
+                    raise ToolError(f"unknown tool {call.name!r}; available: {', '.join(self.tools)}")
+                observation = self.tools[call.name].invoke(self.ctx, call.arguments)
+                if call.name in EDIT_TOOLS and self.ctx.test_command:
+                    observation += "\n\n" + self._test_after_edit()
+        except ToolError as e:
+            ok, observation = False, f"Error: {e}"
+        warning = self.stuck.observe(call, observation)  # may raise LimitsExceeded
+        if warning:
+            observation += "\n\n" + warning
+        self.emit(ToolExecuted(self.run_id, self.steps, call, observation, ok, time.perf_counter() - started))
+        return observation
+
+    def run_tests(self, phase: str) -> TestRun:
+        assert self.ctx.test_command
+        res = run_command(self.ctx.test_command, self.ctx.root, timeout=self.config.test_timeout,
+                          max_output_chars=20_000, env=self.ctx.env, wrap=self.ctx.wrap)
+        test = TestRun(res.command, res.ok, res.exit_code, res.output, res.duration_s, res.timed_out)
+        self.last_test = test
+        self.emit(TestsRan(self.run_id, phase, self.steps, test))
+        return test
+
+    def _test_after_edit(self) -> str:
+        test = self.run_tests("step")
+        if test.passed and self.config.stop_when_tests_pass and self.tests_failed_before:
+            raise Submitted("the tests pass after the edit")
+        verdict = "PASSED" if test.passed else "FAILED" + (" (timed out)" if test.timed_out else "")
+        return f"Tests after this edit: {verdict}\n{test.output[-TEST_TAIL_CHARS:]}"
+
+    def _refuse_submit_if_tests_fail(self, call: ToolCall) -> str:
+        summary = str(call.arguments.get("summary", ""))
+        if not self.ctx.test_command or self.submit_refused:
+            raise Submitted(summary)
+        test = self.run_tests("step")
+        if test.passed:
+            raise Submitted(summary)
+        self.submit_refused = True  # once: a second submit is taken as the model's final word
+        return render("tests_still_fail", output=test.output[-TEST_TAIL_CHARS:])

@@ -1,0 +1,186 @@
+"""The default engine: llama.cpp in-process through llama-cpp-python, on a GGUF file.
+
+We render the chat template ourselves (from the GGUF) and hand llama.cpp the
+token list. That lets us count tokens exactly before sending, and measure how
+much of each prompt is served from the KV cache: llama-cpp-python reuses the
+longest common token prefix with the previous call, so an append-only
+history costs only its new tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from smallcoder.backends.gguf_facts import GGUFFacts
+from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError
+from smallcoder.types import Completion, Message, ToolSpec, Usage
+
+# Used only when a GGUF carries no chat template; ChatML is what most small coding models speak.
+CHATML_FALLBACK = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def _import_llama_cpp() -> Any:
+    try:
+        import llama_cpp
+    except ImportError as e:
+        raise ConfigError(
+            "the embedded engine needs llama-cpp-python — install it with `pip install 'smallcoder[embedded]'`, "
+            "or use a model served by Ollama or an OpenAI-compatible server"
+        ) from e
+    return llama_cpp
+
+
+@contextlib.contextmanager
+def _quiet_stderr():
+    """llama.cpp prints load logs straight to fd 2, even with verbose=False."""
+    if os.environ.get("SMALLCODER_DEBUG"):
+        yield
+        return
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class EmbeddedBackend:
+    """One llama.cpp model and one conversation's KV cache."""
+
+    def __init__(
+        self,
+        model_path: Path,
+        *,
+        n_ctx: int | None = None,
+        n_threads: int | None = None,
+        temperature: float = 0.2,
+        seed: int = 1234,
+        dialect: str | None = None,
+    ) -> None:
+        if not model_path.is_file():
+            raise ModelNotFoundError(f"model file not found: {model_path}")
+        llama_cpp = _import_llama_cpp()
+        self.model_path = model_path
+        self.name = model_path.name
+        self.temperature = temperature
+        try:
+            with _quiet_stderr():
+                probe = llama_cpp.Llama(str(model_path), vocab_only=True, verbose=False)
+                self.facts = GGUFFacts.from_metadata(dict(probe.metadata))
+                del probe
+                self.context_window = n_ctx or self.facts.choose_context()
+                self.llm = llama_cpp.Llama(
+                    str(model_path),
+                    n_ctx=self.context_window,
+                    n_threads=n_threads or os.cpu_count() or 2,
+                    n_batch=512,
+                    seed=seed,
+                    verbose=False,
+                )
+        except (ValueError, RuntimeError) as e:
+            raise BackendError(f"llama.cpp could not load {model_path.name}: {e} — is it a valid GGUF file?") from e
+        template = self.facts.chat_template or CHATML_FALLBACK
+        self.template_has_tools = "tools" in template
+        eos_id = self.llm.token_eos()
+        self.eos = self.llm._model.token_get_text(eos_id) if eos_id != -1 else ""
+        bos_id = self.llm.token_bos()
+        bos = self.llm._model.token_get_text(bos_id) if bos_id != -1 else ""
+        self.formatter = llama_cpp.llama_chat_format.Jinja2ChatFormatter(
+            template=template, eos_token=self.eos, bos_token=bos
+        )
+        self.dialect = dialect or _dialect_for(self.facts)
+
+    # -- prompt ---------------------------------------------------------------
+
+    def render(self, messages: list[Message], tools: list[ToolSpec]) -> str:
+        wire = [_to_template_message(m) for m in messages]
+        kwargs: dict[str, Any] = {}
+        if tools and self.template_has_tools:
+            kwargs["tools"] = [t.as_openai() for t in tools]
+        elif tools and wire and wire[0]["role"] == "system":
+            from smallcoder.protocol import render_tool_instructions
+
+            wire[0]["content"] += "\n\n" + render_tool_instructions(tools, self.dialect or "hermes")
+        return self.formatter(messages=wire, **kwargs).prompt
+
+    def _tokens(self, prompt: str) -> list[int]:
+        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+
+    def count_tokens(self, messages: list[Message], tools: list[ToolSpec]) -> int:
+        return len(self._tokens(self.render(messages, tools)))
+
+    # -- generation -----------------------------------------------------------
+
+    def complete(self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int) -> Completion:
+        tokens = self._tokens(self.render(messages, tools))
+        if len(tokens) + max_tokens > self.context_window:
+            raise BackendError(
+                f"prompt of {len(tokens)} tokens + {max_tokens} for the answer exceeds the context window "
+                f"of {self.context_window}; run with a larger --ctx"
+            )
+        cached = _common_prefix(self.llm._input_ids.tolist(), tokens)
+        started = time.perf_counter()
+        try:
+            out = self.llm.create_completion(
+                tokens,
+                max_tokens=max_tokens,
+                temperature=self.temperature,
+                top_p=0.95,
+                top_k=40,
+                min_p=0.05,
+                repeat_penalty=1.0,
+                stop=[s for s in (self.eos, "<|endoftext|>") if s],
+            )
+        except ValueError as e:
+            raise BackendError(f"llama.cpp rejected the request: {e}") from e
+        choice = out["choices"][0]
+        usage = out.get("usage", {})
+        return Completion(
+            text=choice["text"],
+            usage=Usage(
+                prompt_tokens=usage.get("prompt_tokens", len(tokens)),
+                completion_tokens=usage.get("completion_tokens", 0),
+                # generate() re-evaluates the last prompt token even on a full match
+                cached_tokens=min(cached, len(tokens) - 1),
+            ),
+            latency_s=time.perf_counter() - started,
+            finish_reason=choice.get("finish_reason") or "stop",
+        )
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.llm.close()
+
+
+def _to_template_message(m: Message) -> dict[str, Any]:
+    # The assistant's own raw text goes back verbatim (tool-call tags included): the
+    # prompt then extends exactly what the model generated, and the KV cache holds.
+    return {"role": m.role, "content": m.content}
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def _dialect_for(facts: GGUFFacts) -> str | None:
+    try:
+        from smallcoder.protocol import dialect_for_model
+    except ImportError:
+        return "hermes"
+    return dialect_for_model(facts.name or facts.architecture, facts.chat_template) or dialect_for_model(
+        facts.architecture, facts.chat_template
+    )

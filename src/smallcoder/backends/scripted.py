@@ -1,0 +1,53 @@
+"""A backend that replays prepared model outputs: for tests, demos and replays."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smallcoder.errors import BackendError, ConfigError
+from smallcoder.types import Completion, Message, ToolSpec, Usage
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+@dataclass
+class ScriptedBackend:
+    """Returns `outputs` one after another. Records what it was sent in `requests`."""
+
+    outputs: list[str | Completion]
+    name: str = "scripted"
+    context_window: int = 32_768
+    dialect: str | None = "hermes"
+    requests: list[list[Message]] = field(default_factory=list)
+
+    @classmethod
+    def from_file(cls, path: Path) -> ScriptedBackend:
+        """A JSON list of strings (the model's raw outputs)."""
+        try:
+            outputs = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise ConfigError(f"cannot read scripted outputs from {path}: {e}") from e
+        if not isinstance(outputs, list) or not all(isinstance(o, str) for o in outputs):
+            raise ConfigError(f"{path} must hold a JSON list of strings (one model output each)")
+        return cls(outputs=list(outputs), name=f"scripted:{path.name}")
+
+    def complete(self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int) -> Completion:
+        self.requests.append(list(messages))
+        if len(self.requests) > len(self.outputs):
+            raise BackendError(f"scripted backend has no output left (it holds {len(self.outputs)})")
+        out = self.outputs[len(self.requests) - 1]
+        if isinstance(out, Completion):
+            return out
+        prompt = self.count_tokens(messages, tools)
+        return Completion(text=out, usage=Usage(prompt_tokens=prompt, completion_tokens=_estimate_tokens(out)))
+
+    def count_tokens(self, messages: list[Message], tools: list[ToolSpec]) -> int:
+        size = sum(len(m.content) for m in messages) + sum(len(json.dumps(t.parameters)) for t in tools)
+        return _estimate_tokens("x" * size)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,128 @@
+"""The `smallcoder` command. Thin: parse arguments, build objects, render events."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from smallcoder.agent.loop import AgentConfig
+from smallcoder.cli.output import print_summary, result_json
+from smallcoder.cli.render import ProgressPrinter
+from smallcoder.cli.runs import runs_app
+from smallcoder.errors import SmallcoderError
+from smallcoder.models.config import load_config
+from smallcoder.models.resolve import choose_spec, open_backend
+from smallcoder.session.fix import FixOptions, apply_result, run_fix
+from smallcoder.store.runs import RunStore
+
+app = typer.Typer(help="Local-first agentic coding for small open models.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+app.add_typer(runs_app, name="runs")
+
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="PATH.gguf, hf:REPO[:QUANT] or scripted:FILE.json")]
+CtxOpt = Annotated[Optional[int], typer.Option("--ctx", help="Context window in tokens (default: from the GGUF, capped by memory).")]
+
+
+@app.command()
+def fix(
+    task: Annotated[str, typer.Argument(help="What to fix: an issue body or a task in words. '-' reads stdin.")],
+    repo: Annotated[Path, typer.Option("--repo", "-r", help="The repository (default: current directory).")] = Path("."),
+    model: ModelOpt = None,
+    test_cmd: Annotated[Optional[str], typer.Option("--test-cmd", help="Command that runs the tests (default: detected).")] = None,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most model calls in the run.")] = 12,
+    apply: Annotated[bool, typer.Option("--apply", help="Apply the verified change to your working tree.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON result object instead of progress.")] = False,
+    init: Annotated[bool, typer.Option("--init", help="Make a non-git directory a git repository first.")] = False,
+    ctx: CtxOpt = None,
+) -> None:
+    """Fix a bug or do a task in a repository; deliver a verified branch."""
+    if task == "-":
+        task = sys.stdin.read()
+    if not task.strip():
+        raise SmallcoderError("the task is empty — describe the problem, or pass '-' and pipe an issue body")
+    if not repo.is_dir():
+        raise SmallcoderError(f"repository not found: {repo}")
+    config = load_config()
+    if ctx:
+        config.ctx = ctx
+    console = Console(stderr=as_json, quiet=as_json)
+    backend = open_backend(choose_spec(model, config), config)
+    options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps))
+    with RunStore() as store:
+        try:
+            result = run_fix(task, repo, backend, options, [store, ProgressPrinter(console)])
+        finally:
+            backend.close()
+    applied = False
+    if apply and result.success:
+        apply_result(result)
+        applied = True
+    elif apply:
+        console.print("[yellow]not applied: the change is not verified (see above); it stays on the branch[/]")
+    if as_json:
+        print(json.dumps(result_json(result, applied), indent=2))
+    else:
+        print_summary(console, result, applied)
+    raise typer.Exit(0 if result.success else 1)
+
+
+@app.command()
+def demo(
+    model: ModelOpt = None,
+    directory: Annotated[Optional[Path], typer.Option("--dir", help="Where to put the example repository.")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    ctx: CtxOpt = None,
+) -> None:
+    """Copy the bundled example (a buggy mean()) into a fresh git repository and fix it."""
+    target = directory or Path(tempfile.mkdtemp(prefix="smallcoder-demo-"))
+    if target.exists() and any(target.iterdir()):
+        raise SmallcoderError(f"{target} is not empty — pass an empty or new --dir")
+    source = resources.files("smallcoder").joinpath("examples", "mean_bug")
+    with resources.as_file(source) as src:
+        shutil.copytree(src, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    task = (target / "TASK.md").read_text(encoding="utf-8")
+    ident = ["-c", "user.name=smallcoder", "-c", "user.email=smallcoder@localhost"]
+    for args in (["init", "-q"], ["add", "-A"], [*ident, "commit", "-q", "-m", "Example project with a bug"]):
+        subprocess.run(["git", *args], cwd=target, check=True, capture_output=True)
+    Console(stderr=as_json).print(f"example repository: {target}\ntask: {task.strip()}")
+    fix(task=task, repo=target, model=model, test_cmd=None, max_steps=8, apply=False, as_json=as_json,
+        init=False, ctx=ctx)
+
+
+def main() -> None:
+    """Entry point: user-facing errors are one line; SMALLCODER_DEBUG=1 shows the traceback."""
+    try:
+        app(standalone_mode=False)
+    except SmallcoderError as e:
+        if os.environ.get("SMALLCODER_DEBUG"):
+            raise
+        Console(stderr=True).print(f"[bold red]error:[/] {e}", highlight=False)
+        sys.exit(2)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except KeyboardInterrupt:
+        Console(stderr=True).print("[yellow]interrupted — the run's worktree and record are kept; see `smallcoder runs list`[/]")
+        sys.exit(130)
+    except Exception as e:  # click usage errors and the like
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(e.exit_code)
+        if isinstance(e, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Live progress in the terminal: an observer of the agent's events."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from rich.console import Console
+from rich.text import Text
+
+from smallcoder.agent.events import (
+    Event, FormatProblem, ModelCalled, RunFinished, RunStarted, StepStarted, TestsRan, ToolExecuted,
+)
+
+
+def _short(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ProgressPrinter:
+    """Prints each step's thought, tool call and a short observation, with tokens and elapsed time."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.started = time.perf_counter()
+        self._status = None
+
+    def _elapsed(self) -> str:
+        return f"{time.perf_counter() - self.started:6.1f}s"
+
+    def _stop_spinner(self) -> None:
+        if self._status is not None:
+            self._status.stop()
+            self._status = None
+
+    def __call__(self, event: Event) -> None:
+        c = self.console
+        if isinstance(event, RunStarted):
+            c.print(f"[bold]run {event.run_id}[/] · model [cyan]{event.model}[/] · context {event.context_window:,}")
+            c.print(f"worktree {event.worktree} · branch [cyan]{event.branch}[/]")
+            c.print(f"tests: [cyan]{event.test_command or 'none found (pass --test-cmd)'}[/]")
+        elif isinstance(event, StepStarted):
+            self._status = c.status(f"step {event.step}: thinking ({event.prompt_tokens:,} prompt tokens)…")
+            self._status.start()
+        elif isinstance(event, ModelCalled):
+            self._stop_spinner()
+            u = event.completion.usage
+            c.print(Text.assemble(
+                (f"{self._elapsed()} step {event.step} ", "dim"),
+                (f"{u.prompt_tokens:,} prompt ({u.cached_tokens:,} cached) → {u.completion_tokens:,} tokens "
+                 f"in {event.completion.latency_s:.1f}s", "dim"),
+            ))
+            thought = event.completion.text.split("<tool_call>")[0].split("```")[0].strip()
+            if thought:
+                c.print(Text("  " + _short(thought, 200), style="italic"))
+        elif isinstance(event, ToolExecuted):
+            args = _short(json.dumps(event.call.arguments, ensure_ascii=False), 120)
+            c.print(Text.assemble(("  → ", "bold"), (event.call.name, "bold cyan"), (f" {args}", "")))
+            style = "dim" if event.ok else "red"
+            c.print(Text("    " + _short(event.observation, 160), style=style))
+        elif isinstance(event, FormatProblem):
+            self._stop_spinner()
+            c.print(Text(f"  ! no usable tool call: {_short(event.message, 140)}", style="yellow"))
+        elif isinstance(event, TestsRan):
+            mark = "[green]passed[/]" if event.result.passed else "[red]failed[/]"
+            c.print(f"{self._elapsed()} tests ({event.phase}): {mark} in {event.result.duration_s:.1f}s")
+        elif isinstance(event, RunFinished):
+            self._stop_spinner()

@@ -1,0 +1,43 @@
+"""User configuration: an optional TOML file, overridden by environment, overridden by flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from smallcoder.errors import ConfigError
+
+
+@dataclass
+class UserConfig:
+    model: str | None = None
+    ctx: int | None = None
+    threads: int | None = None
+    temperature: float = 0.2
+
+
+def config_path() -> Path:
+    override = os.environ.get("SMALLCODER_CONFIG")
+    return Path(override) if override else Path(platformdirs.user_config_dir("smallcoder")) / "config.toml"
+
+
+def load_config() -> UserConfig:
+    path = config_path()
+    if not path.is_file():
+        return UserConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"cannot read config {path}: {e}") from e
+    known = set(UserConfig.__dataclass_fields__)
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"unknown key(s) {', '.join(sorted(unknown))} in {path}; known: {', '.join(sorted(known))}")
+    try:
+        return UserConfig(**data)
+    except TypeError as e:
+        raise ConfigError(f"bad value in {path}: {e}") from e

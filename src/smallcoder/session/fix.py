@@ -1,0 +1,112 @@
+"""The fix-an-issue pipeline: isolate, test, let the agent fix, verify, deliver a branch.
+
+    repo ─► worktree on smallcoder/<id> ─► tests before ─► context ─► agent ─► tests after ─► commit
+
+The user's working tree is never touched here; `apply_result` is the only
+way a change reaches it, and only when the user asks.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smallcoder.agent.context import gather_context
+from smallcoder.agent.events import Observer, RunFinished, RunResult, RunStarted, TestRun, TestsRan
+from smallcoder.agent.loop import Agent, AgentConfig, AgentOutcome
+from smallcoder.agent.prompts import render
+from smallcoder.backends.base import Backend
+from smallcoder.store.paths import worktrees_dir
+from smallcoder.store.ids import new_run_id
+from smallcoder.tools import ToolContext, default_tools
+from smallcoder.types import Usage
+from smallcoder.workspace.testcmd import detect_test_command
+from smallcoder.workspace.worktree import (
+    Worktree, apply_to_user_tree, commit_changes, create_worktree, find_repo_root, worktree_diff,
+)
+
+# Share of the context window the up-front code context may take (chars ≈ 3.5 × tokens).
+CONTEXT_SHARE = 0.35
+
+
+@dataclass
+class FixOptions:
+    test_command: str | None = None
+    init: bool = False
+    agent: AgentConfig = field(default_factory=AgentConfig)
+    command_timeout: float = 120.0
+
+
+def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observers: list[Observer]) -> RunResult:
+    root = find_repo_root(repo, init=options.init)
+    run_id = new_run_id()
+    wt = create_worktree(root, run_id, worktrees_dir())
+    test_command = options.test_command or detect_test_command(wt.path)
+    started = time.perf_counter()
+
+    def emit(event: object) -> None:
+        for observer in observers:
+            observer(event)  # type: ignore[arg-type]
+
+    emit(RunStarted(run_id, task, str(root), str(wt.path), wt.branch, wt.base_commit, backend.name,
+                    test_command, backend.context_window))
+    ctx = ToolContext(root=wt.path, test_command=test_command, command_timeout=options.command_timeout)
+    agent = Agent(backend, default_tools(), ctx, options.agent, run_id, observers)
+    outcome: AgentOutcome | None = None
+    tests_before: TestRun | None = None
+    try:
+        if test_command:
+            tests_before = agent.run_tests("before")
+        files = gather_context(wt.path, task, tests_before.output if tests_before else "",
+                              char_budget=int(backend.context_window * CONTEXT_SHARE * 3.5))
+        task_prompt = render("task", task=task, test_command=test_command, tests_before=tests_before,
+                             tests_before_output=tests_before.output[-2_500:] if tests_before else "", files=files)
+        outcome = agent.run(render("system"), task_prompt,
+                            tests_failed_before=bool(tests_before and not tests_before.passed))
+    except KeyboardInterrupt:
+        outcome = AgentOutcome("cancelled", "interrupted by the user", agent.steps, agent.model_calls,
+                               agent.usage, agent.last_test)
+        result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=False)
+        emit(RunFinished(run_id, result))
+        raise
+    except Exception as e:  # our own bug or a backend failure: record it, then let the CLI report it
+        outcome = AgentOutcome("error", f"{type(e).__name__}: {e}", agent.steps, agent.model_calls,
+                               agent.usage, agent.last_test)
+        result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=False)
+        emit(RunFinished(run_id, result))
+        raise
+    result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=True)
+    emit(RunFinished(run_id, result))
+    return result
+
+
+def _finish(wt: Worktree, run_id: str, task: str, backend: Backend, outcome: AgentOutcome,
+            tests_before: TestRun | None, test_command: str | None, started: float, agent: Agent,
+            *, verify: bool) -> RunResult:
+    diff = worktree_diff(wt)
+    tests_after = outcome.last_test if outcome.last_test is not tests_before else None
+    if verify and diff.strip() and test_command and not (tests_after and tests_after.passed):
+        tests_after = agent.run_tests("after")
+    commit = None
+    if diff.strip():
+        title = task.strip().splitlines()[0][:60] if task.strip() else "task"
+        note = "" if verify else " (interrupted, unverified)"
+        commit = commit_changes(wt, f"smallcoder: {title}{note}\n\nRun {run_id} with {backend.name}.")
+    status = outcome.status
+    if verify:
+        tests_ok = tests_after.passed if tests_after else test_command is None
+        status = "resolved" if diff.strip() and tests_ok else "unresolved"
+    return RunResult(
+        run_id=run_id, status=status, reason=outcome.reason, repo=str(wt.repo), worktree=str(wt.path),
+        branch=wt.branch, base_commit=wt.base_commit, commit=commit, diff=diff, test_command=test_command,
+        tests_before=tests_before, tests_after=tests_after, steps=outcome.steps, model_calls=outcome.model_calls,
+        usage=outcome.usage or Usage(), wall_s=time.perf_counter() - started, model=backend.name,
+    )
+
+
+def apply_result(result: RunResult) -> None:
+    """Bring the run's change into the user's working tree (refuses on conflict)."""
+    wt = Worktree(repo=Path(result.repo), path=Path(result.worktree), branch=result.branch,
+                  base_commit=result.base_commit, user_head="", snapshot=False)
+    apply_to_user_tree(wt, result.diff)
