@@ -19,6 +19,7 @@ def test_list_files_respects_gitignore(ctx, repo):
     git(repo, "add", "src/app.py")
     out = list_files(ctx)
     assert out.splitlines() == [".gitignore", "README.md", "src/app.py"]
+    assert list_files(ctx, "build") == "no files under build (it is empty or ignored by .gitignore)"
 
 
 def test_list_files_subdirectory_and_missing(ctx, repo):

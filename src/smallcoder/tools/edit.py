@@ -44,9 +44,10 @@ def replace_in_file(
     try:
         edit = apply_edit(text, old, new)
     except Ambiguous as exc:
-        where = ", ".join(str(n) for n in exc.lines[:20])
+        lines = sorted(set(exc.lines))
+        where = ("lines " if len(lines) > 1 else "line ") + ", ".join(str(n) for n in lines[:20])
         raise ToolError(
-            f"old matches {len(exc.lines)} places in {shown} (lines {where}); "
+            f"old matches {len(exc.lines)} places in {shown} ({where}); "
             "include more surrounding lines in old so it matches exactly one"
         ) from None
     except NotFound as exc:

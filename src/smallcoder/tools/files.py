@@ -29,7 +29,7 @@ def list_files(ctx: ToolContext, path: Annotated[str, Field(description="directo
         raise ToolError(f"{shown} does not exist" + _suggest(ctx, shown))
     files = project_files(ctx.root, shown)
     if not files:
-        return f"no files under {shown}"
+        return f"no files under {shown} (it is empty or ignored by .gitignore)"
     entries, summarised = _summarise(files, "" if shown == "." else shown, MAX_LIST_ENTRIES)
     out = "\n".join(entries)
     if summarised:

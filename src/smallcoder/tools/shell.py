@@ -17,13 +17,15 @@ from smallcoder.workspace.runner import CommandResult
 from smallcoder.workspace.truncate import join_cut
 
 TAIL_SHARE = 0.8  # test failures and their summary come last: keep mostly the tail
+NOTE_ROOM = 100  # room for the status line and the cut note within the observation budget
 
 
 def run_command(ctx: ToolContext, command: Annotated[str, Field(description="shell command")]) -> str:
     """Run a shell command in the repository root and show its exit code and output."""
     if not command.strip():
         raise ToolError("command is empty; give a shell command to run")
-    result = _run(ctx, command, ctx.max_observation_chars)
+    # Leave room for the status line and the cut note, so invoke() never cuts a second time.
+    result = _run(ctx, command, max(200, ctx.max_observation_chars - NOTE_ROOM))
     status = f"timed out after {ctx.command_timeout:g}s" if result.timed_out else f"exit code {result.exit_code}"
     return f"{status}\n{result.output.rstrip() or '(no output)'}"
 
@@ -40,8 +42,7 @@ def run_tests(ctx: ToolContext) -> str:
         status = "PASSED"
     else:
         status = f"FAILED (exit {result.exit_code})"
-    # Leave room for the status line and the cut note, so invoke() never cuts the middle again.
-    budget = max(200, ctx.max_observation_chars - len(status) - 80)
+    budget = max(200, ctx.max_observation_chars - NOTE_ROOM)
     return f"{status}\n{tail_heavy(result.output.rstrip(), budget) or '(no output)'}"
 
 
