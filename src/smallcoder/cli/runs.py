@@ -1,0 +1,269 @@
+"""`smallcoder runs …`: list recorded runs and show one in detail.
+
+Mounted by the main app with `app.add_typer(runs_app, name="runs")`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+import typer
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+from smallcoder.errors import SmallcoderError
+from smallcoder.store.runs import RunStore
+
+runs_app = typer.Typer(help="List and inspect recorded runs.", no_args_is_help=True)
+
+_STATUS_STYLE = {
+    "resolved": "green",
+    "submitted": "green",
+    "running": "cyan",
+    "unresolved": "yellow",
+    "limits_exceeded": "yellow",
+    "format_errors": "yellow",
+    "interrupted": "magenta",
+    "cancelled": "magenta",
+    "error": "red",
+}
+
+
+# -- small formatters ------------------------------------------------------
+
+
+def _mark(passed: bool | None) -> Text:
+    if passed is None:
+        return Text("–", style="dim")
+    return Text("✓", style="green") if passed else Text("✗", style="red")
+
+
+def _tests(run: dict[str, Any]) -> Text:
+    return Text.assemble(_mark(run["tests_before_passed"]), "→", _mark(run["tests_after_passed"]))
+
+
+def _status(status: str) -> Text:
+    return Text(status, style=_STATUS_STYLE.get(status, ""))
+
+
+def _when(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if not iso:
+        return "–"
+    return datetime.fromisoformat(iso).astimezone().strftime(fmt)
+
+
+def _secs(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f}ms"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+def _count(n: int) -> str:
+    return f"{n / 1000:.1f}k" if n >= 10_000 else str(n)
+
+
+def _tokens(d: dict[str, Any]) -> str:
+    """Compact `prompt+completion`, for the list."""
+    return f"{_count(d['prompt_tokens'])}+{_count(d['completion_tokens'])}"
+
+
+def _tokens_long(d: dict[str, Any]) -> str:
+    """With the share of prompt tokens served from the KV cache, which decides speed locally."""
+    cached = f" ({d['cached_tokens'] / d['prompt_tokens']:.0%} cached)" if d["prompt_tokens"] else ""
+    return f"{d['prompt_tokens']} prompt{cached} + {d['completion_tokens']} completion tokens"
+
+
+def _first_line(text: str, width: int = 60) -> str:
+    lines = text.strip().splitlines()
+    line = lines[0] if lines else ""
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _short(text: str, lines: int = 3, width: int = 160) -> str:
+    """The first few lines of a long text, each clipped, with a note of what was left out."""
+    all_lines = text.rstrip().splitlines()
+    kept = [ln if len(ln) <= width else ln[: width - 1] + "…" for ln in all_lines[:lines]]
+    if len(all_lines) > lines:
+        kept.append(f"… ({len(all_lines) - lines} more lines)")
+    return "\n".join(kept)
+
+
+def _args(arguments: Any, width: int = 100) -> str:
+    if isinstance(arguments, dict):
+        text = ", ".join(f"{k}={json.dumps(v)}" for k, v in arguments.items())
+    else:
+        text = json.dumps(arguments)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _open_store() -> RunStore:
+    return RunStore()
+
+
+def _fail(err: SmallcoderError) -> typer.Exit:
+    print(f"error: {err}", file=sys.stderr)
+    return typer.Exit(code=1)
+
+
+# -- list ------------------------------------------------------------------
+
+
+@runs_app.command("list")
+def list_command(
+    limit: int = typer.Option(20, "--limit", "-n", min=1, help="How many runs to show, newest first."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """List recent runs."""
+    try:
+        with _open_store() as store:
+            runs = store.list_runs(limit=limit)
+    except SmallcoderError as err:
+        raise _fail(err) from err
+    if as_json:
+        print(json.dumps(runs, indent=2))
+        return
+    console = Console()
+    if not runs:
+        console.print("No runs recorded yet.")
+        return
+    table = Table(box=None, header_style="bold", padding=(0, 1, 0, 0))
+    table.add_column("id", style="bold", no_wrap=True)
+    table.add_column("started", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("tests", no_wrap=True)
+    table.add_column("steps", justify="right")
+    table.add_column("tokens", justify="right", no_wrap=True)
+    table.add_column("wall", justify="right", no_wrap=True)
+    # The only column allowed to shrink: rich collapses wrappable columns first.
+    table.add_column("task", ratio=1)
+    for run in runs:
+        table.add_row(
+            run["id"],
+            _when(run["started_at"], "%m-%d %H:%M"),
+            _status(run["status"]),
+            _tests(run),
+            str(run["steps"]),
+            _tokens(run),
+            _secs(run["wall_s"]),
+            Text(_first_line(run["task"]), no_wrap=True, overflow="ellipsis"),
+        )
+    console.print(table)
+
+
+# -- show ------------------------------------------------------------------
+
+
+def _summary(run: dict[str, Any]) -> Panel:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column()
+    rows: list[tuple[str, Any]] = [
+        ("status", Text.assemble(_status(run["status"]), f"  {run['reason']}" if run["reason"] else "")),
+        ("model", run["model"]),
+        ("repo", run["repo"]),
+        ("branch", f"{run['branch']} (from {run['base_commit'][:12]})" if run["base_commit"] else run["branch"]),
+        ("worktree", run["worktree"]),
+        ("commit", run["commit_sha"] or "–"),
+        ("tests", Text.assemble(_tests(run), f"  {run['test_command'] or 'no test command'}")),
+        ("steps", f"{run['steps']} steps, {run['model_calls']} model calls"),
+        ("tokens", _tokens_long(run)),
+        ("context", str(run["context_window"]) if run["context_window"] else "–"),
+        ("started", _when(run["started_at"])),
+        ("wall time", _secs(run["wall_s"])),
+    ]
+    for label, value in rows:
+        grid.add_row(label, value if isinstance(value, Text) else Text(str(value)))
+    task = Text(run["task"].strip() or "(no task recorded)")
+    return Panel(Group(task, Text(""), grid), title=f"run {run['id']}", title_align="left")
+
+
+def _test_line(t: dict[str, Any]) -> Text:
+    outcome = "timed out" if t["timed_out"] else ("passed" if t["passed"] else f"failed (exit {t['exit_code']})")
+    return Text.assemble(
+        _mark(t["passed"]), f" tests {t['phase']}: ", (outcome, "green" if t["passed"] else "red"),
+        (f" · {_secs(t['duration_s'])} · {t['command']}", "dim"),
+    )
+
+
+def _step_items(detail: dict[str, Any]) -> dict[int, list[Any]]:
+    """Everything that happened, grouped by step, in recording order within each step."""
+    rows: list[tuple[int, str, int, dict[str, Any]]] = []
+    for kind in ("model_calls", "tool_executions", "format_problems"):
+        rows += [(r["step"], r["recorded_at"], r["id"], {**r, "kind": kind}) for r in detail[kind]]
+    rows += [(t["step"], t["recorded_at"], t["id"], {**t, "kind": "test_runs"})
+             for t in detail["test_runs"] if t["phase"] not in ("before", "after")]
+    steps: dict[int, list[Any]] = {}
+    for step, _, _, item in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
+        steps.setdefault(step, []).append(item)
+    return steps
+
+
+def _render_item(item: dict[str, Any]) -> list[Any]:
+    kind = item["kind"]
+    if kind == "model_calls":
+        head = Text.assemble(
+            ("model ", "bold"),
+            f"{_tokens_long(item)} · {_secs(item['latency_s'])} · {item['finish_reason']}",
+        )
+        out: list[Any] = [head]
+        if item["text"].strip():
+            out.append(Text(_short(item["text"]), style="dim"))
+        return out
+    if kind == "tool_executions":
+        head = Text.assemble(
+            _mark(item["ok"]), " ", (item["tool"], "bold"), f"({_args(item['arguments'])})",
+            (f" · {_secs(item['duration_s'])}", "dim"),
+        )
+        return [head, Text(_short(item["observation"]), style="dim")] if item["observation"] else [head]
+    if kind == "format_problems":
+        return [Text.assemble(("format problem: ", "yellow"), _first_line(item["message"], 160))]
+    return [_test_line(item)]
+
+
+@runs_app.command("show")
+def show_command(
+    run_id: str = typer.Argument(..., help="A run id, or any unique prefix of one."),
+    as_json: bool = typer.Option(False, "--json", help="Print the whole run as JSON."),
+) -> None:
+    """Show one run: summary, each step, and the final diff."""
+    try:
+        with _open_store() as store:
+            detail = store.get_run(run_id)
+    except SmallcoderError as err:
+        raise _fail(err) from err
+    if as_json:
+        print(json.dumps(detail, indent=2))
+        return
+    run = detail["run"]
+    console = Console()
+    console.print(_summary(run))
+    for t in detail["test_runs"]:
+        if t["phase"] == "before":
+            console.print(_test_line(t))
+    for step, items in _step_items(detail).items():
+        console.print(Rule(f"step {step}", align="left", style="dim"))
+        for item in items:
+            for renderable in _render_item(item):
+                console.print(renderable)
+    after = [t for t in detail["test_runs"] if t["phase"] == "after"]
+    if after:
+        console.print(Rule("final tests", align="left", style="dim"))
+        for t in after:
+            console.print(_test_line(t))
+    console.print(Rule("diff", align="left", style="dim"))
+    if run["diff"].strip():
+        console.print(Syntax(run["diff"], "diff", theme="ansi_dark", background_color="default"))
+    else:
+        console.print(Text("(no changes)", style="dim"))
