@@ -1,0 +1,114 @@
+"""Run smallcoder on HumanEvalFix tasks and record resolve rate, time, tokens and cache reuse.
+
+    python benchmarks/humanevalfix/run.py --model PATH.gguf --limit 40 --name qwen2.5-coder-1.5b
+
+One model instance serves every task, so the KV cache stays warm across them.
+Each task's result is saved as it finishes; re-running the same --name resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from tasks import load_tasks, make_repo, verify  # noqa: E402
+
+DEFAULT_TASKS = HERE.parents[1].parent / "shared" / "benchmarks" / "humanevalfix" / "python.jsonl"
+RESULTS = HERE.parent / "results"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", required=True, help="model spec, as for `smallcoder fix --model`")
+    ap.add_argument("--tasks", type=Path, default=DEFAULT_TASKS)
+    ap.add_argument("--limit", type=int, default=40)
+    ap.add_argument("--offset", type=int, default=0)
+    ap.add_argument("--max-steps", type=int, default=8)
+    ap.add_argument("--name", required=True, help="results go to benchmarks/results/humanevalfix-<name>.*")
+    ap.add_argument("--work", type=Path, default=HERE.parent / "work")
+    args = ap.parse_args()
+
+    out_dir = RESULTS / f"humanevalfix-{args.name}"
+    per_task = out_dir / "tasks"
+    per_task.mkdir(parents=True, exist_ok=True)
+    os.environ["SMALLCODER_HOME"] = str(args.work / "home")  # keep benchmark runs out of the user's store
+
+    from smallcoder.agent.loop import AgentConfig
+    from smallcoder.agent.prompts import render
+    from smallcoder.models.config import load_config
+    from smallcoder.models.resolve import open_backend
+    from smallcoder.session.fix import FixOptions, run_fix
+    from smallcoder.store.runs import RunStore
+    from smallcoder.tools import default_tools, tool_specs
+    from smallcoder.types import Message
+
+    backend = open_backend(args.model, load_config())
+    fixed_overhead = backend.count_tokens([Message("system", render("system"))], tool_specs(default_tools()))
+    tasks = load_tasks(args.tasks, args.limit, args.offset)
+    store = RunStore()
+    for i, task in enumerate(tasks, 1):
+        saved = per_task / f"{task.slug}.json"
+        if saved.exists():
+            continue
+        repo = make_repo(task, args.work / "repos" / args.name / task.slug)
+        started = time.perf_counter()
+        options = FixOptions(test_command=f"{sys.executable} -m pytest -q -p no:cacheprovider test_solution.py",
+                             agent=AgentConfig(max_steps=args.max_steps))
+        try:
+            result = run_fix(task.report, repo, backend, options, [store])
+            record = {
+                "task_id": task.task_id, "status": result.status, "reason": result.reason,
+                "resolved": verify(task, Path(result.worktree), args.work / "verify" / task.slug),
+                "tests_after_passed": result.tests_after.passed if result.tests_after else None,
+                "wall_s": round(result.wall_s, 2), "steps": result.steps, "model_calls": result.model_calls,
+                "prompt_tokens": result.usage.prompt_tokens, "cached_tokens": result.usage.cached_tokens,
+                "completion_tokens": result.usage.completion_tokens, "run_id": result.run_id,
+            }
+        except Exception as e:  # a crash is a result too: record it and go on
+            record = {"task_id": task.task_id, "status": "error", "reason": f"{type(e).__name__}: {e}",
+                      "resolved": False, "wall_s": round(time.perf_counter() - started, 2), "steps": 0,
+                      "model_calls": 0, "prompt_tokens": 0, "cached_tokens": 0, "completion_tokens": 0}
+        saved.write_text(json.dumps(record, indent=2), encoding="utf-8")
+        shutil.rmtree(args.work / "verify" / task.slug, ignore_errors=True)
+        print(f"[{i}/{len(tasks)}] {task.task_id}: {'RESOLVED' if record['resolved'] else record['status']} "
+              f"in {record['wall_s']}s, {record['model_calls']} calls", flush=True)
+    backend.close()
+    summarize(out_dir, args, backend.name, fixed_overhead)
+
+
+def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhead: int) -> None:
+    records = [json.loads(p.read_text()) for p in sorted((out_dir / "tasks").glob("*.json"))]
+    n = len(records)
+    prompt = sum(r["prompt_tokens"] for r in records)
+    summary = {
+        "benchmark": "humanevalfix-python", "model": model, "tasks": n,
+        "resolved": sum(r["resolved"] for r in records),
+        "resolve_rate": round(sum(r["resolved"] for r in records) / n, 3) if n else 0,
+        "median_wall_s": round(statistics.median(r["wall_s"] for r in records), 1) if n else 0,
+        "total_wall_s": round(sum(r["wall_s"] for r in records), 1),
+        "mean_model_calls": round(statistics.mean(r["model_calls"] for r in records), 2) if n else 0,
+        "mean_prompt_tokens": round(prompt / n) if n else 0,
+        "mean_completion_tokens": round(sum(r["completion_tokens"] for r in records) / n) if n else 0,
+        "kv_cache_share": round(sum(r["cached_tokens"] for r in records) / prompt, 3) if prompt else 0,
+        "fixed_prompt_overhead_tokens": fixed_overhead,
+        "statuses": {s: sum(r["status"] == s for r in records) for s in sorted({r["status"] for r in records})},
+        "max_steps": args.max_steps,
+        "command": " ".join(["python", "benchmarks/humanevalfix/run.py", *sys.argv[1:]]),
+        "machine": f"{os.cpu_count()} CPUs",
+        "date": time.strftime("%Y-%m-%d"),
+    }
+    (RESULTS / f"humanevalfix-{args.name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

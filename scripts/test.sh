@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install everything the tests need and run them: unit and integration tests with scripted models,
+# real git repositories and real test runs, plus the end-to-end test with the real 0.5B model.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[[ -x .venv/bin/python ]] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+
+fetch="../shared/scripts/fetch-test-models.sh"
+if [[ -f "$fetch" ]]; then
+  bash "$fetch" 0.5b
+else
+  echo "note: $fetch not found; tests that need a real model will be skipped" >&2
+fi
+exec .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,137 @@
+"""The fix pipeline end to end with a scripted model, real git and real test runs."""
+
+import subprocess
+
+import pytest
+
+from smallcoder.backends.scripted import ScriptedBackend
+from smallcoder.session.fix import FixOptions, apply_result, run_fix
+from smallcoder.store.runs import RunStore
+from smallcoder.agent.loop import AgentConfig
+from smallcoder.errors import WorkspaceError
+
+from .conftest import git, snapshot
+from .scripts import FIX_MEAN, fenced, hermes
+
+
+def fix(repo, outputs, **opts):
+    backend = ScriptedBackend(outputs=list(outputs))
+    events = []
+    with RunStore() as store:
+        result = run_fix("mean() is wrong for [2, 4, 6]", repo, backend, FixOptions(**opts), [store, events.append])
+    return result, backend, events
+
+
+def test_resolves_with_one_edit_and_leaves_user_tree_untouched(example_repo):
+    before = snapshot(example_repo)
+    result, backend, _ = fix(example_repo, [FIX_MEAN])
+
+    assert result.status == "resolved" and result.success
+    assert result.tests_before is not None and not result.tests_before.passed
+    assert result.tests_after is not None and result.tests_after.passed
+    assert result.model_calls == 1  # the passing tests end the run: no extra submit call
+    assert "+    return sum(values) / len(values)" in result.diff
+    assert snapshot(example_repo) == before
+    assert git(example_repo, "log", "-1", "--format=%s", result.branch).startswith("smallcoder:")
+    # the first prompt already holds the buggy code and the failing test output
+    first_prompt = backend.requests[0][1].content
+    assert "len(values) - 1" in first_prompt and "FAILED" in first_prompt
+
+
+def test_run_is_recorded(example_repo):
+    result, _, _ = fix(example_repo, [FIX_MEAN])
+    with RunStore() as store:
+        run = store.get_run(result.run_id)
+    assert run["run"]["status"] == "resolved"
+    assert run["run"]["tests_before_passed"] in (0, False) and run["run"]["tests_after_passed"] in (1, True)
+    assert len(run["model_calls"]) == 1 and run["tool_executions"][0]["tool"] == "replace_in_file"
+
+
+def test_dirty_tree_is_the_starting_point_and_stays_untouched(example_repo):
+    (example_repo / "notes.txt").write_text("my untracked notes\n")
+    (example_repo / "stats.py").write_text((example_repo / "stats.py").read_text() + "\n# work in progress\n")
+    before = snapshot(example_repo)
+    result, _, _ = fix(example_repo, [FIX_MEAN])
+    assert result.success
+    assert snapshot(example_repo) == before
+    # the agent's diff is measured from the user's dirty state, so it holds only the fix
+    assert "work in progress" not in result.diff and "notes.txt" not in result.diff
+    apply_result(result)
+    text = (example_repo / "stats.py").read_text()
+    assert "/ len(values)" in text and "# work in progress" in text
+
+
+def test_fenced_json_calls_are_understood(example_repo):
+    call = fenced("replace_in_file", path="stats.py", old="return sum(values) / (len(values) - 1)",
+                  new="return sum(values) / len(values)")
+    result, _, _ = fix(example_repo, [call])
+    assert result.success
+
+
+def test_garbage_output_stops_after_three_format_errors(example_repo):
+    result, backend, events = fix(example_repo, ["I think the bug is in mean.", "Sure!", "{{{{"])
+    assert result.status == "unresolved" and result.reason.startswith("3 replies")
+    assert result.diff == "" and result.commit is None
+    # each correction tells the model the expected shape
+    assert "<tool_call>" in backend.requests[1][-1].content
+
+
+def test_tool_errors_go_back_to_the_model(example_repo):
+    outputs = [
+        hermes("read_file", path="../../etc/passwd"),
+        hermes("replace_in_file", path="stats.py", old="no such text", new="x"),
+        FIX_MEAN,
+    ]
+    result, backend, events = fix(example_repo, outputs)
+    assert result.success
+    observations = [m.content for m in backend.requests[2] if m.role == "tool"]
+    assert "outside" in observations[0]
+    assert observations[1].startswith("Error:")
+
+
+def test_submit_with_failing_tests_is_refused_once(example_repo):
+    outputs = [hermes("submit", summary="done"), hermes("submit", summary="really done")]
+    result, backend, _ = fix(example_repo, outputs)
+    assert "still fail" in backend.requests[1][-1].content
+    assert result.status == "unresolved" and result.reason == "really done"
+
+
+def test_step_limit(example_repo):
+    outputs = [hermes("list_files")] * 3
+    result, _, _ = fix(example_repo, outputs, agent=AgentConfig(max_steps=2))
+    assert result.status == "unresolved" and "step limit" in result.reason
+
+
+def test_repeated_identical_calls_are_stopped(example_repo):
+    outputs = [hermes("read_file", path="stats.py")] * 6
+    result, backend, _ = fix(example_repo, outputs, agent=AgentConfig(max_steps=10))
+    assert "stuck" in result.reason
+    assert any("same arguments" in m.content for m in backend.requests[-1] if m.role == "tool")
+
+
+def test_interrupt_keeps_worktree_branch_and_record(example_repo):
+    class Interrupting(ScriptedBackend):
+        def complete(self, messages, tools, *, max_tokens):
+            if len(self.requests) == 1:
+                raise KeyboardInterrupt
+            return super().complete(messages, tools, max_tokens=max_tokens)
+
+    before = snapshot(example_repo)
+    backend = Interrupting(outputs=[hermes("write_file", path="new.py", content="x = 1\n")])
+    with RunStore() as store, pytest.raises(KeyboardInterrupt):
+        run_fix("task", example_repo, backend, FixOptions(), [store])
+    with RunStore() as store:
+        run = store.list_runs()[0]
+    assert run["status"] == "cancelled"
+    assert snapshot(example_repo) == before
+    branch = run["branch"]
+    assert "new.py" in git(example_repo, "show", "--stat", branch)
+
+
+def test_non_git_directory_is_refused(tmp_path):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "a.py").write_text("x = 1\n")
+    with pytest.raises(WorkspaceError, match="git"):
+        fix(plain, [FIX_MEAN])
+    assert sorted(p.name for p in plain.iterdir()) == ["a.py"]
