@@ -1,0 +1,51 @@
+"""The correction sent back to a model whose reply held no usable tool call.
+
+Short and specific: what was wrong, the exact shape expected in the model's own dialect,
+and one example that uses a real tool (the one the model tried, when known).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from smallcoder.protocol.examples import example_call, pick_tool
+from smallcoder.protocol.render import render_tool_calls
+from smallcoder.protocol.result import ParseResult
+from smallcoder.types import ToolSpec
+
+_SUGGESTED = re.compile(r"did you mean '([^']+)'")
+_TOOL_PREFIX = re.compile(r"^([\w.\-]+): ")
+
+
+def format_error_message(result: ParseResult, tools: list[ToolSpec], dialect: str | None) -> str:
+    dialect = dialect or result.dialect or "hermes"
+    tool = pick_tool(tools, _tool_tried(result, tools))
+    lines: list[str] = []
+    if result.errors:
+        lines.append("Your tool call could not be used:" if len(result.errors) == 1 else "Your tool calls could not be used:")
+        lines += [f"- {e}" for e in result.errors]
+        if result.calls:
+            lines.append(f"({len(result.calls)} other call(s) in your reply were read correctly.)")
+        lines.append("Send the corrected call in exactly this format:")
+    else:
+        lines.append("Your reply contained no tool call. Reply with exactly one tool call in this format:")
+    if tool is None:
+        lines.append('{"name": "<tool>", "arguments": {…}}')
+    elif dialect == "native":
+        call = example_call(tool)
+        lines.append(f"call the tool `{call.name}` with arguments {json.dumps(call.arguments, ensure_ascii=False)}")
+    else:
+        lines.append(render_tool_calls([example_call(tool)], dialect))
+    if not result.errors and any(t.name == "submit" for t in tools):
+        lines.append("When the task is done, call submit.")
+    return "\n".join(lines)
+
+
+def _tool_tried(result: ParseResult, tools: list[ToolSpec]) -> str | None:
+    names = {t.name for t in tools}
+    for error in result.errors:
+        match = _TOOL_PREFIX.match(error) or _SUGGESTED.search(error)
+        if match and match.group(1) in names:
+            return match.group(1)
+    return None

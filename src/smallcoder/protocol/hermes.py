@@ -1,0 +1,72 @@
+"""Hermes-style calls (Qwen2.5, Qwen3, many fine-tunes):
+
+    <tool_call>
+    {"name": "read_file", "arguments": {"path": "a.py"}}
+    </tool_call>
+
+Unlike vLLM's parser, one broken call does not discard the others: each <tool_call> is
+read on its own, strict JSON first, then repaired. Tolerated: a missing </tool_call> at
+the end, "arguments" given as a JSON string, a ```json fence inside the tags, and a call
+written as Python (read_file(path="a.py")) for a known tool. A <tool_call> holding
+<function=…> is Qwen3 XML and left to that parser.
+"""
+
+from __future__ import annotations
+
+import re
+
+from smallcoder.protocol.call_shapes import python_call, read_json_calls
+from smallcoder.protocol.result import Candidate
+
+OPEN, CLOSE = "<tool_call>", "</tool_call>"
+_INNER_FENCE = re.compile(r"```[\w\-]*[ \t]*\n?")
+_AFTER = re.compile(r"\s*(?:```[ \t]*)?\s*</tool_call>")
+
+
+def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
+    found: list[Candidate] = []
+    start = text.find(OPEN)
+    while start >= 0:
+        at = _skip_space(text, start + len(OPEN))
+        fence = _INNER_FENCE.match(text, at)
+        if fence:
+            at = _skip_space(text, fence.end())
+        bound = _bound(text, at)
+        if text.startswith("<function", at):
+            start = text.find(OPEN, at)  # Qwen3 XML inside the wrapper: not ours
+            continue
+        if at < len(text) and text[at] in "{[":
+            cands, stop = read_json_calls(text, at, bound, start, known, OPEN)
+        else:
+            cands, stop = _non_json(text, start, at, bound, known), bound
+        after = _AFTER.match(text, stop)
+        end = after.end() if after else stop
+        for cand in cands:
+            cand.end = end
+        found += cands
+        start = text.find(OPEN, max(end, at))
+    return found
+
+
+def _non_json(text: str, start: int, at: int, bound: int, known: dict[str, list[str]]) -> list[Candidate]:
+    body = text[at:bound].strip()
+    if body.endswith("```"):
+        body = body[:-3].strip()
+    if not body:
+        return [Candidate(start, bound, error="the <tool_call> block is empty")]
+    shape = python_call(body, known)
+    if shape is not None:
+        return [Candidate(start, bound, shape[0], shape[1])]
+    return [Candidate(start, bound, error='expected a JSON object {"name": …, "arguments": {…}} after <tool_call>')]
+
+
+def _bound(text: str, at: int) -> int:
+    # A broken call is repaired only up to its closing tag or the next call.
+    ends = [p for p in (text.find(CLOSE, at), text.find(OPEN, at)) if p >= 0]
+    return min(ends) if ends else len(text)
+
+
+def _skip_space(text: str, i: int) -> int:
+    while i < len(text) and text[i] in " \t\r\n":
+        i += 1
+    return i
