@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smallcoder.errors import WorkspaceError
 from smallcoder.workspace.git import git
 from smallcoder.workspace.snapshot import scratch_index, stage_everything
-from smallcoder.workspace.worktree import Worktree
+
+if TYPE_CHECKING:  # worktree.py re-exports this module's functions, so no runtime import back
+    from smallcoder.workspace.worktree import Worktree
 
 # Plain, complete and stable whatever the user's diff settings (noprefix, external tools, color).
 DIFF_ARGS = (
