@@ -115,22 +115,32 @@ class Agent:
 
     def execute(self, call: ToolCall) -> str:
         started = time.perf_counter()
-        ok = True
+        ok, fixed = True, False
         try:
             if call.name == "submit":
                 observation = self._refuse_submit_if_tests_fail(call)
+            elif call.name not in self.tools:
+                raise ToolError(f"unknown tool {call.name!r}; available: {', '.join(self.tools)}")
             else:
-                if call.name not in self.tools:
-                    raise ToolError(f"unknown tool {call.name!r}; available: {', '.join(self.tools)}")
                 observation = self.tools[call.name].invoke(self.ctx, call.arguments)
                 if call.name in EDIT_TOOLS and self.ctx.test_command:
-                    observation += "\n\n" + self._test_after_edit()
+                    test = self.run_tests("step")
+                    observation += "\n\n" + _describe_tests(test)
+                    fixed = test.passed and self.tests_failed_before and self.config.stop_when_tests_pass
         except ToolError as e:
             ok, observation = False, f"Error: {e}"
-        warning = self.stuck.observe(call, observation)  # may raise LimitsExceeded
-        if warning:
-            observation += "\n\n" + warning
+        stop: LimitsExceeded | None = None
+        try:
+            warning = self.stuck.observe(call, observation)
+            if warning:
+                observation += "\n\n" + warning
+        except LimitsExceeded as e:
+            stop = e
         self.emit(ToolExecuted(self.run_id, self.steps, call, observation, ok, time.perf_counter() - started))
+        if stop:
+            raise stop
+        if fixed:
+            raise Submitted("the tests pass after the edit")
         return observation
 
     def run_tests(self, phase: str) -> TestRun:
@@ -142,13 +152,6 @@ class Agent:
         self.emit(TestsRan(self.run_id, phase, self.steps, test))
         return test
 
-    def _test_after_edit(self) -> str:
-        test = self.run_tests("step")
-        if test.passed and self.config.stop_when_tests_pass and self.tests_failed_before:
-            raise Submitted("the tests pass after the edit")
-        verdict = "PASSED" if test.passed else "FAILED" + (" (timed out)" if test.timed_out else "")
-        return f"Tests after this edit: {verdict}\n{test.output[-TEST_TAIL_CHARS:]}"
-
     def _refuse_submit_if_tests_fail(self, call: ToolCall) -> str:
         summary = str(call.arguments.get("summary", ""))
         if not self.ctx.test_command or self.submit_refused:
@@ -158,3 +161,8 @@ class Agent:
             raise Submitted(summary)
         self.submit_refused = True  # once: a second submit is taken as the model's final word
         return render("tests_still_fail", output=test.output[-TEST_TAIL_CHARS:])
+
+
+def _describe_tests(test: TestRun) -> str:
+    verdict = "PASSED" if test.passed else "FAILED" + (" (timed out)" if test.timed_out else "")
+    return f"Tests after this edit: {verdict}\n{test.output[-TEST_TAIL_CHARS:]}"

@@ -20,6 +20,6 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render(name: str, **values: object) -> str:
-    """Render prompts/<name>.j2 with the given values."""
-    return _environment().get_template(f"{name}.j2").render(**values).strip()
+def render(template: str, /, **values: object) -> str:
+    """Render prompts/<template>.j2 with the given values."""
+    return _environment().get_template(f"{template}.j2").render(**values).strip()
