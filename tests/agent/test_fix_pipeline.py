@@ -135,3 +135,17 @@ def test_non_git_directory_is_refused(tmp_path):
     with pytest.raises(WorkspaceError, match="git"):
         fix(plain, [FIX_MEAN])
     assert sorted(p.name for p in plain.iterdir()) == ["a.py"]
+
+
+def test_a_fixed_function_shown_in_a_code_block_is_applied(example_repo):
+    # What Qwen2.5-Coder-0.5B actually answered on this example (recorded), instead of a tool call.
+    reply = (
+        "The issue is in the `mean` function. Here's the corrected code:\n\n```python\n"
+        "def mean(values):\n    \"\"\"Return the arithmetic mean of a non-empty list of numbers.\"\"\"\n"
+        "    if len(values) == 0:\n        raise ValueError(\"The list is empty\")\n"
+        "    return sum(values) / len(values)\n```\n\nThis change fixes the division."
+    )
+    result, _, events = fix(example_repo, [reply])
+    assert result.success and result.model_calls == 1
+    assert "+    return sum(values) / len(values)" in result.diff
+    assert "-def spread" not in result.diff and "+def spread" not in result.diff

@@ -67,6 +67,7 @@ def test_default_tools_order_and_size():
         "read_file",
         "search",
         "replace_in_file",
+        "rewrite_function",
         "write_file",
         "run_command",
         "run_tests",

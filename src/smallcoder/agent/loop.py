@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from smallcoder.agent.events import FormatProblem, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted
 from smallcoder.agent.prompts import render
+from smallcoder.agent.salvage import edit_from_code_block
 from smallcoder.agent.stuck import StuckDetector
 from smallcoder.backends.base import Backend
 from smallcoder.errors import AgentInterrupt, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
@@ -20,7 +21,7 @@ from smallcoder.tools import Tool, ToolContext, tool_specs
 from smallcoder.types import Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command
 
-EDIT_TOOLS = {"replace_in_file", "write_file"}
+EDIT_TOOLS = {"replace_in_file", "rewrite_function", "write_file"}
 TEST_TAIL_CHARS = 2_500
 
 
@@ -97,6 +98,12 @@ class Agent:
         self.messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
 
         parsed = parse_tool_calls(completion.text, self.specs, self.backend.dialect, completion.tool_calls or None)
+        if not parsed.calls and not parsed.errors:
+            salvaged = edit_from_code_block(completion.text, self.ctx.root)
+            if salvaged:  # the model wrote the fixed function instead of calling a tool: apply it
+                note = f"(The code in your reply was applied with rewrite_function to {salvaged.arguments['path']}.)\n"
+                self.messages.append(Message("tool", note + self.execute(salvaged), name=salvaged.name))
+                return
         if not parsed.calls:
             self._format_problem(format_error_message(parsed, self.specs, self.backend.dialect))
             return

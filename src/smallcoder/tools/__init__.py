@@ -11,6 +11,7 @@ to the model) and Submitted when the model declares the task done.
 from __future__ import annotations
 
 from smallcoder.tools.base import Tool, ToolContext
+from smallcoder.tools.definition import rewrite_function
 from smallcoder.tools.edit import replace_in_file
 from smallcoder.tools.files import list_files, read_file, write_file
 from smallcoder.tools.search import search
@@ -23,7 +24,7 @@ __all__ = ["Tool", "ToolContext", "default_tools", "tool_specs"]
 
 def default_tools() -> list[Tool]:
     """The standard tool set, in the order the model sees it."""
-    fns = [list_files, read_file, search, replace_in_file, write_file, run_command, run_tests, submit]
+    fns = [list_files, read_file, search, replace_in_file, rewrite_function, write_file, run_command, run_tests, submit]
     return [Tool.from_function(fn) for fn in fns]
 
 

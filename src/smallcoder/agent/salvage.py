@@ -1,0 +1,41 @@
+"""Turn a reply that shows fixed code, instead of calling a tool, into the edit it means.
+
+Small models (Qwen2.5-Coder 0.5B/1.5B) often answer a bug report with the
+corrected function in a ```python block. When that block defines a function
+or class that exists in exactly one non-test file, rewriting it there is the
+obvious intent, and cheaper than another round trip to correct the format.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from smallcoder.agent.context import _is_test_file, repo_files
+from smallcoder.tools.definition import defined_names
+from smallcoder.types import ToolCall
+
+_BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
+
+
+def edit_from_code_block(text: str, root: Path) -> ToolCall | None:
+    blocks = _BLOCK.findall(text)
+    if not blocks:
+        return None
+    sources = [f for f in repo_files(root) if f.endswith(".py") and not _is_test_file(f)]
+    for block in reversed(blocks):  # the last block is usually the final version
+        names = defined_names(block)
+        if not names:
+            continue
+        pattern = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(names[0])}\b", re.MULTILINE)
+        owners = [f for f in sources if _defines(root / f, pattern)]
+        if len(owners) == 1:
+            return ToolCall("rewrite_function", {"path": owners[0], "code": block}, id="salvaged")
+    return None
+
+
+def _defines(path: Path, pattern: re.Pattern[str]) -> bool:
+    try:
+        return bool(pattern.search(path.read_text(encoding="utf-8", errors="replace")))
+    except OSError:
+        return False
