@@ -37,6 +37,8 @@ def coerce_object(args: dict[str, Any], schema: dict[str, Any], raw: bool = Fals
     props: dict[str, Any] = schema.get("properties") or {}
     if not props and "type" not in schema:
         return dict(args), []  # no schema at all: nothing to check against
+    if not props and not schema.get("additionalProperties"):
+        return {}, []  # a tool without parameters: whatever was passed cannot change the call
     required = [r for r in schema.get("required") or [] if isinstance(r, str)]
     extra = schema.get("additionalProperties", False)
     out: dict[str, Any] = {}
@@ -51,7 +53,9 @@ def coerce_object(args: dict[str, Any], schema: dict[str, Any], raw: bool = Fals
                 unknown.append(str(key))
             continue
         sub = props[name] if isinstance(props[name], dict) else {}
-        if (value is None or (_is_null(value, raw) and not _has_string(sub))) and not _allows_null(sub):
+        # Untyped "null" means "not given" unless it is the text of a required string.
+        text_null = _is_null(value, raw) and (not _has_string(sub) or name not in required)
+        if (value is None or text_null) and not _allows_null(sub):
             if name in required:
                 problems.append(f"argument '{name}' must not be null")
             continue  # an optional argument given as null means "not given"
@@ -59,8 +63,11 @@ def coerce_object(args: dict[str, Any], schema: dict[str, Any], raw: bool = Fals
             out[name] = coerce_value(value, sub, raw)
         except CoercionError as exc:
             problems.append(f"argument '{name}' {exc}")
+    missing = [r for r in required if r not in out]
     for key in unknown:
         hint = _closest(key, [p for p in props if p not in out])
+        if hint is None and len(unknown) == 1 and len(missing) == 1:
+            hint = missing[0]  # {"file": …} where "path" is the one thing missing
         problems.append(f"unknown argument '{key}'" + (f" (did you mean '{hint}'?)" if hint else ""))
     for name in required:
         if name not in out and not any(p.startswith(f"argument '{name}'") for p in problems):

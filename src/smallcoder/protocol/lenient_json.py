@@ -41,10 +41,11 @@ def loads(text: str) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError):
         pass
-    value, end = _Reader(text, 0, len(text)).read_top()
-    rest = _skip_space(text, end, len(text))
-    if rest < len(text):
-        raise LenientJSONError("unexpected text after the JSON value", rest)
+    reader = _Reader(text, 0, len(text))
+    value, _ = reader.read_top()
+    reader.skip()
+    if reader.i < len(text):
+        raise LenientJSONError("unexpected text after the JSON value", reader.i)
     return value
 
 
@@ -199,6 +200,7 @@ class _Reader:
         quote = s[self.i]
         self.i += 1
         buf: list[str] = []
+        stray = 0  # unescaped quotes kept inside the string
         while self.i < n:
             c = s[self.i]
             if c == "\\":
@@ -208,8 +210,11 @@ class _Reader:
                 buf.append(self.escape())
             elif c == quote and self.closes(self.i + 1, ctx):
                 self.i += 1
+                if quote == '"' and stray % 2 == 1:
+                    buf.append('"')  # echo "<missing>", : the last quote closed both
                 return "".join(buf)
             else:
+                stray += c == quote
                 buf.append(c)
                 self.i += 1
         return "".join(buf)  # unterminated string at the end of the output
@@ -235,7 +240,7 @@ class _Reader:
             return True
         c = self.s[k]
         if ctx == "key":
-            return c in ":="
+            return True  # keys hold no quotes; a missing ':' is reported by the caller
         if ctx == "item":
             return c in ",]}"
         return _NEXT_KEY.match(self.s, j, self.n) is not None

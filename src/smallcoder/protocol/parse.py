@@ -21,7 +21,7 @@ Parser = Callable[[str, dict[str, list[str]]], list[Candidate]]
 PARSERS: dict[str, Parser] = {
     "mistral": mistral.parse,
     "lmstudio": lmstudio.parse,
-    "qwen3_xml": lambda text, known: qwen3_xml.parse(text),
+    "qwen3_xml": qwen3_xml.parse,
     "hermes": hermes.parse,
     "fenced_json": fenced_json.parse,
     "bare_json": bare_json.parse,

@@ -22,27 +22,28 @@ from smallcoder.protocol import lenient_json
 from smallcoder.protocol.result import Candidate
 
 _FUNCTION = re.compile(r"<function\s*=\s*")
-_PARAM = re.compile(r"<parameter\s*=\s*([^>\n]*)>")
+_PARAM = re.compile(r"<parameter(?:\s*=\s*([^>\n]*?))?\s*(/)?>")
 _PARAM_END = re.compile(r"</parameter(?:\s*=[^>\n]*)?>")
 _CLOSE_WRAPPER = re.compile(r"\s*</tool_call>")
 _TRAILING_FENCE = re.compile(r"\n```[ \t]*\n?\s*\Z")
 
 
-def parse(text: str) -> list[Candidate]:
-    starts = [m for m in _FUNCTION.finditer(text)]
+def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
+    """known: tool name → parameter names in schema order (for nameless <parameter> tags)."""
+    starts = list(_FUNCTION.finditer(text))
     found: list[Candidate] = []
     for i, match in enumerate(starts):
         limit = starts[i + 1].start() if i + 1 < len(starts) else len(text)
-        found.append(_read_function(text, match.start(), match.end(), limit))
+        found.append(_read_function(text, match.start(), match.end(), limit, known))
     return found
 
 
-def _read_function(text: str, start: int, name_at: int, limit: int) -> Candidate:
+def _read_function(text: str, start: int, name_at: int, limit: int, known: dict[str, list[str]]) -> Candidate:
     lo = max(0, start - 200)
     before = text[lo:start].rstrip()
     call_start = lo + len(before) - len("<tool_call>") if before.endswith("<tool_call>") else start
     name_end = _name_end(text, name_at, limit)
-    name = text[name_at:name_end].strip().strip("\"'`").strip()
+    name = text[name_at:name_end].strip().rstrip("/").strip().strip("\"'`").strip()  # also <function=x/>
     body_start = name_end + 1 if name_end < limit and text[name_end] == ">" else name_end
     close = text.find("</function>", body_start, limit)
     if close >= 0:
@@ -56,7 +57,7 @@ def _read_function(text: str, start: int, name_at: int, limit: int) -> Candidate
             fence = _TRAILING_FENCE.search(text, body_start, body_end)
             body_end = fence.start() + 1 if fence else body_end
         end = body_end
-    args, error = _read_parameters(text, body_start, body_end)
+    args, error = _read_parameters(text, body_start, body_end, known.get(name, []))
     return Candidate(start=call_start, end=end, name=name or None, arguments=args, raw_values=True, error=error)
 
 
@@ -77,7 +78,7 @@ def _in_open_fence(text: str, at: int) -> bool:
     return len(re.findall(r"(?m)^[ \t]*```", text[:at])) % 2 == 1
 
 
-def _read_parameters(text: str, start: int, end: int) -> tuple[dict[str, str] | None, str | None]:
+def _read_parameters(text: str, start: int, end: int, names: list[str]) -> tuple[dict[str, str] | None, str | None]:
     params = list(_PARAM.finditer(text, start, end))
     if not params:
         body = text[start:end].strip()
@@ -90,14 +91,38 @@ def _read_parameters(text: str, start: int, end: int) -> tuple[dict[str, str] | 
             return (value if isinstance(value, dict) else None), None
         return {}, None
     args: dict[str, str] = {}
+    unnamed: list[str] = []
     for i, match in enumerate(params):
-        value_start = match.end()
         limit = params[i + 1].start() if i + 1 < len(params) else end
-        close = _PARAM_END.search(text, value_start, limit)
-        value = text[value_start : close.start() if close else limit]
-        key = match.group(1).strip().strip("\"'`").strip()
-        args[key] = _strip_one_newline(value)
+        if match.group(2):  # <parameter=x/> or <parameter/>: no value
+            if match.group(1):
+                args[_clean(match.group(1))] = ""
+            continue
+        close = _PARAM_END.search(text, match.end(), limit)
+        value = text[match.end() : close.start() if close else limit]
+        if match.group(1) is not None:
+            args[_clean(match.group(1))] = _strip_one_newline(value)
+            continue
+        # <parameter>…</parameter> without a name, as small models write it. Either the name
+        # inside the tag and the value after it (<parameter>old</parameter>VALUE</parameter>),
+        # or a bare value for the next parameter not given yet.
+        label = value.strip()
+        if label in names:
+            second = _PARAM_END.search(text, close.end(), limit) if close else None
+            if second and label not in args:
+                args[label] = _strip_one_newline(text[close.end() : second.start()])
+            continue  # a parameter name without a value is not a value
+        unnamed.append(_strip_one_newline(value))
+    for value in unnamed:
+        slot = next((n for n in names if n not in args), None)
+        if slot is None:
+            return args, "a <parameter> tag has no name; write <parameter=NAME>"
+        args[slot] = value
     return args, None
+
+
+def _clean(name: str) -> str:
+    return name.strip().strip("\"'`").strip()
 
 
 def _strip_one_newline(value: str) -> str:

@@ -34,20 +34,35 @@ def validate(cands: list[Candidate], tools: list[ToolSpec]) -> tuple[list[ToolCa
 
 
 def resolve_name(name: str, names: list[str]) -> tuple[str | None, str | None]:
-    """The known tool a model meant, or an error with the nearest known name."""
+    """The known tool a model meant, or an error naming the nearest known tool."""
     clean = name.strip().strip("\"'`").strip()
     if clean in names:
         return clean, None
-    for prefix in _PREFIXES:
-        if clean.startswith(prefix) and clean[len(prefix):] in names:
-            return clean[len(prefix):], None
-    norm = _norm(clean)
-    hits = [n for n in names if _norm(n) == norm]
-    if len(hits) == 1:
-        return hits[0], None
+    forms = [clean] + [clean[len(p):] for p in _PREFIXES if clean.lower().startswith(p)]
+    for form in forms:
+        hits = [n for n in names if _norm(n) == _norm(form)]
+        if len(hits) == 1:
+            return hits[0], None
     close = difflib.get_close_matches(clean, names, n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
-    return None, f"unknown tool '{_short(clean)}'{hint} Available tools: {', '.join(names)}"
+    return None, _unknown(clean, close[0] if close else None, names)
+
+
+def _unknown(name: str, hint: str | None, names: list[str]) -> str:
+    guess = f" (did you mean '{hint}'?)" if hint else ""
+    return f"unknown tool '{_short(name)}'{guess}. Available tools: {', '.join(names)}"
+
+
+def _tool_by_arguments(args: Any, by_name: dict[str, ToolSpec]) -> str | None:
+    # {"name": "src/calc.py", "arguments": {"path": …}}: the arguments still say which tool.
+    if not isinstance(args, dict) or not args:
+        return None
+    fits = []
+    for tool in by_name.values():
+        schema = tool.parameters or {}
+        props = set((schema.get("properties") or {}).keys())
+        if set(args) <= props and set(schema.get("required") or []) <= set(args):
+            fits.append(tool.name)
+    return fits[0] if len(fits) == 1 else None
 
 
 def _one(cand: Candidate, by_name: dict[str, ToolSpec], index: int) -> ToolCall | str:
@@ -56,12 +71,14 @@ def _one(cand: Candidate, by_name: dict[str, ToolSpec], index: int) -> ToolCall 
     if name and names:
         resolved, problem = resolve_name(name, names)
         if resolved is None:
+            if problem and "did you mean" not in problem and (hint := _tool_by_arguments(cand.arguments, by_name)):
+                return _unknown(name.strip(), hint, names)
             return problem or f"unknown tool '{name}'"
         name = resolved
     if cand.error:
         return f"{name}: {cand.error}" if name else cand.error
     if not name:
-        return 'a tool call has no tool name (expected "name": "<tool>")'
+        return 'a tool call has no tool name (expected {"name": "<tool>", "arguments": {…}})'
     args = cand.arguments
     if args is None:
         args = {}
