@@ -97,24 +97,38 @@ def test_submit_with_failing_tests_is_refused_once(example_repo):
 
 
 def test_step_limit(example_repo):
-    outputs = [hermes("list_files")] * 3
+    outputs = [hermes("list_files"), hermes("search", pattern="mean"), hermes("list_files", path=".")]
     result, _, _ = fix(example_repo, outputs, agent=AgentConfig(max_steps=2))
     assert result.status == "unresolved" and "step limit" in result.reason
 
 
-def test_repeated_identical_calls_are_stopped(example_repo):
-    outputs = [hermes("read_file", path="stats.py")] * 6
+def test_same_call_with_same_result_is_warned_then_stopped(example_repo):
+    outputs = [f"Let me look again ({i}).\n" + hermes("read_file", path="stats.py") for i in range(6)]
     result, backend, _ = fix(example_repo, outputs, agent=AgentConfig(max_steps=10))
     assert "stuck" in result.reason
     assert any("same arguments" in m.content for m in backend.requests[-1] if m.role == "tool")
 
 
+def test_a_verbatim_repeat_is_dropped_and_asked_again_hotter(example_repo):
+    outputs = [hermes("read_file", path="stats.py")] * 3 + [FIX_MEAN]
+    result, backend, _ = fix(example_repo, outputs, agent=AgentConfig(max_steps=10))
+    assert result.success
+    assert backend.temperatures == [None, None, 0.7, 1.0]
+    # the repeats never entered the history: the last request is the first one plus one exchange
+    assert len(backend.requests[-1]) == len(backend.requests[0]) + 2
+
+
+def test_endless_verbatim_repeats_stop_the_run(example_repo):
+    result, _, _ = fix(example_repo, [hermes("list_files")] * 6, agent=AgentConfig(max_steps=10))
+    assert result.status == "unresolved" and "repeating" in result.reason
+
+
 def test_interrupt_keeps_worktree_branch_and_record(example_repo):
     class Interrupting(ScriptedBackend):
-        def complete(self, messages, tools, *, max_tokens):
+        def complete(self, messages, tools, *, max_tokens, temperature=None):
             if len(self.requests) == 1:
                 raise KeyboardInterrupt
-            return super().complete(messages, tools, max_tokens=max_tokens)
+            return super().complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
 
     before = snapshot(example_repo)
     backend = Interrupting(outputs=[hermes("write_file", path="new.py", content="x = 1\n")])

@@ -16,7 +16,7 @@ from smallcoder.agent.salvage import edit_from_code_block
 from smallcoder.agent.stuck import StuckDetector
 from smallcoder.backends.base import Backend
 from smallcoder.errors import AgentInterrupt, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
-from smallcoder.protocol import format_error_message, parse_tool_calls
+from smallcoder.protocol import ParseResult, format_error_message, parse_tool_calls
 from smallcoder.tools import Tool, ToolContext, tool_specs
 from smallcoder.types import Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command
@@ -34,6 +34,8 @@ class AgentConfig:
     test_timeout: float = 300.0
     # End the run as soon as the tests pass after an edit, when they failed before: the fix is verified.
     stop_when_tests_pass: bool = True
+    # Temperatures for re-asking after the model repeats an earlier answer verbatim.
+    repeat_temperatures: tuple[float, ...] = (0.7, 1.0, 1.0)
 
 
 @dataclass
@@ -62,12 +64,17 @@ class Agent:
         self.submit_refused = False
         self.last_test: TestRun | None = None
         self.stuck = StuckDetector()
+        self.focus_file: str | None = None
+        self.temperature: float | None = None  # None: the backend's default
+        self.repeats = 0
 
     def emit(self, event: object) -> None:
         for observer in self.observers:
             observer(event)  # type: ignore[arg-type]
 
-    def run(self, system_prompt: str, task_prompt: str, *, tests_failed_before: bool = False) -> AgentOutcome:
+    def run(self, system_prompt: str, task_prompt: str, *, tests_failed_before: bool = False,
+            focus_file: str | None = None) -> AgentOutcome:
+        self.focus_file = focus_file  # the file the task most likely concerns, for examples in corrections
         self.messages = [Message("system", system_prompt), Message("user", task_prompt)]
         self.tests_failed_before = tests_failed_before
         try:
@@ -91,10 +98,13 @@ class Agent:
                 f"exceed {self.backend.context_window}"
             )
         self.emit(StepStarted(self.run_id, self.steps, prompt_tokens))
-        completion = self.backend.complete(self.messages, self.specs, max_tokens=self.config.max_reply_tokens)
+        completion = self.backend.complete(self.messages, self.specs, max_tokens=self.config.max_reply_tokens,
+                                           temperature=self.temperature)
         self.model_calls += 1
         self.usage = self.usage + completion.usage
         self.emit(ModelCalled(self.run_id, self.steps, completion))
+        if self._is_repeat(completion.text):
+            return
         self.messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
 
         parsed = parse_tool_calls(completion.text, self.specs, self.backend.dialect, completion.tool_calls or None)
@@ -105,13 +115,35 @@ class Agent:
                 self.messages.append(Message("tool", note + self.execute(salvaged), name=salvaged.name))
                 return
         if not parsed.calls:
-            self._format_problem(format_error_message(parsed, self.specs, self.backend.dialect))
+            self._format_problem(self._correction(parsed))
             return
         self.format_errors = 0
         for call in parsed.calls:
             self.messages.append(Message("tool", self.execute(call), tool_call_id=call.id or None, name=call.name))
         if parsed.errors:
             self.messages.append(Message("user", format_error_message(parsed, self.specs, self.backend.dialect)))
+
+    def _is_repeat(self, text: str) -> bool:
+        """Small models copy their own earlier answer word for word. Such a reply is not added to the
+        history (so it cannot reinforce itself, and the cached prefix stays valid); the question is
+        asked again with more randomness instead."""
+        earlier = {m.content.strip() for m in self.messages if m.role == "assistant"}
+        if text.strip() not in earlier:
+            return False
+        schedule = self.config.repeat_temperatures
+        self.repeats += 1
+        if self.repeats > len(schedule):
+            raise LimitsExceeded("stuck: the model keeps repeating an earlier answer")
+        self.temperature = schedule[self.repeats - 1]
+        self.emit(FormatProblem(self.run_id, self.steps, f"repeated an earlier answer; asking again at "
+                                                         f"temperature {self.temperature}"))
+        return True
+
+    def _correction(self, parsed: ParseResult) -> str:
+        if parsed.errors or self.backend.dialect not in (None, "hermes"):
+            return format_error_message(parsed, self.specs, self.backend.dialect)
+        # No call at all: offer the two shapes small models manage, with the file the task is about.
+        return render("no_tool_call", path=self.focus_file or "path/to/file.py")
 
     def _format_problem(self, message: str) -> None:
         self.format_errors += 1

@@ -18,8 +18,13 @@ class Backend(Protocol):
     context_window: int
     dialect: str | None  # tool-call text format the model writes ("hermes", "qwen3_xml", ...), None = detect
 
-    def complete(self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int) -> Completion:
-        """Send the whole conversation; the history must only ever grow so the KV cache is reused."""
+    def complete(
+        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
+    ) -> Completion:
+        """Send the whole conversation; the history must only ever grow so the KV cache is reused.
+
+        temperature: None = the backend's configured default; the agent raises it to break repetition.
+        """
         ...
 
     def count_tokens(self, messages: list[Message], tools: list[ToolSpec]) -> int:

@@ -120,7 +120,9 @@ class EmbeddedBackend:
 
     # -- generation -----------------------------------------------------------
 
-    def complete(self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int) -> Completion:
+    def complete(
+        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
+    ) -> Completion:
         tokens = self._tokens(self.render(messages, tools))
         if len(tokens) + max_tokens > self.context_window:
             raise BackendError(
@@ -133,7 +135,7 @@ class EmbeddedBackend:
             out = self.llm.create_completion(
                 tokens,
                 max_tokens=max_tokens,
-                temperature=self.temperature,
+                temperature=self.temperature if temperature is None else temperature,
                 top_p=0.95,
                 top_k=40,
                 min_p=0.05,

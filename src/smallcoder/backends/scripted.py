@@ -23,6 +23,7 @@ class ScriptedBackend:
     context_window: int = 32_768
     dialect: str | None = "hermes"
     requests: list[list[Message]] = field(default_factory=list)
+    temperatures: list[float | None] = field(default_factory=list)
 
     @classmethod
     def from_file(cls, path: Path) -> ScriptedBackend:
@@ -35,8 +36,11 @@ class ScriptedBackend:
             raise ConfigError(f"{path} must hold a JSON list of strings (one model output each)")
         return cls(outputs=list(outputs), name=f"scripted:{path.name}")
 
-    def complete(self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int) -> Completion:
+    def complete(
+        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
+    ) -> Completion:
         self.requests.append(list(messages))
+        self.temperatures.append(temperature)
         if len(self.requests) > len(self.outputs):
             raise BackendError(f"scripted backend has no output left (it holds {len(self.outputs)})")
         out = self.outputs[len(self.requests) - 1]

@@ -12,7 +12,7 @@ import re
 
 from smallcoder.protocol import lenient_json
 from smallcoder.protocol.call_shapes import calls_in_json
-from smallcoder.protocol.result import Candidate
+from smallcoder.protocol.result import MAX_CALLS, Candidate
 
 _START = re.compile(
     r"\{\s*[\"']?(?:name|tool|tool_name|function|function_name|action|tool_calls|arguments|parameters)[\"']?\s*:"
@@ -34,6 +34,8 @@ def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
             pos = start + 1
             continue
         shapes = calls_in_json(value, known, require_shape=True)
+        if shapes and len(found) >= MAX_CALLS:
+            break
         if shapes:
             found += [Candidate(start, stop, n, a, i) for n, a, i in shapes]
             pos = max(stop, start + 1)

@@ -12,8 +12,8 @@ Accepted shapes (and lists of them):
 from __future__ import annotations
 
 import ast
-from collections.abc import Container
 import re
+from collections.abc import Container
 from typing import Any
 
 from smallcoder.protocol import lenient_json
@@ -52,7 +52,7 @@ def _one_call(obj: dict[str, Any], known: Container[str]) -> Shape | None:
     call_id = next((str(obj[k]) for k in ("id", "call_id") if isinstance(obj.get(k), (str, int))), "")
     inner = obj.get("function")
     if isinstance(inner, dict) and isinstance(inner.get("name"), str):
-        args = next((inner[k] for k in ARG_KEYS if k in inner), {})
+        args: Any = next((inner[k] for k in ARG_KEYS if k in inner), {})
         return inner["name"], args, call_id
     name_key = next((k for k in NAME_KEYS if isinstance(obj.get(k), str)), None)
     if name_key is None:

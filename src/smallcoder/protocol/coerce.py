@@ -198,7 +198,7 @@ def _to_array(value: Any, schema: dict[str, Any], raw: bool) -> list[Any]:
         items_raw = items_raw or raw
     item_schema = schema.get("items")
     if not isinstance(item_schema, dict):
-        return value
+        return list(value)
     out = []
     for i, item in enumerate(value):
         try:

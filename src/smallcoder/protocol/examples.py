@@ -50,8 +50,8 @@ def example_value(name: str, schema: dict[str, Any]) -> Any:
     if kind == "boolean":
         return True
     if kind == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
-        return [example_value(re.sub(r"s$", "", name), items)]
+        items = schema.get("items")
+        return [example_value(re.sub(r"s$", "", name), items if isinstance(items, dict) else {})]
     if kind == "object":
         return {}
     return _STRINGS.get(name.lower(), "example")
@@ -66,7 +66,8 @@ def pick_tool(tools: list[ToolSpec], wanted: str | None = None) -> ToolSpec | No
         if name in by_name:
             return by_name[name]
     with_args = [t for t in tools if (t.parameters or {}).get("required")]
-    return (with_args or tools or [None])[0]
+    candidates = with_args or tools
+    return candidates[0] if candidates else None
 
 
 def _first_type(schema: dict[str, Any]) -> str:

@@ -23,8 +23,11 @@ def format_error_message(result: ParseResult, tools: list[ToolSpec], dialect: st
     tool = pick_tool(tools, _tool_tried(result, tools))
     lines: list[str] = []
     if result.errors:
-        lines.append("Your tool call could not be used:" if len(result.errors) == 1 else "Your tool calls could not be used:")
-        lines += [f"- {e}" for e in result.errors]
+        plural = "s" if len(result.errors) > 1 else ""
+        lines.append(f"Your tool call{plural} could not be used:")
+        lines += [f"- {e}" for e in result.errors[:5]]
+        if len(result.errors) > 5:
+            lines.append(f"- … and {len(result.errors) - 5} more")
         if result.calls:
             lines.append(f"({len(result.calls)} other call(s) in your reply were read correctly.)")
         lines.append("Send the corrected call in exactly this format:")

@@ -17,18 +17,21 @@ import re
 
 from smallcoder.protocol import lenient_json
 from smallcoder.protocol.call_shapes import calls_in_json, python_call
-from smallcoder.protocol.result import Candidate
+from smallcoder.protocol.result import MAX_CALLS, Candidate
 
 _OPEN = re.compile(r"(?m)^[ \t]*```[ \t]*([\w+\-.]*)[ \t]*\r?\n")
 _CLOSE = re.compile(r"(?m)^[ \t]*```[ \t]*$")
-_JSON_LABELS = {"", "json", "json5", "jsonc", "js", "javascript", "tool_call", "tool_calls", "tool_code", "tool", "function_call", "function"}
+_JSON_LABELS = {
+    "", "json", "json5", "jsonc", "js", "javascript",
+    "tool_call", "tool_calls", "tool_code", "tool", "function_call", "function",
+}
 _PY_LABELS = {"", "tool_call", "tool_code", "tool", "python", "py"}
 
 
 def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
     found: list[Candidate] = []
     pos = 0
-    while True:
+    while len(found) < MAX_CALLS:
         opening = _OPEN.search(text, pos)
         if opening is None:
             return found
@@ -38,6 +41,7 @@ def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
         label = opening.group(1).lower()
         found += _read_body(text[opening.end() : body_end], label, opening.start(), end, known)
         pos = end if end > opening.end() else opening.end()
+    return found
 
 
 def _read_body(body: str, label: str, start: int, end: int, known: dict[str, list[str]]) -> list[Candidate]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 from smallcoder.protocol.call_shapes import python_call, read_json_calls
-from smallcoder.protocol.result import Candidate
+from smallcoder.protocol.result import MAX_CALLS, Candidate
 
 OPEN, CLOSE = "<tool_call>", "</tool_call>"
 _INNER_FENCE = re.compile(r"```[\w\-]*[ \t]*\n?")
@@ -26,7 +26,7 @@ _AFTER = re.compile(r"\s*(?:```[ \t]*)?\s*</tool_call>")
 def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
     found: list[Candidate] = []
     start = text.find(OPEN)
-    while start >= 0:
+    while start >= 0 and len(found) < MAX_CALLS:
         at = _skip_space(text, start + len(OPEN))
         fence = _INNER_FENCE.match(text, at)
         if fence:

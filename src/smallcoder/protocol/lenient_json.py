@@ -134,7 +134,7 @@ class _Reader:
         return m.group().strip()
 
     def object(self) -> dict[str, Any]:
-        s, out = self.s, {}
+        s, out = self.s, {}  # type: tuple[str, dict[str, Any]]
         self.i += 1
         while True:
             self.skip()
@@ -173,7 +173,7 @@ class _Reader:
         return m.group()
 
     def array(self) -> list[Any]:
-        s, out = self.s, []
+        s, out = self.s, []  # type: tuple[str, list[Any]]
         self.i += 1
         while True:
             self.skip()
@@ -192,7 +192,9 @@ class _Reader:
                 if s[self.i] in "}":  # a stray brace where the array should close
                     self.i += 1
                     return out
-                if s[self.i] not in "\"'{[" and not _WORD.match(s, self.i, self.n) and not _NUMBER.match(s, self.i, self.n):
+                c = s[self.i]
+                starts_value = c in "\"'{[" or _WORD.match(s, self.i, self.n) or _NUMBER.match(s, self.i, self.n)
+                if not starts_value:  # a missing comma between items is fine, anything else is not
                     raise self.error("expected ',' or ']' after an item")
 
     def string(self, ctx: str) -> str:
@@ -225,7 +227,8 @@ class _Reader:
             code = int(s[self.i + 1 : self.i + 5], 16)
             self.i += 5
             low = s[self.i + 2 : self.i + 6]
-            if 0xD800 <= code < 0xDC00 and s.startswith("\\u", self.i) and re.fullmatch(r"[dD][c-fC-F][0-9a-fA-F]{2}", low):
+            pair = s.startswith("\\u", self.i) and re.fullmatch(r"[dD][c-fC-F][0-9a-fA-F]{2}", low)
+            if 0xD800 <= code < 0xDC00 and pair:
                 self.i += 6
                 return chr(0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00))
             return chr(code)

@@ -8,7 +8,7 @@ A missing [END_TOOL_REQUEST] at the end of the output is tolerated.
 from __future__ import annotations
 
 from smallcoder.protocol.call_shapes import read_json_calls
-from smallcoder.protocol.result import Candidate
+from smallcoder.protocol.result import MAX_CALLS, Candidate
 
 OPEN, CLOSE = "[TOOL_REQUEST]", "[END_TOOL_REQUEST]"
 
@@ -16,7 +16,7 @@ OPEN, CLOSE = "[TOOL_REQUEST]", "[END_TOOL_REQUEST]"
 def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
     found: list[Candidate] = []
     start = text.find(OPEN)
-    while start >= 0:
+    while start >= 0 and len(found) < MAX_CALLS:
         at = start + len(OPEN)
         while at < len(text) and text[at] in " \t\r\n":
             at += 1

@@ -16,12 +16,15 @@ import re
 
 from smallcoder.protocol import lenient_json
 from smallcoder.protocol.call_shapes import read_json_calls
-from smallcoder.protocol.result import Candidate
+from smallcoder.protocol.result import MAX_CALLS, Candidate
 
 MARKER = "[TOOL_CALLS]"
 _NAMED = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*(?:\[CALL_ID\]\s*([^\[{\s]*)\s*)?(\[ARGS\])?\s*")
 _CHAINED = re.compile(r"\s*[A-Za-z_][\w.\-]*\s*(?:\[CALL_ID\]|\[ARGS\])")
-_UNMARKED = re.compile(r"([A-Za-z_][\w.\-]*)(?:\[CALL_ID\][^\[{\s]*)?\[ARGS\]|(?m:^[ \t]*([A-Za-z_][\w.\-]*)[ \t]*(?=\{))")
+_UNMARKED = re.compile(
+    r"([A-Za-z_][\w.\-]*)(?:\[CALL_ID\][^\[{\s]*)?\[ARGS\]"  # NAME[ARGS] anywhere
+    r"|(?m:^[ \t]*([A-Za-z_][\w.\-]*)[ \t]*(?=\{))"  # NAME{ at the start of a line
+)
 
 
 def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
@@ -29,13 +32,13 @@ def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
         return _unmarked(text, known)
     found: list[Candidate] = []
     marker = text.find(MARKER)
-    while marker >= 0:
+    while marker >= 0 and len(found) < MAX_CALLS:
         start, at = marker, marker + len(MARKER)
         while True:
             cands, stop = _read_call(text, start, at, _bound(text, at), known)
             found += cands
             chained = _CHAINED.match(text, stop)
-            if chained is None or any(c.error for c in cands):
+            if chained is None or any(c.error for c in cands) or len(found) >= MAX_CALLS:
                 break
             start = at = stop + len(chained.group()) - len(chained.group().lstrip())
         marker = text.find(MARKER, stop)
@@ -72,6 +75,8 @@ def _read_args(text: str, start: int, at: int, bound: int, name: str, call_id: s
 def _unmarked(text: str, known: dict[str, list[str]]) -> list[Candidate]:
     found: list[Candidate] = []
     for match in _UNMARKED.finditer(text):
+        if len(found) >= MAX_CALLS:
+            break
         name = match.group(1) or match.group(2)
         if match.group(2) and name not in known:
             continue

@@ -45,7 +45,8 @@ def parse_tool_calls(
     try:
         return _parse(text, tools or [], dialect, native_calls)
     except Exception as exc:  # a parser bug must not crash the agent loop
-        return ParseResult(content=text if isinstance(text, str) else "", errors=[f"internal error reading tool calls: {exc!r}"])
+        content = text if isinstance(text, str) else ""
+        return ParseResult(content=content, errors=[f"internal error reading tool calls: {exc!r}"])
 
 
 def _parse(text: str, tools: list[ToolSpec], dialect: str | None, native_calls: list[ToolCall] | None) -> ParseResult:

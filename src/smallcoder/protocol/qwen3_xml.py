@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from smallcoder.protocol import lenient_json
-from smallcoder.protocol.result import Candidate
+from smallcoder.protocol.result import MAX_CALLS, Candidate
 
 _FUNCTION = re.compile(r"<function\s*=\s*")
 _PARAM = re.compile(r"<parameter(?:\s*=\s*([^>\n]*?))?\s*(/)?>")
@@ -30,9 +30,9 @@ _TRAILING_FENCE = re.compile(r"\n```[ \t]*\n?\s*\Z")
 
 def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
     """known: tool name → parameter names in schema order (for nameless <parameter> tags)."""
-    starts = list(_FUNCTION.finditer(text))
+    starts = list(_FUNCTION.finditer(text))[: MAX_CALLS + 1]
     found: list[Candidate] = []
-    for i, match in enumerate(starts):
+    for i, match in enumerate(starts[:MAX_CALLS]):
         limit = starts[i + 1].start() if i + 1 < len(starts) else len(text)
         found.append(_read_function(text, match.start(), match.end(), limit, known))
     return found
@@ -109,7 +109,7 @@ def _read_parameters(text: str, start: int, end: int, names: list[str]) -> tuple
         label = value.strip()
         if label in names:
             second = _PARAM_END.search(text, close.end(), limit) if close else None
-            if second and label not in args:
+            if close and second and label not in args:
                 args[label] = _strip_one_newline(text[close.end() : second.start()])
             continue  # a parameter name without a value is not a value
         unnamed.append(_strip_one_newline(value))

@@ -24,6 +24,10 @@ class ParseResult:
     dialect: str | None = None
 
 
+# No model writes more calls than this in one reply; the cap bounds the work on degenerate output.
+MAX_CALLS = 32
+
+
 @dataclass
 class Candidate:
     """A call as a dialect parser read it, before names and arguments are checked against the tools.

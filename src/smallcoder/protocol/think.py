@@ -17,8 +17,9 @@ _CALL_MARKERS = re.compile(r"<tool_call>|<function=|\[TOOL_CALLS\]|\[TOOL_REQUES
 def split_thinking(text: str) -> tuple[str, str]:
     """Return (text without leading reasoning, the reasoning that was removed)."""
     thoughts: list[str] = []
-    changed = True
-    while changed:
+    changed, rounds = True, 0
+    while changed and rounds < 8:  # a reply has a block or two; degenerate output has thousands
+        rounds += 1
         changed = False
         for opener, closer in _PAIRS:
             text, thought = _strip_one(text, opener, closer)
@@ -40,5 +41,5 @@ def _strip_one(text: str, opener: str, closer: str) -> tuple[str, str | None]:
         thought = text[body_start:close]
         return text[:start] + text[close + len(closer):], thought
     if 0 <= open_at < first_call:
-        return text[:open_at] + text[open_at + len(opener):], ""
+        return text[:first_call].replace(opener, "") + text[first_call:], ""
     return text, None

@@ -61,9 +61,11 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
         files = gather_context(wt.path, task, tests_before.output if tests_before else "",
                               char_budget=int(backend.context_window * CONTEXT_SHARE * 3.5))
         task_prompt = render("task", task=task, test_command=test_command, tests_before=tests_before,
-                             tests_before_output=tests_before.output[-2_500:] if tests_before else "", files=files)
+                             tests_before_output=tests_before.output[-2_500:] if tests_before else "", files=files,
+                             python=bool(files) and files[0].path.endswith(".py"))
         outcome = agent.run(render("system"), task_prompt,
-                            tests_failed_before=bool(tests_before and not tests_before.passed))
+                            tests_failed_before=bool(tests_before and not tests_before.passed),
+                            focus_file=next((f.path for f in files), None))
     except KeyboardInterrupt:
         outcome = AgentOutcome("cancelled", "interrupted by the user", agent.steps, agent.model_calls,
                                agent.usage, agent.last_test)

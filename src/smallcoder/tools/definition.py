@@ -90,7 +90,10 @@ def rewrite_function(
         lines[first - 1 : last] = body
     result = "\n".join(lines) + ("\n" if original.text.endswith("\n") else "")
     if result == original.text:
-        raise ToolError("the new code is identical to the current code; nothing changed")
+        raise ToolError(
+            f"your code is identical to what {shown} already has, so nothing changed and the bug is still there; "
+            "write a corrected version"
+        )
     write_text(target, shown, result, like=original)
     note = f" ({', '.join(missing)} not found, ignored)" if missing else ""
     return f"rewrote {', '.join(replaced)} in {shown}{note}." + syntax_warning(shown, result, before=original.text)
