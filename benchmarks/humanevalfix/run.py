@@ -35,6 +35,8 @@ def main() -> None:
     ap.add_argument("--max-steps", type=int, default=8)
     ap.add_argument("--name", required=True, help="results go to benchmarks/results/humanevalfix-<name>.*")
     ap.add_argument("--work", type=Path, default=HERE.parent / "work")
+    ap.add_argument("--strict-parser", action="store_true",
+                    help="read tool calls like a typical server-side parser (well-formed only), for comparison")
     args = ap.parse_args()
 
     out_dir = RESULTS / f"humanevalfix-{args.name}"
@@ -61,8 +63,11 @@ def main() -> None:
             continue
         repo = make_repo(task, args.work / "repos" / args.name / task.slug)
         started = time.perf_counter()
+        agent = AgentConfig(max_steps=args.max_steps)
+        if args.strict_parser:
+            agent.parse = strict_parse_result
         options = FixOptions(test_command=f"{sys.executable} -m pytest -q -p no:cacheprovider test_solution.py",
-                             agent=AgentConfig(max_steps=args.max_steps))
+                             agent=agent)
         try:
             result = run_fix(task.report, repo, backend, options, [store])
             record = {
@@ -85,6 +90,16 @@ def main() -> None:
     summarize(out_dir, args, backend.name, fixed_overhead)
 
 
+def strict_parse_result(text, tools, dialect, native_calls=None):
+    """The strict baseline parsers (benchmarks/parsers/strict.py) behind the agent's parser interface."""
+    sys.path.insert(0, str(HERE.parent / "parsers"))
+    from strict import strict_parse
+
+    from smallcoder.protocol import ParseResult
+
+    return ParseResult(content=text, calls=strict_parse(text, tools, dialect), errors=[], dialect=dialect)
+
+
 def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhead: int) -> None:
     records = [json.loads(p.read_text()) for p in sorted((out_dir / "tasks").glob("*.json"))]
     n = len(records)
@@ -102,6 +117,7 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
         "fixed_prompt_overhead_tokens": fixed_overhead,
         "statuses": {s: sum(r["status"] == s for r in records) for s in sorted({r["status"] for r in records})},
         "max_steps": args.max_steps,
+        "parser": "strict" if args.strict_parser else "smallcoder",
         "command": " ".join(["python", "benchmarks/humanevalfix/run.py", *sys.argv[1:]]),
         "machine": f"{os.cpu_count()} CPUs",
         "date": time.strftime("%Y-%m-%d"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from smallcoder.agent.events import FormatProblem, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted
 from smallcoder.agent.prompts import render
@@ -36,6 +37,8 @@ class AgentConfig:
     stop_when_tests_pass: bool = True
     # Temperatures for re-asking after the model repeats an earlier answer verbatim.
     repeat_temperatures: tuple[float, ...] = (0.7, 1.0, 1.0)
+    # How tool calls are read from the model's text; swappable so benchmarks can compare parsers.
+    parse: Callable[..., ParseResult] = parse_tool_calls
 
 
 @dataclass
@@ -107,7 +110,7 @@ class Agent:
             return
         self.messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
 
-        parsed = parse_tool_calls(completion.text, self.specs, self.backend.dialect, completion.tool_calls or None)
+        parsed = self.config.parse(completion.text, self.specs, self.backend.dialect, completion.tool_calls or None)
         if not parsed.calls and not parsed.errors:
             salvaged = edit_from_code_block(completion.text, self.ctx.root)
             if salvaged:  # the model wrote the fixed function instead of calling a tool: apply it
