@@ -102,11 +102,12 @@ def demo(
 def main() -> None:
     """Entry point: user-facing errors are one line; SMALLCODER_DEBUG=1 shows the traceback."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # without standalone mode, click returns typer.Exit's code
+        sys.exit(code if isinstance(code, int) else 0)
     except SmallcoderError as e:
         if os.environ.get("SMALLCODER_DEBUG"):
             raise
-        Console(stderr=True).print(f"[bold red]error:[/] {e}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {e}", highlight=False)
         sys.exit(2)
     except typer.Exit as e:
         sys.exit(e.exit_code)
