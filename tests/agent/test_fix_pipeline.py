@@ -109,13 +109,15 @@ def test_same_call_with_same_result_is_warned_then_stopped(example_repo):
     assert any("same arguments" in m.content for m in backend.requests[-1] if m.role == "tool")
 
 
-def test_a_verbatim_repeat_is_dropped_and_asked_again_hotter(example_repo):
-    outputs = [hermes("read_file", path="stats.py")] * 3 + [FIX_MEAN]
-    result, backend, _ = fix(example_repo, outputs, agent=AgentConfig(max_steps=10))
+def test_a_verbatim_repeat_starts_a_fresh_hotter_attempt(example_repo):
+    broken = hermes("write_file", path="stats.py", content="def mean(values):\n    return 0\n")
+    outputs = [broken, broken, FIX_MEAN]
+    result, backend, events = fix(example_repo, outputs, agent=AgentConfig(max_steps=10))
     assert result.success
-    assert backend.temperatures == [None, None, 0.7, 1.0]
-    # the repeats never entered the history: the last request is the first one plus one exchange
-    assert len(backend.requests[-1]) == len(backend.requests[0]) + 2
+    assert backend.temperatures == [None, None, 0.7]
+    # the fresh attempt starts from the first prompt again, on a worktree back at its base
+    assert len(backend.requests[2]) == len(backend.requests[0]) == 2
+    assert "+    return 0" not in result.diff
 
 
 def test_endless_verbatim_repeats_stop_the_run(example_repo):

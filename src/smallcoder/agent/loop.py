@@ -35,8 +35,8 @@ class AgentConfig:
     test_timeout: float = 300.0
     # End the run as soon as the tests pass after an edit, when they failed before: the fix is verified.
     stop_when_tests_pass: bool = True
-    # Temperatures for re-asking after the model repeats an earlier answer verbatim.
-    repeat_temperatures: tuple[float, ...] = (0.7, 1.0, 1.0)
+    # Temperatures of the fresh attempts made when the model repeats an earlier answer verbatim.
+    retry_temperatures: tuple[float, ...] = (0.7, 1.0)
     # How tool calls are read from the model's text; swappable so benchmarks can compare parsers.
     parse: Callable[..., ParseResult] = parse_tool_calls
 
@@ -54,7 +54,7 @@ class AgentOutcome:
 class Agent:
     def __init__(
         self, backend: Backend, tools: list[Tool], ctx: ToolContext, config: AgentConfig,
-        run_id: str, observers: list[Observer] | None = None,
+        run_id: str, observers: list[Observer] | None = None, reset: Callable[[], None] | None = None,
     ) -> None:
         self.backend, self.ctx, self.config, self.run_id = backend, ctx, config, run_id
         self.tools = {t.name: t for t in tools}
@@ -69,7 +69,8 @@ class Agent:
         self.stuck = StuckDetector()
         self.focus_file: str | None = None
         self.temperature: float | None = None  # None: the backend's default
-        self.repeats = 0
+        self.attempt = 1
+        self.reset = reset  # puts the worktree back to its base; None = no fresh attempts
 
     def emit(self, event: object) -> None:
         for observer in self.observers:
@@ -127,19 +128,25 @@ class Agent:
             self.messages.append(Message("user", format_error_message(parsed, self.specs, self.backend.dialect)))
 
     def _is_repeat(self, text: str) -> bool:
-        """Small models copy their own earlier answer word for word. Such a reply is not added to the
-        history (so it cannot reinforce itself, and the cached prefix stays valid); the question is
-        asked again with more randomness instead."""
+        """Small models copy their own earlier answer word for word, and once an answer is in the
+        history even a high temperature rarely breaks the pattern. So a verbatim repeat starts a
+        fresh attempt: the worktree goes back to its base, the history back to the first prompt
+        (still in the KV cache), and the model is sampled hotter."""
         earlier = {m.content.strip() for m in self.messages if m.role == "assistant"}
         if text.strip() not in earlier:
             return False
-        schedule = self.config.repeat_temperatures
-        self.repeats += 1
-        if self.repeats > len(schedule):
-            raise LimitsExceeded("stuck: the model keeps repeating an earlier answer")
-        self.temperature = schedule[self.repeats - 1]
-        self.emit(FormatProblem(self.run_id, self.steps, f"repeated an earlier answer; asking again at "
-                                                         f"temperature {self.temperature}"))
+        schedule = self.config.retry_temperatures
+        if self.attempt > len(schedule) or self.reset is None:
+            raise LimitsExceeded(f"stuck: the model keeps repeating an earlier answer ({self.attempt} attempts)")
+        self.temperature = schedule[self.attempt - 1]
+        self.attempt += 1
+        self.emit(FormatProblem(self.run_id, self.steps, f"repeated an earlier answer; starting attempt "
+                                                         f"{self.attempt} afresh at temperature {self.temperature}"))
+        self.reset()
+        self.messages = self.messages[:2]
+        self.stuck = StuckDetector()
+        self.format_errors = 0
+        self.submit_refused = False
         return True
 
     def _correction(self, parsed: ParseResult) -> str:

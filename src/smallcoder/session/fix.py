@@ -13,17 +13,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smallcoder.agent.context import gather_context
-from smallcoder.agent.events import Observer, RunFinished, RunResult, RunStarted, TestRun, TestsRan
+from smallcoder.agent.events import Observer, Reproduction, RunFinished, RunResult, RunStarted, TestRun, TestsRan
 from smallcoder.agent.loop import Agent, AgentConfig, AgentOutcome
 from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
+from smallcoder.session.reproduce import reproduce_first, reproduction_extra
 from smallcoder.store.paths import worktrees_dir
 from smallcoder.store.ids import new_run_id
 from smallcoder.tools import ToolContext, default_tools
 from smallcoder.types import Usage
 from smallcoder.workspace.testcmd import detect_test_command
 from smallcoder.workspace.worktree import (
-    Worktree, apply_to_user_tree, commit_changes, create_worktree, find_repo_root, worktree_diff,
+    Worktree, apply_to_user_tree, commit_changes, create_worktree, find_repo_root, reset_worktree, worktree_diff,
 )
 
 # Share of the context window the up-front code context may take (chars ≈ 3.5 × tokens).
@@ -36,6 +37,8 @@ class FixOptions:
     init: bool = False
     agent: AgentConfig = field(default_factory=AgentConfig)
     command_timeout: float = 120.0
+    reproduce: bool = False  # first write a test that fails on the problem (session/reproduce.py)
+    reproduce_name: str = "reproduction"  # that test's file: test_<name>.py
 
 
 def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observers: list[Observer]) -> RunResult:
@@ -52,12 +55,15 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
     emit(RunStarted(run_id, task, str(root), str(wt.path), wt.branch, wt.base_commit, backend.name,
                     test_command, backend.context_window))
     ctx = ToolContext(root=wt.path, test_command=test_command, command_timeout=options.command_timeout)
-    agent = Agent(backend, default_tools(), ctx, options.agent, run_id, observers)
+    agent = Agent(backend, default_tools(), ctx, options.agent, run_id, observers, reset=lambda: reset_worktree(wt))
     outcome: AgentOutcome | None = None
     tests_before: TestRun | None = None
+    reproduction: Reproduction | None = None
     try:
         if test_command:
             tests_before = agent.run_tests("before")
+        if options.reproduce:  # the fix phase then starts from the failing reproduction
+            reproduction, tests_before, task = reproduce_first(agent, task, tests_before, options.reproduce_name)
         files = gather_context(wt.path, task, tests_before.output if tests_before else "",
                               char_budget=int(backend.context_window * CONTEXT_SHARE * 3.5))
         task_prompt = render("task", task=task, test_command=test_command, tests_before=tests_before,
@@ -79,7 +85,8 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
         emit(RunFinished(run_id, result))
         raise
     result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=True)
-    emit(RunFinished(run_id, result))
+    result.reproduction = reproduction
+    emit(RunFinished(run_id, result, extra=reproduction_extra(reproduction)))
     return result
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "create_worktree",
     "find_repo_root",
     "remove_worktree",
+    "reset_worktree",
     "worktree_diff",
 ]
 
@@ -111,3 +112,15 @@ def remove_worktree(wt_path: Path, repo: Path) -> None:
     if wt_path == root:
         raise WorkspaceError(f"{wt_path} is the main working tree, not a smallcoder worktree")
     git(["worktree", "remove", str(wt_path)], root)
+
+
+def reset_worktree(wt: Worktree) -> None:
+    """Put the run's own worktree back to its base commit, for a fresh attempt.
+
+    Only ever runs inside `wt.path` (smallcoder's worktree, never the user's checkout);
+    ignored files such as caches are kept.
+    """
+    if wt.path.resolve() == wt.repo.resolve():
+        raise WorkspaceError("refusing to reset the user's own working tree")
+    git(["reset", "-q", "--hard", wt.base_commit], wt.path)
+    git(["clean", "-fdq"], wt.path)
