@@ -1,0 +1,169 @@
+"""Rank definitions by how much the rest of the repository uses them.
+
+Files are nodes; a file that uses a name points at every file defining it.
+PageRank over that graph, personalized toward the files and identifiers the
+task mentions, says which files matter; each file's rank then flows along its
+edges to the definitions it uses. Definitions in the mentioned files come
+first whatever their score: the task named them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from smallcoder.repomap.tags import Definition, FileTags
+
+DAMPING = 0.85
+MAX_ITERATIONS = 60
+TOLERANCE = 1e-9
+MENTIONED_IDENT_BOOST = 10.0
+PRIVATE_PENALTY = 0.1  # `_helper`, `__init__`: rarely what a task is about
+COMMON_NAME_DEFINERS = 5  # a name defined in more files than this is generic (`run`, `get`)
+COMMON_NAME_PENALTY = 0.1
+# Method names that standard types also have (`d.get`, `s.split`, `xs.push`): a
+# reference by that name is more likely to the builtin than to our definition.
+BUILTIN_LIKE = frozenset(
+    "get set items keys values append extend insert pop remove update clear copy index count "
+    "join split strip replace format lower upper startswith endswith encode decode find sort "
+    "read write close open run text add discard send next iter len str repr hash push map filter "
+    "reduce forEach slice splice then catch toString length size String Error Errorf Println "
+    "Printf Sprintf new clone unwrap expect collect into from to_string equals hashCode".split()
+)
+TEST_FILE_PENALTY = 0.2  # test helpers are used a lot but are rarely where a bug lives
+
+
+@dataclass(frozen=True)
+class RankedDefinition:
+    path: str
+    definition: Definition
+    score: float
+    tier: int  # 0: mentioned name in a mentioned file, 1: mentioned file, 2: mentioned name, 3: rest
+
+
+def rank_definitions(
+    tags: dict[str, FileTags],
+    mentioned_files: Iterable[str] = (),
+    mentioned_idents: Iterable[str] = (),
+) -> list[RankedDefinition]:
+    """All definitions, best first."""
+    files = sorted(tags)
+    m_files = set(mentioned_files) & set(files)
+    m_idents = set(mentioned_idents)
+
+    definers: dict[str, list[str]] = defaultdict(list)
+    for path in files:
+        for name in {d.name for d in tags[path].definitions}:
+            definers[name].append(path)
+
+    tested = {path: TEST_FILE_PENALTY if is_test_path(path) else 1.0 for path in files}
+    # edges[src] = [(dst, name, weight)]; a file's uses of its own names are not evidence
+    edges: dict[str, list[tuple[str, str, float]]] = {}
+    for src in files:
+        out: list[tuple[str, str, float]] = []
+        for name, count in tags[src].references.items():
+            dsts = definers.get(name)
+            if not dsts:
+                continue
+            weight = _name_weight(name, len(dsts), name in m_idents) * math.sqrt(count) / len(dsts)
+            out += [(dst, name, weight * tested[dst]) for dst in dsts if dst != src]
+        if out:
+            edges[src] = out
+
+    personal = _personalization(files, m_files, m_idents, definers)
+    rank = pagerank(files, edges, personal)
+
+    scores: dict[tuple[str, str], float] = defaultdict(float)
+    for src, out in edges.items():
+        total = sum(w for _, _, w in out)
+        for dst, name, weight in out:
+            scores[(dst, name)] += rank[src] * weight / total
+
+    ranked: list[RankedDefinition] = []
+    for path in files:
+        defs = tags[path].definitions
+        floor = rank[path] * 1e-3 / max(1, len(defs))  # unreferenced defs still sort by their file
+        for d in defs:
+            score = scores.get((path, d.name), 0.0) + floor
+            if d.name in m_idents:
+                score *= MENTIONED_IDENT_BOOST
+            tier = _tier(path in m_files, d.name in m_idents)
+            ranked.append(RankedDefinition(path, d, score, tier))
+    ranked.sort(key=lambda r: (r.tier, -r.score, r.path, r.definition.line))
+    return ranked
+
+
+def _name_weight(name: str, n_definers: int, mentioned: bool) -> float:
+    weight = 1.0
+    if mentioned:
+        weight *= MENTIONED_IDENT_BOOST
+    if name.startswith("_"):
+        weight *= PRIVATE_PENALTY
+    if n_definers > COMMON_NAME_DEFINERS or name in BUILTIN_LIKE:
+        weight *= COMMON_NAME_PENALTY
+    return weight
+
+
+def is_test_path(path: str) -> bool:
+    parts = path.lower().split("/")
+    name = parts[-1]
+    return (
+        any(p in ("test", "tests", "testing", "__tests__", "spec") for p in parts[:-1])
+        or name.startswith("test_")
+        or name == "conftest.py"
+        or any(marker in name for marker in ("_test.", ".test.", ".spec.", "_spec."))
+    )
+
+
+def _tier(in_mentioned_file: bool, mentioned_name: bool) -> int:
+    if in_mentioned_file:
+        return 0 if mentioned_name else 1
+    return 2 if mentioned_name else 3
+
+
+def _personalization(
+    files: list[str], m_files: set[str], m_idents: set[str], definers: dict[str, list[str]]
+) -> dict[str, float]:
+    weights: dict[str, float] = defaultdict(float)
+    for path in m_files:
+        weights[path] += 1.0
+    for name in m_idents:
+        for path in definers.get(name, ()):
+            weights[path] += 0.5
+    if not weights:
+        return {path: 1.0 / len(files) for path in files} if files else {}
+    total = sum(weights.values())
+    return {path: w / total for path, w in weights.items()}
+
+
+def pagerank(
+    nodes: list[str],
+    edges: dict[str, list[tuple[str, str, float]]],
+    personal: dict[str, float],
+) -> dict[str, float]:
+    """Weighted personalized PageRank by power iteration; dangling mass returns to `personal`."""
+    if not nodes:
+        return {}
+    out_total = {src: sum(w for _, _, w in out) for src, out in edges.items()}
+    # collapse parallel edges (one per shared name) into one weight per (src, dst)
+    links: dict[str, dict[str, float]] = {}
+    for src, out in edges.items():
+        acc: dict[str, float] = defaultdict(float)
+        for dst, _, w in out:
+            acc[dst] += w / out_total[src]
+        links[src] = acc
+    rank = {n: 1.0 / len(nodes) for n in nodes}
+    for _ in range(MAX_ITERATIONS):
+        dangling = sum(rank[n] for n in nodes if n not in links)
+        new = {n: (1.0 - DAMPING + DAMPING * dangling) * personal.get(n, 0.0) for n in nodes}
+        for src, acc in links.items():
+            share = DAMPING * rank[src]
+            for dst, frac in acc.items():
+                new[dst] += share * frac
+        delta = sum(abs(new[n] - rank[n]) for n in nodes)
+        rank = new
+        if delta < TOLERANCE:
+            break
+    return rank

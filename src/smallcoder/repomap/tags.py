@@ -1,0 +1,182 @@
+"""Definitions and references of one source file.
+
+Tree-sitter for the languages in queries.py; a regex definition finder
+(fallback.py) for other code files and for any grammar that is missing.
+Extraction never raises on bad input: tree-sitter is error tolerant and the
+regex path cannot fail.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from smallcoder.repomap import fallback
+from smallcoder.repomap.languages import Grammar, grammar, language_for
+
+MAX_SIGNATURE = 160
+MAX_SIGNATURE_LINES = 5  # a signature that spans more lines is cut to its first
+
+# Nodes whose definitions belong to them (methods of a class, items of an impl).
+CONTAINERS = frozenset({
+    "class_definition", "class_declaration", "abstract_class_declaration", "class",
+    "interface_declaration", "internal_module", "enum_declaration", "record_declaration",
+    "annotation_type_declaration", "impl_item", "trait_item", "mod_item", "type_spec",
+    "class_specifier", "struct_specifier", "namespace_definition",
+})
+# Definitions inside these are locals, invisible to the rest of the repository.
+FUNCTIONS = frozenset({
+    "function_definition", "function_declaration", "generator_function_declaration",
+    "method_definition", "arrow_function", "function_expression", "function_item",
+    "method_declaration", "constructor_declaration", "lambda", "func_literal",
+    "closure_expression", "lambda_expression",
+})
+_NAMESPACES = frozenset({"internal_module", "mod_item", "namespace_definition"})
+_NAME_NODES = frozenset({"identifier", "field_identifier", "type_identifier", "destructor_name", "operator_name"})
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    kind: str  # function, method, class, struct, type, constant, ...
+    line: int  # 1-based
+    parent: int = 0  # line of the enclosing class/impl/namespace; 0 at top level
+
+
+@dataclass
+class FileTags:
+    path: str
+    language: str  # a tree-sitter language name, or "regex"
+    definitions: list[Definition] = field(default_factory=list)
+    lines: dict[int, str] = field(default_factory=dict)  # line -> text shown (defs and parents)
+    references: dict[str, int] = field(default_factory=dict)  # name -> times used
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "defs": [[d.name, d.kind, d.line, d.parent] for d in self.definitions],
+            "lines": {str(k): v for k, v in self.lines.items()},
+            "refs": self.references,
+        }
+
+    @classmethod
+    def from_json(cls, path: str, data: dict[str, Any]) -> FileTags:
+        return cls(
+            path,
+            data["language"],
+            [Definition(n, k, int(ln), int(p)) for n, k, ln, p in data["defs"]],
+            {int(k): v for k, v in data["lines"].items()},
+            {k: int(v) for k, v in data["refs"].items()},
+        )
+
+
+def extract_tags(path: str, text: str) -> FileTags | None:
+    """Tags of a file; None when it is not a source file we know how to read."""
+    lang = language_for(path)
+    g = grammar(lang) if lang else None
+    if g is not None:
+        return _tree_sitter_tags(path, text, g)
+    if lang is not None or fallback.handles(path):
+        return fallback.regex_tags(path, text)
+    return None
+
+
+def _tree_sitter_tags(path: str, text: str, g: Grammar) -> FileTags:
+    import tree_sitter as ts
+
+    src = text.encode("utf-8", "surrogatepass")
+    src_lines = src.split(b"\n")  # tree-sitter rows count "\n" only, unlike str.splitlines
+    tree = g.parser.parse(src)
+    tags = FileTags(path, g.name)
+    seen: set[tuple[str, int]] = set()
+    refs = tags.references
+    for _, caps in ts.QueryCursor(g.query).matches(tree.root_node):
+        if "ref" in caps:
+            for node in caps["ref"]:
+                name = _text(node)
+                refs[name] = refs.get(name, 0) + 1
+            continue
+        kind = next((k[4:] for k in caps if k.startswith("def.")), None)
+        if kind is None:
+            continue
+        node = caps["def." + kind][0]
+        if "name" in caps:
+            name = _text(caps["name"][0])
+        else:
+            found = _declarator_name(node)
+            if found is None:
+                continue
+            name = found
+        parent = _container(node)
+        if parent is False:
+            continue
+        line = node.start_point.row + 1
+        if (name, line) in seen or not name:
+            continue
+        seen.add((name, line))
+        parent_line = 0
+        if parent is not None:
+            parent_line = parent.start_point.row + 1
+            tags.lines.setdefault(parent_line, _signature(src_lines, parent))
+            if kind == "function" and parent.type not in _NAMESPACES:
+                kind = "method"
+        tags.lines.setdefault(line, _signature(src_lines, node))
+        tags.definitions.append(Definition(name, kind, line, parent_line))
+    tags.definitions.sort(key=lambda d: d.line)
+    return tags
+
+
+def _text(node: Any) -> str:
+    return bytes(node.text).decode("utf-8", "replace")
+
+
+def _container(node: Any) -> Any:
+    """The enclosing container node, None at top level, False inside a function body."""
+    n = node.parent
+    while n is not None:
+        if n.type in FUNCTIONS:
+            return False
+        if n.type in CONTAINERS:
+            return n
+        n = n.parent
+    return None
+
+
+def _declarator_name(node: Any) -> str | None:
+    """Name of a C/C++ function from its declarator chain; None when it is not a function."""
+    is_function = False
+    n = node
+    for _ in range(12):
+        d = n.child_by_field_name("declarator")
+        if d is None:
+            break
+        n = d
+        is_function = is_function or n.type == "function_declarator"
+    while n.type in ("qualified_identifier", "template_function", "template_method"):
+        inner = n.child_by_field_name("name")
+        if inner is None:
+            break
+        n = inner
+    if not is_function or n.type not in _NAME_NODES:
+        return None
+    return _text(n)
+
+
+def _signature(src_lines: list[bytes], node: Any) -> str:
+    """The definition's header as written: from the start of its line to its body."""
+    row = node.start_point.row
+    body = node.child_by_field_name("body")
+    end_row, end_col = row, None
+    if body is not None and body.start_point.row - row < MAX_SIGNATURE_LINES:
+        end_row, end_col = body.start_point.row, body.start_point.column
+    parts = src_lines[row : end_row + 1]
+    if end_col is not None and parts:
+        parts[-1] = parts[-1][:end_col]
+    decoded = [p.decode("utf-8", "replace") for p in parts] or [""]
+    first = decoded[0].rstrip()
+    rest = " ".join(s.strip() for s in decoded[1:] if s.strip())
+    sig = f"{first} {rest}" if rest else first
+    sig = sig.rstrip(" \t\r{").rstrip()
+    if len(sig) > MAX_SIGNATURE:
+        sig = sig[: MAX_SIGNATURE - 1] + "…"
+    return sig
