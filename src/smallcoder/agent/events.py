@@ -25,6 +25,23 @@ class TestRun:
 
 
 @dataclass
+class Reproduction:
+    """The reproduce-first phase: a test that shows the reported behaviour, failing before the fix."""
+
+    status: str  # reproduced | not_reproduced | skipped
+    reason: str
+    test_files: list[str] = field(default_factory=list)
+    tests_baseline: TestRun | None = None  # the suite before the reproducing test was added
+    tests_failing: TestRun | None = None  # the suite with it, before the fix: it must fail
+    steps: int = 0
+    model_calls: int = 0
+
+    @property
+    def reproduced(self) -> bool:
+        return self.status == "reproduced"
+
+
+@dataclass
 class RunResult:
     run_id: str
     status: str  # resolved | unresolved | submitted | limits_exceeded | format_errors | cancelled | error
@@ -43,6 +60,7 @@ class RunResult:
     usage: Usage
     wall_s: float
     model: str
+    reproduction: Reproduction | None = None  # set when the run reproduced first (FixOptions.reproduce)
 
     @property
     def success(self) -> bool:
