@@ -18,6 +18,8 @@ from smallcoder.agent.stuck import StuckDetector
 from smallcoder.backends.base import Backend
 from smallcoder.errors import AgentInterrupt, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
 from smallcoder.protocol import ParseResult, format_error_message, parse_tool_calls
+from smallcoder.sandbox.approval import check, refusal
+from smallcoder.store.redact import redact
 from smallcoder.tools import Tool, ToolContext, tool_specs
 from smallcoder.types import Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command
@@ -39,6 +41,9 @@ class AgentConfig:
     retry_temperatures: tuple[float, ...] = (0.7, 1.0)
     # How tool calls are read from the model's text; swappable so benchmarks can compare parsers.
     parse: Callable[..., ParseResult] = parse_tool_calls
+    # Which tool calls run without asking (sandbox/approval.py); `ask` answers for the "ask" policy.
+    approval: str = "full-auto"
+    ask: Callable[..., bool] | None = None
 
 
 @dataclass
@@ -170,6 +175,8 @@ class Agent:
                 observation = self._refuse_submit_if_tests_fail(call)
             elif call.name not in self.tools:
                 raise ToolError(f"unknown tool {call.name!r}; available: {', '.join(self.tools)}")
+            elif not check(self.config.approval, call.name, call.arguments, self.config.ask):
+                raise ToolError(refusal(self.config.approval, call.name))
             else:
                 observation = self.tools[call.name].invoke(self.ctx, call.arguments)
                 if call.name in EDIT_TOOLS and self.ctx.test_command:
@@ -178,6 +185,7 @@ class Agent:
                     fixed = test.passed and self.tests_failed_before and self.config.stop_when_tests_pass
         except ToolError as e:
             ok, observation = False, f"Error: {e}"
+        observation = redact(observation)  # credentials never reach the prompt
         stop: LimitsExceeded | None = None
         try:
             warning = self.stuck.observe(call, observation)
@@ -196,7 +204,7 @@ class Agent:
         assert self.ctx.test_command
         res = run_command(self.ctx.test_command, self.ctx.root, timeout=self.config.test_timeout,
                           max_output_chars=20_000, env=self.ctx.env, wrap=self.ctx.wrap)
-        test = TestRun(res.command, res.ok, res.exit_code, res.output, res.duration_s, res.timed_out)
+        test = TestRun(res.command, res.ok, res.exit_code, redact(res.output), res.duration_s, res.timed_out)
         self.last_test = test
         self.emit(TestsRan(self.run_id, phase, self.steps, test))
         return test

@@ -22,6 +22,7 @@ from smallcoder.cli.runs import runs_app
 from smallcoder.errors import SmallcoderError
 from smallcoder.models.config import load_config
 from smallcoder.models.resolve import choose_spec, open_backend
+from smallcoder.sandbox import SandboxSettings, choose_isolation
 from smallcoder.session.fix import FixOptions, apply_result, run_fix
 from smallcoder.store.runs import RunStore
 
@@ -44,6 +45,8 @@ def fix(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON result object instead of progress.")] = False,
     init: Annotated[bool, typer.Option("--init", help="Make a non-git directory a git repository first.")] = False,
     ctx: CtxOpt = None,
+    allow_network: Annotated[bool, typer.Option("--allow-network", help="Let the model's commands reach the network (off by default).")] = False,
+    no_sandbox: Annotated[bool, typer.Option("--no-sandbox", help="Run the model's commands WITHOUT isolation (when no sandbox can run here).")] = False,
 ) -> None:
     """Fix a bug or do a task in a repository; deliver a verified branch."""
     if task == "-":
@@ -56,8 +59,13 @@ def fix(
     if ctx:
         config.ctx = ctx
     console = Console(stderr=as_json, quiet=as_json)
+    sandbox = SandboxSettings.from_config(config.sandbox).with_flags(allow_network=allow_network, no_sandbox=no_sandbox)
+    if not choose_isolation(sandbox).sandboxed:  # also refuses here, before a model is loaded, when none can run
+        Console(stderr=True).print("[bold yellow]warning:[/] the model's commands run WITHOUT a sandbox: "
+                                   "they can read and change anything you can")
     backend = open_backend(choose_spec(model, config), config)
     options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps))
+    options.sandbox = sandbox
     with RunStore() as store:
         try:
             result = run_fix(task, repo, backend, options, [store, ProgressPrinter(console)])

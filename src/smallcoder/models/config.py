@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -18,6 +19,7 @@ class UserConfig:
     ctx: int | None = None
     threads: int | None = None
     temperature: float = 0.2
+    sandbox: dict[str, Any] = field(default_factory=dict)  # the [sandbox] table: see smallcoder/sandbox/settings.py
 
 
 def config_path() -> Path:

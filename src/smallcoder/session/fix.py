@@ -17,6 +17,7 @@ from smallcoder.agent.events import Observer, Reproduction, RunFinished, RunResu
 from smallcoder.agent.loop import Agent, AgentConfig, AgentOutcome
 from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
+from smallcoder.sandbox import SandboxSettings, choose_isolation, open_sandbox
 from smallcoder.session.reproduce import reproduce_first, reproduction_extra
 from smallcoder.store.paths import worktrees_dir
 from smallcoder.store.ids import new_run_id
@@ -39,10 +40,12 @@ class FixOptions:
     command_timeout: float = 120.0
     reproduce: bool = False  # first write a test that fails on the problem (session/reproduce.py)
     reproduce_name: str = "reproduction"  # that test's file: test_<name>.py
+    sandbox: SandboxSettings = field(default_factory=SandboxSettings)  # isolation of model-written commands
 
 
 def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observers: list[Observer]) -> RunResult:
     root = find_repo_root(repo, init=options.init)
+    isolation = choose_isolation(options.sandbox)  # before the worktree exists: a refusal leaves nothing behind
     run_id = new_run_id()
     wt = create_worktree(root, run_id, worktrees_dir())
     test_command = options.test_command or detect_test_command(wt.path)
@@ -54,7 +57,10 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
 
     emit(RunStarted(run_id, task, str(root), str(wt.path), wt.branch, wt.base_commit, backend.name,
                     test_command, backend.context_window))
-    ctx = ToolContext(root=wt.path, test_command=test_command, command_timeout=options.command_timeout)
+    sandbox = open_sandbox(isolation, wt.path, repo=root, run_id=run_id)
+    isolated = {"isolation": sandbox.record()}  # recorded with the run: which isolation its commands had
+    ctx = ToolContext(root=wt.path, test_command=test_command, command_timeout=options.command_timeout,
+                      wrap=sandbox.wrap, env=sandbox.runner_env)
     agent = Agent(backend, default_tools(), ctx, options.agent, run_id, observers, reset=lambda: reset_worktree(wt))
     outcome: AgentOutcome | None = None
     tests_before: TestRun | None = None
@@ -76,17 +82,17 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
         outcome = AgentOutcome("cancelled", "interrupted by the user", agent.steps, agent.model_calls,
                                agent.usage, agent.last_test)
         result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=False)
-        emit(RunFinished(run_id, result))
+        emit(RunFinished(run_id, result, extra=isolated))
         raise
     except Exception as e:  # our own bug or a backend failure: record it, then let the CLI report it
         outcome = AgentOutcome("error", f"{type(e).__name__}: {e}", agent.steps, agent.model_calls,
                                agent.usage, agent.last_test)
         result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=False)
-        emit(RunFinished(run_id, result))
+        emit(RunFinished(run_id, result, extra=isolated))
         raise
     result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=True)
     result.reproduction = reproduction
-    emit(RunFinished(run_id, result, extra=reproduction_extra(reproduction)))
+    emit(RunFinished(run_id, result, extra={**reproduction_extra(reproduction), **isolated}))
     return result
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from smallcoder.sandbox.secrets import mask_values
+
 MASK = "[REDACTED]"
 
 # (pattern, replacement); replacements keep non-secret context such as a header name.
@@ -50,7 +52,7 @@ def redact(text: str) -> str:
         return text
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
-    return text
+    return mask_values(text)  # values of credential-like environment variables, whatever their shape
 
 
 def redact_value(value: Any) -> Any:
