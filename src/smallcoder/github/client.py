@@ -36,10 +36,10 @@ class GitHubClient:
 
         self.api_url, self.token = api_url.rstrip("/"), token
         # Retry only transient server errors; a rate limit is reported at once rather than slept through.
-        retry = Retry(total=3, backoff_factor=0.5, status_forcelist=(500, 502, 503, 504),
+        retry = Retry(total=3, connect=1, backoff_factor=0.5, status_forcelist=(500, 502, 503, 504),
                       allowed_methods=frozenset({"GET"}), raise_on_status=False)
         auth = gh.Auth.Token(token.value) if token else None
-        self._gh = gh.Github(auth=auth, base_url=self.api_url, timeout=timeout, retry=retry,
+        self._gh = gh.Github(auth=auth, base_url=self.api_url, timeout=timeout, retry=retry, lazy=True,
                              seconds_between_requests=None, seconds_between_writes=None,
                              user_agent="smallcoder")
 
@@ -52,7 +52,7 @@ class GitHubClient:
             raise GitHubError(f"no GitHub token to {action} — {TOKEN_HELP}")
 
     def _repo(self, ref: IssueRef) -> Any:
-        return self._gh.get_repo(ref.full_name, lazy=True)  # lazy: no request until a call needs one
+        return self._gh.get_repo(ref.full_name)  # lazy: no request until a call needs one
 
     def get_issue(self, ref: IssueRef, max_comments: int = MAX_COMMENTS) -> Issue:
         not_found = f"issue {ref} not found — check the number and the repository" + (

@@ -11,6 +11,7 @@ already failed, is removed, and the run says it could not reproduce rather than 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -80,7 +81,8 @@ def reproduce_first(agent: Agent, task: str, baseline: TestRun | None,
     if not test_command:
         return Reproduction("skipped", "no test command, so nothing can show the problem failing"), baseline, task
     config = replace(agent.config, max_steps=max_steps, stop_when_tests_pass=False)
-    phase = ReproduceAgent(agent.backend, list(agent.tools.values()), agent.ctx, config, agent.run_id, agent.observers)
+    phase = ReproduceAgent(agent.backend, list(agent.tools.values()), agent.ctx, config, agent.run_id, agent.observers,
+                           reset=agent.reset)
     test_path = suggest_test_path(root, name)
     files = _context(root, task, baseline)
     prompt = render("reproduce_task", task=task, test_command=test_command, baseline=baseline,
@@ -96,8 +98,24 @@ def reproduce_first(agent: Agent, task: str, baseline: TestRun | None,
     if not record.reproduced:
         return record, baseline, task
     agent.last_test = record.tests_failing  # the fix phase's "before": without it a no-op fix would look verified
+    agent.reset = _keeping(agent.reset, root, record.test_files)
     fix_task = task.rstrip() + "\n\n" + render("reproduce_note", files=record.test_files)
     return record, record.tests_failing, fix_task
+
+
+def _keeping(reset: Callable[[], None] | None, root: Path, files: list[str]) -> Callable[[], None] | None:
+    """The fix phase's fresh attempts go back to the base plus the reproducing test, not to the bare base."""
+    if reset is None:
+        return None
+    saved = {path: (root / path).read_bytes() for path in files if (root / path).is_file()}
+
+    def reset_keeping_test() -> None:
+        reset()
+        for path, data in saved.items():
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_bytes(data)
+
+    return reset_keeping_test
 
 
 def reproduction_extra(record: Reproduction | None) -> dict[str, object]:
