@@ -50,6 +50,13 @@ def test_python_definitions_signatures_and_nesting() -> None:
     assert tags.references["Base"] == 1
 
 
+def test_signature_leaves_out_comments_and_body() -> None:
+    found = defs("a.py", "class A:\n    def f(self, value):  # why this exists\n        return value\n")
+    assert found["f"][2] == "    def f(self, value):"
+    found = defs("a.go", "package m\n\nfunc F(a int, // first\n\tb int) int { // trailing\n\treturn a\n}\n")
+    assert found["F"][2] == "func F(a int, b int) int"
+
+
 def test_javascript_and_typescript() -> None:
     js = defs("w.js", "class Box extends Base {\n  area(x) { return helper(x); }\n}\nfunction helper(a) {}\n"
               "const arrow = (a) => a + 1;\nexports.thing = function () {};\n")
@@ -71,7 +78,7 @@ def test_javascript_and_typescript() -> None:
 def test_go_rust_java() -> None:
     go = defs("a.go", "package m\ntype Box struct {\n\tW int\n}\nfunc (b *Box) Area() int {\n\treturn 1\n}\n"
               "func helper(x int) int { return x }\n")
-    assert go["Box"] == ("type", 2, "type Box struct")
+    assert go["Box"] == ("type", 2, "type Box struct {")
     assert go["Area"] == ("method", 5, "func (b *Box) Area() int")
     assert go["helper"] == ("function", 8, "func helper(x int) int")
     rs = defs("a.rs", "pub struct Box { w: i32 }\nimpl Box {\n    pub fn area(&self) -> i32 {\n        self.w\n    }\n}\n"
@@ -141,3 +148,35 @@ def test_json_round_trip() -> None:
     assert tags is not None
     again = FileTags.from_json("a.py", tags.to_json())
     assert again == tags
+
+
+def test_language_pack_is_used_only_for_grammars_already_on_disk(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types
+
+    import tree_sitter_python
+
+    from smallcoder.repomap import languages
+
+    asked: list[str] = []
+    pack = types.ModuleType("tree_sitter_language_pack")
+    pack.downloaded_languages = lambda: ["python"]  # type: ignore[attr-defined]
+
+    def get_language(name: str) -> object:
+        asked.append(name)
+        import tree_sitter
+
+        return tree_sitter.Language(tree_sitter_python.language())
+
+    pack.get_language = get_language  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tree_sitter_language_pack", pack)
+    monkeypatch.setattr(languages, "_from_wheel", lambda name: None)  # as if no grammar wheel were installed
+    grammar.cache_clear()
+    try:
+        assert grammar("python") is not None  # on disk: used
+        assert grammar("go") is None  # not on disk: never fetched, so the regex fallback takes over
+        assert asked == ["python"]
+        tags = extract_tags("a.go", "package m\nfunc Run() {}\n")
+        assert tags is not None and tags.language == "regex" and tags.definitions[0].name == "Run"
+    finally:
+        grammar.cache_clear()

@@ -29,6 +29,7 @@ class RepoMap:
     shown_definitions: int = 0  # definitions in `text`
     parsed_files: int = 0  # files extracted in this build (cache misses)
     cached_files: int = 0  # files whose tags came from the cache
+    timings: dict[str, float] = field(default_factory=dict)  # seconds: list, tags, rank, render
     ranked: list[RankedDefinition] = field(default_factory=list, repr=False)  # all, best first
 
     @property
@@ -59,6 +60,7 @@ def build_repo_map(
     start = time.perf_counter()
     root = Path(root).resolve()
     rel_files = list_files(root) if files is None else [_normalize(root, f) for f in files]
+    timings = {"list": time.perf_counter() - start}
     m_files = _match_mentioned(root, rel_files, mentioned_files)
     m_idents = _split_idents(mentioned_idents)
 
@@ -90,8 +92,13 @@ def build_repo_map(
         if cache:
             cache.close()
 
+    timings["tags"] = time.perf_counter() - start - timings["list"]
+    mark = time.perf_counter()
     ranked = rank_definitions(tags, m_files, m_idents)
+    timings["rank"] = time.perf_counter() - mark
+    mark = time.perf_counter()
     text, tokens, shown = fit_to_budget(ranked, tags, token_budget, count_tokens or estimate_tokens)
+    timings["render"] = time.perf_counter() - mark
     return RepoMap(
         text=text,
         tokens=tokens,
@@ -102,6 +109,7 @@ def build_repo_map(
         parsed_files=parsed,
         cached_files=cached,
         ranked=ranked,
+        timings=timings,
     )
 
 

@@ -29,10 +29,19 @@ def default_cache_dir() -> Path:
     return smallcoder_home() / "repomap-cache"
 
 
+_EXTRACTOR_SOURCES = ("tags.py", "fallback.py", "queries.py", "languages.py")
+
+
 def extractor_version() -> str:
-    """Changes whenever the queries or the row format change, so stale rows are never used."""
-    digest = hashlib.sha256(json.dumps(QUERIES, sort_keys=True).encode()).hexdigest()[:12]
-    return f"{FORMAT_VERSION}-{digest}"
+    """Changes whenever the extraction code or queries change, so stale rows are never used."""
+    digest = hashlib.sha256(json.dumps(QUERIES, sort_keys=True).encode())
+    here = Path(__file__).parent
+    for name in _EXTRACTOR_SOURCES:
+        try:
+            digest.update((here / name).read_bytes())
+        except OSError:  # e.g. a zipped install: the queries alone still key the cache
+            pass
+    return f"{FORMAT_VERSION}-{digest.hexdigest()[:12]}"
 
 
 class TagCache:

@@ -9,6 +9,7 @@ first whatever their score: the task named them.
 
 from __future__ import annotations
 
+import builtins
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -23,14 +24,20 @@ MENTIONED_IDENT_BOOST = 10.0
 PRIVATE_PENALTY = 0.1  # `_helper`, `__init__`: rarely what a task is about
 COMMON_NAME_DEFINERS = 5  # a name defined in more files than this is generic (`run`, `get`)
 COMMON_NAME_PENALTY = 0.1
-# Method names that standard types also have (`d.get`, `s.split`, `xs.push`): a
-# reference by that name is more likely to the builtin than to our definition.
-BUILTIN_LIKE = frozenset(
+MAX_DEFINERS = 20  # a name defined in more files says nothing about which one is meant
+BUILTIN_PENALTY = 0.02
+# Names the languages themselves provide (`type(x)`, `print`, `d.get`, `xs.push`, `len`):
+# a use of one is almost always the builtin, not a definition that shadows it.
+BUILTIN_NAMES = frozenset(dir(builtins)) | frozenset(
     "get set items keys values append extend insert pop remove update clear copy index count "
     "join split strip replace format lower upper startswith endswith encode decode find sort "
-    "read write close open run text add discard send next iter len str repr hash push map filter "
-    "reduce forEach slice splice then catch toString length size String Error Errorf Println "
-    "Printf Sprintf new clone unwrap expect collect into from to_string equals hashCode".split()
+    "read write close open run text add discard send next iter push map filter reduce forEach "
+    "slice splice then catch toString length size keys entries includes indexOf apply call bind "
+    "console log require exports module Object Array String Number Boolean Promise JSON Math "
+    "Error Symbol Map Set Date RegExp parseInt parseFloat undefined "
+    "make cap panic recover new delete error Errorf Println Printf Sprintf Fprintf "
+    "clone unwrap expect collect into from to_string iter_mut as_ref Some None Ok Err Vec "
+    "equals hashCode toString println printf malloc free memcpy memset strlen sizeof".split()
 )
 TEST_FILE_PENALTY = 0.2  # test helpers are used a lot but are rarely where a bug lives
 
@@ -65,7 +72,7 @@ def rank_definitions(
         out: list[tuple[str, str, float]] = []
         for name, count in tags[src].references.items():
             dsts = definers.get(name)
-            if not dsts:
+            if not dsts or len(dsts) > MAX_DEFINERS:
                 continue
             weight = _name_weight(name, len(dsts), name in m_idents) * math.sqrt(count) / len(dsts)
             out += [(dst, name, weight * tested[dst]) for dst in dsts if dst != src]
@@ -101,8 +108,10 @@ def _name_weight(name: str, n_definers: int, mentioned: bool) -> float:
         weight *= MENTIONED_IDENT_BOOST
     if name.startswith("_"):
         weight *= PRIVATE_PENALTY
-    if n_definers > COMMON_NAME_DEFINERS or name in BUILTIN_LIKE:
+    if n_definers > COMMON_NAME_DEFINERS:
         weight *= COMMON_NAME_PENALTY
+    if name in BUILTIN_NAMES:
+        weight *= BUILTIN_PENALTY
     return weight
 
 

@@ -15,7 +15,7 @@ from smallcoder.repomap import fallback
 from smallcoder.repomap.languages import Grammar, grammar, language_for
 
 MAX_SIGNATURE = 160
-MAX_SIGNATURE_LINES = 5  # a signature that spans more lines is cut to its first
+MAX_SIGNATURE_LINES = 5  # a header over more lines is cut to its first line
 
 # Nodes whose definitions belong to them (methods of a class, items of an impl).
 CONTAINERS = frozenset({
@@ -85,7 +85,6 @@ def _tree_sitter_tags(path: str, text: str, g: Grammar) -> FileTags:
     import tree_sitter as ts
 
     src = text.encode("utf-8", "surrogatepass")
-    src_lines = src.split(b"\n")  # tree-sitter rows count "\n" only, unlike str.splitlines
     tree = g.parser.parse(src)
     tags = FileTags(path, g.name)
     seen: set[tuple[str, int]] = set()
@@ -117,10 +116,10 @@ def _tree_sitter_tags(path: str, text: str, g: Grammar) -> FileTags:
         parent_line = 0
         if parent is not None:
             parent_line = parent.start_point.row + 1
-            tags.lines.setdefault(parent_line, _signature(src_lines, parent))
+            tags.lines.setdefault(parent_line, _signature(src, parent))
             if kind == "function" and parent.type not in _NAMESPACES:
                 kind = "method"
-        tags.lines.setdefault(line, _signature(src_lines, node))
+        tags.lines.setdefault(line, _signature(src, node))
         tags.definitions.append(Definition(name, kind, line, parent_line))
     tags.definitions.sort(key=lambda d: d.line)
     return tags
@@ -131,15 +130,16 @@ def _text(node: Any) -> str:
 
 
 def _container(node: Any) -> Any:
-    """The enclosing container node, None at top level, False inside a function body."""
+    """The nearest enclosing container, None at top level, False anywhere inside a function."""
+    found = None
     n = node.parent
     while n is not None:
         if n.type in FUNCTIONS:
-            return False
-        if n.type in CONTAINERS:
-            return n
+            return False  # also a method of a class that is itself local to a function
+        if found is None and n.type in CONTAINERS:
+            found = n
         n = n.parent
-    return None
+    return found
 
 
 def _declarator_name(node: Any) -> str | None:
@@ -162,21 +162,49 @@ def _declarator_name(node: Any) -> str | None:
     return _text(n)
 
 
-def _signature(src_lines: list[bytes], node: Any) -> str:
-    """The definition's header as written: from the start of its line to its body."""
-    row = node.start_point.row
+def _signature(src: bytes, node: Any) -> str:
+    """The definition's header as written: from the start of its line to just before its body.
+
+    It ends at the last child before the body that is not a comment, comments
+    inside a header over several lines are dropped, and the lines are joined.
+    """
+    line_start = node.start_byte - node.start_point.column
     body = node.child_by_field_name("body")
-    end_row, end_col = row, None
-    if body is not None and body.start_point.row - row < MAX_SIGNATURE_LINES:
-        end_row, end_col = body.start_point.row, body.start_point.column
-    parts = src_lines[row : end_row + 1]
-    if end_col is not None and parts:
-        parts[-1] = parts[-1][:end_col]
-    decoded = [p.decode("utf-8", "replace") for p in parts] or [""]
-    first = decoded[0].rstrip()
-    rest = " ".join(s.strip() for s in decoded[1:] if s.strip())
+    end = None
+    comments: list[tuple[int, int]] = []
+    if body is not None:
+        for child in node.children:
+            if child.start_byte >= body.start_byte:
+                break
+            if "comment" in child.type:
+                continue
+            end = child.end_byte
+            if child.start_point.row != child.end_point.row:  # only multi-line parts can hide comments
+                comments += [(g.start_byte, g.end_byte) for g in child.children if "comment" in g.type]
+        if end is not None and src.count(b"\n", line_start, end) >= MAX_SIGNATURE_LINES:
+            end = None
+    if end is None:
+        newline = src.find(b"\n", line_start)
+        raw = src[line_start : len(src) if newline == -1 else newline]
+    else:
+        raw = b"".join(src[a:b] for a, b in _gaps(line_start, end, comments))
+    lines = raw.decode("utf-8", "replace").split("\n")
+    first = lines[0].rstrip()
+    rest = " ".join(s.strip() for s in lines[1:] if s.strip())
     sig = f"{first} {rest}" if rest else first
-    sig = sig.rstrip(" \t\r{").rstrip()
+    sig = sig.rstrip(" \t\r{").rstrip() if end is not None else sig.rstrip()
     if len(sig) > MAX_SIGNATURE:
         sig = sig[: MAX_SIGNATURE - 1] + "…"
     return sig
+
+
+def _gaps(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """[start, end) without the holes."""
+    spans, pos = [], start
+    for a, b in sorted(holes):
+        if a > pos:
+            spans.append((pos, min(a, end)))
+        pos = max(pos, b)
+    if pos < end:
+        spans.append((pos, end))
+    return spans
