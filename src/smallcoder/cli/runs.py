@@ -108,6 +108,16 @@ def _args(arguments: Any, width: int = 100) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _isolation(iso: dict[str, Any] | None) -> Text:
+    """How the run's commands were isolated (recorded by the fix pipeline), in a few words."""
+    if not iso:
+        return Text("not recorded", style="dim")
+    if not iso.get("sandboxed"):
+        return Text("none — commands ran unsandboxed", style="yellow")
+    network = "network allowed" if iso.get("network") else "no network"
+    return Text(f"{iso.get('kind')} ({network})")
+
+
 def _open_store() -> RunStore:
     return RunStore()
 
@@ -180,6 +190,7 @@ def _summary(run: dict[str, Any]) -> Panel:
         ("steps", f"{run['steps']} steps, {run['model_calls']} model calls"),
         ("tokens", _tokens_long(run)),
         ("context", str(run["context_window"]) if run["context_window"] else "–"),
+        ("isolation", _isolation((run.get("extra") or {}).get("isolation"))),
         ("started", _when(run["started_at"])),
         ("wall time", _secs(run["wall_s"])),
     ]
@@ -267,3 +278,10 @@ def show_command(
         console.print(Syntax(run["diff"], "diff", theme="ansi_dark", background_color="default"))
     else:
         console.print(Text("(no changes)", style="dim"))
+
+
+# -- clean (its own file; registered here so `runs` has every subcommand) ----
+
+from smallcoder.cli.clean import clean_command  # noqa: E402
+
+runs_app.command("clean")(clean_command)

@@ -66,9 +66,12 @@ def _output(argv: list[str]) -> str:
         return ""
 
 
-def bwrap_prefix(info: BwrapInfo, plan: MountPlan, *, allow_network: bool, env: dict[str, str],
-                 tmp_mb: int) -> list[str]:
-    """The `bwrap … --` prefix: run what follows inside the sandbox described by `plan`."""
+def bwrap_prefix(info: BwrapInfo, plan: MountPlan, *, allow_network: bool, tmp_mb: int) -> list[str]:
+    """The `bwrap … --` prefix: run what follows inside the sandbox described by `plan`.
+
+    The environment is not set here: bwrap's own process stays visible inside the sandbox as pid 1, with
+    its /proc/1/environ readable, so the caller must start bwrap itself with the clean environment.
+    """
     assert info.path is not None
     argv = [info.path, "--unshare-all", "--unshare-user"]
     if allow_network:
@@ -77,13 +80,7 @@ def bwrap_prefix(info: BwrapInfo, plan: MountPlan, *, allow_network: bool, env: 
         argv.append("--disable-userns")  # no nested user namespace: less kernel surface for an escape
     argv += ["--cap-drop", "ALL", "--die-with-parent", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     argv += _mounts(plan, tmp_mb * MIB if info.has("--size") else None)
-    if info.has("--clearenv"):
-        argv.append("--clearenv")
-        for name, value in env.items():
-            argv += ["--setenv", name, value]
-        return [*argv, "--"]
-    # An old bwrap without --clearenv: clear the environment with env(1) inside instead.
-    return [*argv, "--", "/usr/bin/env", "-i", *(f"{k}={v}" for k, v in env.items())]
+    return [*argv, "--"]
 
 
 def _mounts(plan: MountPlan, tmp_bytes: int | None) -> list[str]:

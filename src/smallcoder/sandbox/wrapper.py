@@ -6,8 +6,9 @@
     RunFinished(..., extra={"isolation": sandbox.record()})
 
 The environment is decided here, not by the runner: it is the caller's
-environment without credentials (secrets.py) plus `extra_env`. bwrap gets it
-with --clearenv; with no isolation, `env -i` does the same.
+environment without credentials (secrets.py) plus `extra_env`, set with
+`env -i` in front of everything else — bwrap included, because bwrap's own
+process is visible inside the sandbox and its environment readable there.
 """
 
 from __future__ import annotations
@@ -45,25 +46,24 @@ class Sandbox:
         self.plan: MountPlan | None = None
         self.cgroup: Path | None = None
         self._prefix: list[str] = []
+        clean_env = [shutil.which("env") or "/usr/bin/env", "-i", *(f"{k}={v}" for k, v in self.env.items())]
         if isolation.kind == "bwrap":
-            self._setup_bwrap()
+            self._prefix = [*clean_env, *self._bwrap_prefix()]
         elif isolation.kind == "none":
-            self._prefix = ["/usr/bin/env", "-i", *(f"{k}={v}" for k, v in self.env.items()),
-                            *limits_prefix(self.settings.limits)]
+            self._prefix = [*clean_env, *limits_prefix(self.settings.limits)]
         self._finalizer = weakref.finalize(self, _cleanup, self._scratch, self.cgroup, self.settings, run_id,
                                            isolation.kind == "container")
 
-    def _setup_bwrap(self) -> None:
+    def _bwrap_prefix(self) -> list[str]:
         s = self.settings
         self.plan = plan_mounts(self.worktree, self.git, repo=self.repo, extra_read_only=s.read_only_paths,
                                 extra_hidden=s.hidden_paths, allow_network=s.allow_network)
         # As root, RLIMIT_NPROC does not apply: a pids cgroup stops fork bombs instead (see cgroup.py).
         if os.geteuid() == 0:
             self.cgroup = cgroup.create(self.run_id, s.limits.processes)
-        self._prefix = [
+        return [
             *(cgroup.enter_prefix(self.cgroup) if self.cgroup else []),
-            *bwrap.bwrap_prefix(bwrap.probe(), self.plan, allow_network=s.allow_network, env=self.env,
-                                tmp_mb=s.limits.tmp_mb),
+            *bwrap.bwrap_prefix(bwrap.probe(), self.plan, allow_network=s.allow_network, tmp_mb=s.limits.tmp_mb),
             *limits_prefix(s.limits),
         ]
 
