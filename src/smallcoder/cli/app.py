@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Optional
@@ -16,6 +17,7 @@ import typer
 from rich.console import Console
 
 from smallcoder.agent.loop import AgentConfig
+from smallcoder.cli.issue import check_issue_flags, delivery_json, print_delivery
 from smallcoder.cli.output import print_summary, result_json
 from smallcoder.cli.render import ProgressPrinter
 from smallcoder.cli.runs import runs_app
@@ -23,7 +25,9 @@ from smallcoder.errors import SmallcoderError
 from smallcoder.models.config import load_config
 from smallcoder.models.resolve import choose_spec, open_backend
 from smallcoder.sandbox import SandboxSettings, choose_isolation
+from smallcoder.github.notes import ModelNotes
 from smallcoder.session.fix import FixOptions, apply_result, run_fix
+from smallcoder.session.issue import deliver, options_for, prepare_issue, report_failure
 from smallcoder.store.runs import RunStore
 
 app = typer.Typer(help="Local-first agentic coding for small open models.", no_args_is_help=True,
@@ -36,7 +40,7 @@ CtxOpt = Annotated[Optional[int], typer.Option("--ctx", help="Context window in 
 
 @app.command()
 def fix(
-    task: Annotated[str, typer.Argument(help="What to fix: an issue body or a task in words. '-' reads stdin.")],
+    task: Annotated[Optional[str], typer.Argument(help="What to fix: an issue body or a task in words. '-' reads stdin.")] = None,
     repo: Annotated[Path, typer.Option("--repo", "-r", help="The repository (default: current directory).")] = Path("."),
     model: ModelOpt = None,
     test_cmd: Annotated[Optional[str], typer.Option("--test-cmd", help="Command that runs the tests (default: detected).")] = None,
@@ -47,12 +51,21 @@ def fix(
     ctx: CtxOpt = None,
     allow_network: Annotated[bool, typer.Option("--allow-network", help="Let the model's commands reach the network (off by default).")] = False,
     no_sandbox: Annotated[bool, typer.Option("--no-sandbox", help="Run the model's commands WITHOUT isolation (when no sandbox can run here).")] = False,
+    issue: Annotated[Optional[str], typer.Option("--issue", help="GitHub issue to fix: URL, OWNER/REPO#N, or N (repository from origin).")] = None,
+    pr: Annotated[bool, typer.Option("--pr", help="With --issue: push the verified fix and open (or update) a pull request.")] = False,
+    draft: Annotated[bool, typer.Option("--draft", help="With --pr: open the pull request as a draft.")] = False,
+    comment: Annotated[bool, typer.Option("--comment", help="With --issue: comment the outcome on the issue.")] = False,
+    reproduce: Annotated[Optional[bool], typer.Option("--reproduce/--no-reproduce", help="First write a test that fails on the problem (default: on with --issue).")] = None,
 ) -> None:
-    """Fix a bug or do a task in a repository; deliver a verified branch."""
+    """Fix a bug or do a task in a repository; deliver a verified branch (with --issue, a pull request)."""
+    check_issue_flags(task, issue, pr=pr, draft=draft, comment=comment)
+    job = prepare_issue(issue, repo, pr=pr, comment=comment) if issue else None  # before a model is loaded
+    task = job.task if job else task
     if task == "-":
         task = sys.stdin.read()
-    if not task.strip():
-        raise SmallcoderError("the task is empty — describe the problem, or pass '-' and pipe an issue body")
+    if not (task or "").strip():
+        raise SmallcoderError("the task is empty — describe the problem, pass '-' and pipe an issue body, or use --issue")
+    assert task is not None
     if not repo.is_dir():
         raise SmallcoderError(f"repository not found: {repo}")
     config = load_config()
@@ -66,9 +79,15 @@ def fix(
     backend = open_backend(choose_spec(model, config), config)
     options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps))
     options.sandbox = sandbox
+    options = options_for(job, options, reproduce is not False) if job else replace(options, reproduce=bool(reproduce))
+    notes = ModelNotes()
     with RunStore() as store:
         try:
-            result = run_fix(task, repo, backend, options, [store, ProgressPrinter(console)])
+            result = run_fix(task, repo, backend, options, [store, ProgressPrinter(console), notes])
+        except SmallcoderError as e:
+            if job and comment:
+                report_failure(job, e)
+            raise
         finally:
             backend.close()
     applied = False
@@ -77,10 +96,12 @@ def fix(
         applied = True
     elif apply:
         console.print("[yellow]not applied: the change is not verified (see above); it stays on the branch[/]")
+    delivery = deliver(job, result, notes, pr=pr, draft=draft, comment=comment) if job else None
     if as_json:
-        print(json.dumps(result_json(result, applied), indent=2))
+        print(json.dumps({**result_json(result, applied), **delivery_json(job, delivery)}, indent=2))
     else:
         print_summary(console, result, applied)
+        print_delivery(console, result, delivery)
     raise typer.Exit(0 if result.success else 1)
 
 

@@ -18,6 +18,7 @@ MAX_DIFF_CHARS = 20_000
 TEST_TAIL_CHARS = 1_500
 STOCK_REASONS = ("the tests pass after the edit", "done")
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_CAUSE_PREFIX = re.compile(r"^(?:the\s+)?root\s+cause(?:\s+is)?\s*:\s*", re.IGNORECASE)
 _SUMMARY = re.compile(r"(\d+ (?:passed|failed|errors?)\b.*|^Ran \d+ tests? in .*|^(?:OK|FAILED)\b.*)", re.MULTILINE)
 
 
@@ -25,6 +26,15 @@ def _clean(text: str, limit: int) -> str:
     """Issue text without template comments, trimmed to what a small model's window can spare."""
     text = _HTML_COMMENT.sub("", text or "").strip()
     return text if len(text) <= limit else text[:limit].rstrip() + "\n[…]"
+
+
+def _tidy(text: str) -> str:
+    """Templates leave blank lines where their tags were; Markdown needs at most one."""
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def _causes(notes: list[str]) -> list[str]:
+    return [_CAUSE_PREFIX.sub("", n) for n in notes]
 
 
 def issue_task(issue: Issue) -> str:
@@ -60,9 +70,9 @@ def _changed_files(diff: str) -> list[str]:
 def pr_body(issue: Issue, result: RunResult, notes: ModelNotes) -> str:
     repro = result.reproduction
     reason = result.reason.strip()
-    explained = [*notes.fix] + ([reason] if reason and reason not in STOCK_REASONS else [])
+    explained = _causes(notes.fix) + ([reason] if reason and reason not in STOCK_REASONS else [])
     diff = result.diff if len(result.diff) <= MAX_DIFF_CHARS else result.diff[:MAX_DIFF_CHARS] + "\n[… diff cut]"
-    return render(
+    return _tidy(render(
         "github_pr_body", marker=MARKER, issue=issue, result=result, repro=repro, root_cause=explained,
         repro_notes=notes.reproduce, files=_changed_files(result.diff), diff=diff,
         baseline=test_summary(repro.tests_baseline if repro else result.tests_before),
@@ -70,16 +80,17 @@ def pr_body(issue: Issue, result: RunResult, notes: ModelNotes) -> str:
         after=test_summary(result.tests_after),
         before_tail=_tail(repro.tests_failing if repro and repro.reproduced else result.tests_before),
         after_tail=_tail(result.tests_after),
-    ) + "\n"
+    ))
 
 
 def outcome_comment(issue: Issue, result: RunResult, pr: PullRequest | None, notes: ModelNotes) -> str:
     repro = result.reproduction
-    return render(
+    return _tidy(render(
         "github_comment", marker=MARKER, issue=issue, result=result, pr=pr, repro=repro,
-        root_cause=notes.fix[:1], before=test_summary(result.tests_before), after=test_summary(result.tests_after),
-    ) + "\n"
+        root_cause=_causes(notes.fix[:1]), before=test_summary(result.tests_before),
+        after=test_summary(result.tests_after),
+    ))
 
 
 def failure_comment(error: Exception) -> str:
-    return render("github_failure", marker=MARKER, error=str(error)) + "\n"
+    return _tidy(render("github_failure", marker=MARKER, error=str(error)))
