@@ -113,3 +113,10 @@ def leftover_processes(marker: str) -> list[str]:
         if marker in cmdline:
             found.append(f"{entry.name}: {cmdline}")
     return found
+
+
+def hermes(name: str, **arguments: object) -> str:
+    """A model output calling one tool, in the Hermes format Qwen models use."""
+    import json
+
+    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': arguments})}\n</tool_call>"

@@ -15,15 +15,12 @@ from collections.abc import Iterable, Mapping
 MASK = "[REDACTED]"
 MIN_SECRET_LEN = 8  # shorter values ("1", "true") would mask ordinary text
 
-# Name parts that mark a credential. Matched on `_`-separated words, so MAX_TOKENS and KEYBOARD are not.
-_SECRET_WORDS = {
-    "TOKEN", "TOKENS", "SECRET", "SECRETS", "PASSWORD", "PASSWD", "PASS", "PWD_HASH", "APIKEY", "CREDENTIAL",
-    "CREDENTIALS", "AUTH", "COOKIE", "SESSION", "PRIVATE", "SIGNATURE", "DSN",
-}
-_SECRET_NAMES = re.compile(
-    r"(API_?KEY|ACCESS_?KEY|AUTH_?TOKEN|ACCESS_?TOKEN|_AUTH$|SECRET_?KEY|PRIVATE_?KEY|_KEY$|^KEY_|AUTH_SOCK|CONNECTION_STRING|DATABASE_URL)"
+# Name patterns that mark a credential (PGPASSWORD, GITHUB_TOKEN, NPM_CONFIG_AUTHTOKEN, MYSQL_PWD, …).
+_SECRET_NAME = re.compile(
+    r"PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|AUTH_?TOKEN|TOKEN$|(^|_)TOKENS?(_|$)"
+    r"|(^|_)(PWD|PASS|AUTH|COOKIE|SESSION|SIGNATURE|DSN)(_|$)|_KEY$|^KEY_|AUTH_SOCK|CONNECTION_STRING|DATABASE_URL"
 )
-# Counts like MAX_TOKENS are not secrets; neither are well-known non-secret variables that contain a word above.
+# ... unless the name says it holds a count or a path to one (MAX_TOKENS, PASSWORD_STORE_DIR).
 _NOT_SECRET = re.compile(r"^(MAX|NUM|N)_|_(MAX|COUNT|LIMIT|SIZE|LEN|LENGTH|FILE|PATH|DIR)$")
 _ALWAYS_KEEP = {"PATH", "HOME", "PWD", "OLDPWD", "LANG", "TERM", "SHELL", "USER", "LOGNAME", "TZ"}
 
@@ -39,11 +36,7 @@ def is_secret_name(name: str) -> bool:
     upper = name.upper()
     if upper in _ALWAYS_KEEP or upper.startswith("LC_"):
         return False
-    if _SECRET_NAMES.search(upper):
-        return True
-    if _NOT_SECRET.search(upper):
-        return False
-    return any(word in _SECRET_WORDS for word in upper.split("_"))
+    return bool(_SECRET_NAME.search(upper)) and not _NOT_SECRET.search(upper)
 
 
 def looks_like_secret(value: str) -> bool:

@@ -67,6 +67,8 @@ def write_text(path: Path, shown: str, text: str, like: TextFile | None = None) 
     if path.is_dir():
         raise ToolError(f"{shown} is a directory; give a file path")
     data = (like or TextFile(text="")).encode(text)
+    if len(data) > MAX_TEXT_BYTES:  # the same bound as reading: generated data does not belong in a text edit
+        raise ToolError(f"{shown}: {len(data):,} bytes is too large to write (the limit is {MAX_TEXT_BYTES:,})")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

@@ -60,7 +60,10 @@ def clean_run(run_id: str, repo: str | Path, worktree: str | Path, branch: str, 
         result.kept.append("refused: that is your working tree")
         return result
 
-    if wt_real in listed:
+    if wt_real in listed and not wt_real.exists():
+        if not dry_run:
+            git(["worktree", "prune"], repo_path)  # deleted by hand: drop git's record of it
+    elif wt_real in listed:
         if listed[wt_real] != f"refs/heads/{branch}":
             result.kept.append(f"refused: {wt_path} is on {listed[wt_real] or 'a detached HEAD'}, not {branch}")
             return result
