@@ -72,3 +72,8 @@ class Completion:
     usage: Usage = field(default_factory=Usage)
     latency_s: float = 0.0
     finish_reason: str = "stop"
+    ttft_s: float | None = None  # time to first token: mostly prompt processing; None when not streamed
+    tokens_per_s: float | None = None  # generation speed, as the runtime reports or as measured
+    # Where usage.cached_tokens comes from: "kv" (our own KV-cache bookkeeping), "usage"
+    # (prompt_tokens_details.cached_tokens), "timings" (llama.cpp), "" = the runtime does not say.
+    cache_source: str = ""

@@ -18,7 +18,7 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 def test_migrate_from_empty(tmp_path: Path) -> None:
     conn = connect(tmp_path / "fresh.sqlite3")
     assert TABLES <= _tables(conn)
-    assert [r[0] for r in conn.execute("SELECT name FROM _migrations")] == ["m0001_initial"]
+    assert [r[0] for r in conn.execute("SELECT name FROM _migrations")] == [m.__name__ for m in migrations.MIGRATIONS]
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     conn.close()

@@ -7,7 +7,7 @@ import pytest
 
 from smallcoder.errors import WorkspaceError
 from smallcoder.workspace.diff import apply_to_user_tree, worktree_diff
-from smallcoder.workspace.worktree import commit_changes, create_worktree, remove_worktree
+from smallcoder.workspace.worktree import commit_changes, create_worktree, remove_worktree, reset_worktree
 
 from .conftest import RepoFactory, git, tree_state
 
@@ -226,3 +226,17 @@ def test_remove_worktree_keeps_the_branch(repo: Path, worktrees: Path) -> None:
     assert git(repo, "rev-parse", "smallcoder/run1").strip() == sha
     with pytest.raises(WorkspaceError, match="main working tree"):
         remove_worktree(repo, repo)
+
+
+def test_reset_worktree_returns_to_base_and_leaves_user_tree_alone(repo: Path, worktrees: Path) -> None:
+    (repo / "README.md").write_text("user's uncommitted edit\n")
+    before = tree_state(repo)
+    wt = create_worktree(repo, "reset1", worktrees)
+    (wt.path / "src" / "app.py").write_text("broken\n")
+    (wt.path / "scratch.py").write_text("x = 1\n")
+    reset_worktree(wt)
+    assert (wt.path / "src" / "app.py").read_text() == "def add(a, b):\n    return a - b\n"
+    assert (wt.path / "README.md").read_text() == "user's uncommitted edit\n"
+    assert not (wt.path / "scratch.py").exists()
+    assert worktree_diff(wt) == ""
+    assert tree_state(repo) == before

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-import time
 from pathlib import Path
 from typing import Any
 
 from smallcoder.backends.gguf_facts import GGUFFacts
+from smallcoder.backends.stream_clock import OnText, StreamClock
 from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError
 from smallcoder.types import Completion, Message, ToolSpec, Usage
 
@@ -98,6 +98,7 @@ class EmbeddedBackend:
             template=template, eos_token=self.eos, bos_token=bos
         )
         self.dialect = dialect or _dialect_for(self.facts)
+        self.on_text: OnText | None = None  # set by a terminal to show the answer as it is written
 
     # -- prompt ---------------------------------------------------------------
 
@@ -130,9 +131,10 @@ class EmbeddedBackend:
                 f"of {self.context_window}; run with a larger --ctx"
             )
         cached = _common_prefix(self.llm._input_ids.tolist(), tokens)
-        started = time.perf_counter()
+        clock = StreamClock(self.on_text)  # streamed, so time to first token is measured like on servers
+        finish = "stop"
         try:
-            out = self.llm.create_completion(
+            for chunk in self.llm.create_completion(
                 tokens,
                 max_tokens=max_tokens,
                 temperature=self.temperature if temperature is None else temperature,
@@ -141,21 +143,29 @@ class EmbeddedBackend:
                 min_p=0.05,
                 repeat_penalty=1.0,
                 stop=[s for s in (self.eos, "<|endoftext|>") if s],
-            )
+                stream=True,
+            ):
+                choice = chunk["choices"][0]
+                clock.text(choice.get("text"))
+                finish = choice.get("finish_reason") or finish
         except ValueError as e:
             raise BackendError(f"llama.cpp rejected the request: {e}") from e
-        choice = out["choices"][0]
-        usage = out.get("usage", {})
+        latency, ttft = clock.finish()
+        text = clock.joined
+        generated = len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
         return Completion(
-            text=choice["text"],
+            text=text,
             usage=Usage(
-                prompt_tokens=usage.get("prompt_tokens", len(tokens)),
-                completion_tokens=usage.get("completion_tokens", 0),
+                prompt_tokens=len(tokens),
+                completion_tokens=generated,
                 # generate() re-evaluates the last prompt token even on a full match
                 cached_tokens=min(cached, len(tokens) - 1),
             ),
-            latency_s=time.perf_counter() - started,
-            finish_reason=choice.get("finish_reason") or "stop",
+            latency_s=latency,
+            finish_reason=finish,
+            ttft_s=ttft,
+            tokens_per_s=StreamClock.rate(generated, latency - ttft if ttft is not None else None),
+            cache_source="kv",
         )
 
     def close(self) -> None:

@@ -19,7 +19,8 @@ from rich.console import Console
 from smallcoder.agent.loop import AgentConfig
 from smallcoder.cli.issue import check_issue_flags, delivery_json, print_delivery
 from smallcoder.cli.output import print_summary, result_json
-from smallcoder.cli.render import ProgressPrinter
+from smallcoder.cli.doctor import doctor
+from smallcoder.cli.live import live_printer
 from smallcoder.cli.runs import runs_app
 from smallcoder.errors import SmallcoderError
 from smallcoder.models.config import load_config
@@ -33,8 +34,9 @@ from smallcoder.store.runs import RunStore
 app = typer.Typer(help="Local-first agentic coding for small open models.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.add_typer(runs_app, name="runs")
+app.command()(doctor)
 
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="PATH.gguf, hf:REPO[:QUANT] or scripted:FILE.json")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="PATH.gguf, hf:REPO[:QUANT], ollama:NAME, openai:URL#MODEL, auto or scripted:FILE.json")]
 CtxOpt = Annotated[Optional[int], typer.Option("--ctx", help="Context window in tokens (default: from the GGUF, capped by memory).")]
 
 
@@ -48,6 +50,8 @@ def fix(
     apply: Annotated[bool, typer.Option("--apply", help="Apply the verified change to your working tree.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON result object instead of progress.")] = False,
     init: Annotated[bool, typer.Option("--init", help="Make a non-git directory a git repository first.")] = False,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Model server URL (Ollama or OpenAI-compatible).")] = None,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a server that is not on this machine: your code is sent to it.")] = False,
     ctx: CtxOpt = None,
     allow_network: Annotated[bool, typer.Option("--allow-network", help="Let the model's commands reach the network (off by default).")] = False,
     no_sandbox: Annotated[bool, typer.Option("--no-sandbox", help="Run the model's commands WITHOUT isolation (when no sandbox can run here).")] = False,
@@ -71,6 +75,7 @@ def fix(
     config = load_config()
     if ctx:
         config.ctx = ctx
+    config.base_url, config.allow_remote = base_url or config.base_url, allow_remote or config.allow_remote
     console = Console(stderr=as_json, quiet=as_json)
     sandbox = SandboxSettings.from_config(config.sandbox).with_flags(allow_network=allow_network, no_sandbox=no_sandbox)
     if not choose_isolation(sandbox).sandboxed:  # also refuses here, before a model is loaded, when none can run
@@ -83,7 +88,7 @@ def fix(
     notes = ModelNotes()
     with RunStore() as store:
         try:
-            result = run_fix(task, repo, backend, options, [store, ProgressPrinter(console), notes])
+            result = run_fix(task, repo, backend, options, [store, live_printer(console, backend), notes])
         except SmallcoderError as e:
             if job and comment:
                 report_failure(job, e)

@@ -6,6 +6,7 @@ model cache directory. Specs:
     PATH.gguf               a local GGUF file (embedded llama.cpp)
     hf:REPO[:QUANT]         download a GGUF from the Hugging Face Hub (default quant Q4_K_M)
     scripted:FILE.json      replay prepared outputs (tests, demos)
+    ollama:NAME, openai:BASE_URL#MODEL, auto   a model server (see backends/specs.py)
 """
 
 from __future__ import annotations
@@ -31,9 +32,15 @@ def choose_spec(flag: str | None, config: UserConfig) -> str:
     spec = flag or os.environ.get("SMALLCODER_MODEL") or config.model
     if spec:
         return spec
+    if config.base_url:
+        return "auto"
     cached = sorted(models_dir().rglob("*.gguf"))
     if cached:
         return str(cached[0])
+    from smallcoder.backends.discovery import discover_spec
+
+    if found := discover_spec():
+        return found
     raise ModelNotFoundError(
         f"no model configured — pass --model PATH.gguf, set SMALLCODER_MODEL, or download one with "
         f"`--model {RECOMMENDED}` (any GGUF placed in {models_dir()} is found automatically)"
@@ -41,6 +48,10 @@ def choose_spec(flag: str | None, config: UserConfig) -> str:
 
 
 def open_backend(spec: str, config: UserConfig) -> Backend:
+    from smallcoder.backends.specs import is_server_spec, open_server_backend
+
+    if is_server_spec(spec):
+        return open_server_backend(spec, config)
     if spec.startswith("scripted:"):
         from smallcoder.backends.scripted import ScriptedBackend
 

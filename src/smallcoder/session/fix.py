@@ -17,6 +17,7 @@ from smallcoder.agent.events import Observer, Reproduction, RunFinished, RunResu
 from smallcoder.agent.loop import Agent, AgentConfig, AgentOutcome
 from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
+from smallcoder.session.fit import backend_record, require_minimal_fit
 from smallcoder.sandbox import SandboxSettings, choose_isolation, open_sandbox
 from smallcoder.session.reproduce import reproduce_first, reproduction_extra
 from smallcoder.store.paths import worktrees_dir
@@ -45,6 +46,7 @@ class FixOptions:
 
 def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observers: list[Observer]) -> RunResult:
     root = find_repo_root(repo, init=options.init)
+    require_minimal_fit(backend, task, options.agent.max_reply_tokens)  # fail now, with the size it needs
     isolation = choose_isolation(options.sandbox)  # before the worktree exists: a refusal leaves nothing behind
     run_id = new_run_id()
     wt = create_worktree(root, run_id, worktrees_dir())
@@ -52,6 +54,8 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
     started = time.perf_counter()
 
     def emit(event: object) -> None:
+        if isinstance(event, RunFinished):  # which model server served the run; whether code left the machine
+            event.extra = {**backend_record(backend), **event.extra}
         for observer in observers:
             observer(event)  # type: ignore[arg-type]
 

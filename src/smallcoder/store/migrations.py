@@ -102,8 +102,15 @@ def m0001_initial(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE INDEX {table}_run_id ON {table} (run_id)")
 
 
+def m0002_model_call_speed(conn: sqlite3.Connection) -> None:
+    """Time to first token, generation speed, and where the cached-token figure came from."""
+    conn.execute("ALTER TABLE model_calls ADD COLUMN ttft_s REAL")
+    conn.execute("ALTER TABLE model_calls ADD COLUMN tokens_per_s REAL")
+    conn.execute("ALTER TABLE model_calls ADD COLUMN cache_source TEXT NOT NULL DEFAULT ''")
+
+
 # Append new migrations here; names must stay unique and stable.
-MIGRATIONS: list[Migration] = [m0001_initial]
+MIGRATIONS: list[Migration] = [m0001_initial, m0002_model_call_speed]
 
 
 def applied(conn: sqlite3.Connection) -> set[str]:

@@ -127,10 +127,12 @@ class RunStore:
         with self._tx() as conn:
             conn.execute(
                 """INSERT INTO model_calls (run_id, step, prompt_tokens, completion_tokens, cached_tokens,
-                                            latency_s, finish_reason, text, tool_calls, recorded_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                            latency_s, finish_reason, text, tool_calls, recorded_at,
+                                            ttft_s, tokens_per_s, cache_source)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (e.run_id, e.step, c.usage.prompt_tokens, c.usage.completion_tokens, c.usage.cached_tokens,
-                 c.latency_s, c.finish_reason, redact(c.text), _json(calls), _now()),
+                 c.latency_s, c.finish_reason, redact(c.text), _json(calls), _now(),
+                 getattr(c, "ttft_s", None), getattr(c, "tokens_per_s", None), getattr(c, "cache_source", "")),
             )
             # Running totals, so an interrupted run still shows what it cost.
             conn.execute(

@@ -1,0 +1,39 @@
+"""Never send a prompt that does not fit: the check, and the message that says what to do.
+
+The fix for a too-small window depends on who owns it: our --ctx for the embedded
+engine and for Ollama (we choose num_ctx), the server's launch flags for
+llama-server, llama-cpp-python and vLLM, the load settings in LM Studio. A backend
+may say which through a `context_advice(tokens) -> str` method.
+"""
+
+from __future__ import annotations
+
+from smallcoder.backends.base import Backend
+from smallcoder.errors import ConfigError
+from smallcoder.types import Message, ToolSpec
+
+ROUND_TO = 1024
+
+
+def round_up(tokens: int) -> int:
+    return -(-tokens // ROUND_TO) * ROUND_TO
+
+
+def advice(backend: object, tokens: int) -> str:
+    how = getattr(backend, "context_advice", None)
+    if callable(how):
+        return str(how(tokens))
+    return f"run with --ctx {tokens} or more"
+
+
+def too_small_message(backend: Backend, needed: int) -> str:
+    n = round_up(needed)
+    return f"context {backend.context_window} is too small for this task; {advice(backend, n)} (it needs at least {n})"
+
+
+def check_fits(backend: Backend, messages: list[Message], tools: list[ToolSpec], reply_tokens: int) -> int:
+    """Raise ConfigError unless `messages` plus room for a reply fit the window; returns the prompt size."""
+    prompt = backend.count_tokens(messages, tools)
+    if prompt + reply_tokens > backend.context_window:
+        raise ConfigError(too_small_message(backend, prompt + reply_tokens))
+    return prompt
