@@ -85,3 +85,21 @@ def test_empty_repository() -> None:
 )
 def test_is_test_path(path: str, expected: bool) -> None:
     assert is_test_path(path) is expected
+
+
+def test_a_use_through_a_value_counts_less_than_a_bare_use() -> None:
+    tags = {
+        "defs.py": file("defs.py", ["bare_used", "attr_used"]),
+        "user.py": file("user.py", ["u"], {"bare_used": 1, ".attr_used": 1}),
+    }
+    scores = {r.definition.name: r.score for r in rank_definitions(tags)}
+    assert scores["bare_used"] > 2 * scores["attr_used"] > 0
+
+
+def test_builtin_names_carry_little_weight() -> None:
+    tags = {
+        "defs.py": file("defs.py", ["print", "render_page"]),
+        "a.py": file("a.py", ["fa"], {"print": 9, "render_page": 1}),
+    }
+    scores = {r.definition.name: r.score for r in rank_definitions(tags)}
+    assert scores["render_page"] > scores["print"]

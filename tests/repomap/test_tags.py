@@ -57,6 +57,27 @@ def test_signature_leaves_out_comments_and_body() -> None:
     assert found["F"][2] == "func F(a int, b int) int"
 
 
+def test_multi_line_header_is_joined_compactly() -> None:
+    found = defs("a.py", "def path(\n    package: str,\n    resource:   str,\n) -> str:\n    pass\n")
+    assert found["path"][2] == "def path(package: str, resource: str,) -> str:"
+    found = defs("a.h", "#define TWICE(x) \\\n  ((x) * 2)\n")
+    assert found["TWICE"][2] == "#define TWICE(x)"  # no dangling line-continuation backslash
+
+
+def test_uses_through_a_value_are_marked() -> None:
+    tags = extract_tags("a.py", "import pkg\npkg.helper()\nhelper()\nbox.area()\nbox.area\n")
+    assert tags is not None
+    assert tags.references["helper"] == 1 and tags.references[".helper"] == 1
+    assert tags.references[".area"] == 2 and "area" not in tags.references
+    go = extract_tags("a.go", "package m\nfunc f() { shapes.Total(nil) }\n")
+    assert go is not None and go.references["Total"] == 1  # Go's pkg.Func stays a plain use
+
+
+def test_object_like_c_macros_are_not_definitions() -> None:
+    found = defs("a.h", "#ifndef A_H\n#define A_H 1\n#define LIMIT 10\n#define SQ(x) ((x)*(x))\nint f(void);\n#endif\n")
+    assert set(found) == {"SQ", "f"}
+
+
 def test_javascript_and_typescript() -> None:
     js = defs("w.js", "class Box extends Base {\n  area(x) { return helper(x); }\n}\nfunction helper(a) {}\n"
               "const arrow = (a) => a + 1;\nexports.thing = function () {};\n")

@@ -59,7 +59,7 @@ def handles(path: str) -> bool:
 
 
 def regex_tags(path: str, text: str) -> FileTags:
-    from smallcoder.repomap.tags import MAX_SIGNATURE, Definition, FileTags
+    from smallcoder.repomap.tags import MAX_SIGNATURE, Definition, FileTags, _join
 
     tags = FileTags(path, "regex")
     hits: dict[int, tuple[str, str, int]] = {}  # offset -> (name, kind, indent width)
@@ -78,7 +78,7 @@ def regex_tags(path: str, text: str) -> FileTags:
         while stack and stack[-1][0] >= indent:
             stack.pop()
         parent = stack[-1][1] if stack else 0
-        sig = text[line_starts[line - 1] : _line_end(text, offset)].rstrip(" \t\r{")
+        sig = _join([text[line_starts[line - 1] : _line_end(text, offset)]]).rstrip(" {")
         tags.lines[line] = sig if len(sig) <= MAX_SIGNATURE else sig[: MAX_SIGNATURE - 1] + "…"
         tags.definitions.append(Definition(name, kind, line, parent))
         if kind in _CONTAINER_KWS or kind == "class":

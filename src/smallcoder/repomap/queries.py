@@ -6,11 +6,18 @@ Conventions (read by tags.py):
   deep), tags.py follows the `declarator` fields to find it, and keeps the
   node only if that chain holds a function declarator (so `int x;` is not a
   function);
-- a reference pattern captures the identifier as `@ref`.
+- a reference pattern captures the identifier as `@ref`, or as `@ref.attr`
+  when it is reached through a value (`obj.name`): such a use is weaker
+  evidence, since any object may have a member of that name. Go selectors
+  stay `@ref`: `pkg.Func` is how Go names another package's functions.
+
+Object-like C macros (`#define X 1`, include guards) are left out: headers
+hold hundreds of thousands of them and they crowd out the functions.
 
 References are deliberately targeted (calls, member access, types, imports,
-arguments) rather than every identifier: local variables would otherwise
-inflate the counts of any definition that shares their name.
+capitalized arguments such as classes passed as values) rather than every
+identifier: local variables, and the lower-case locals passed as arguments,
+would otherwise inflate the counts of any definition that shares their name.
 """
 
 from __future__ import annotations
@@ -22,8 +29,8 @@ PYTHON = r"""
   (#match? @name "^[A-Z][A-Z0-9_]*$"))
 
 (call function: (identifier) @ref)
-(attribute attribute: (identifier) @ref)
-(argument_list (identifier) @ref)
+(attribute attribute: (identifier) @ref.attr)
+((argument_list (identifier) @ref) (#match? @ref "^[A-Z]"))
 (type (identifier) @ref)
 (decorator (identifier) @ref)
 (import_from_statement name: (dotted_name (identifier) @ref))
@@ -48,9 +55,9 @@ _JS_COMMON = r"""
   right: [(arrow_function) (function_expression)]) @def.function))
 
 (call_expression function: (identifier) @ref)
-(member_expression property: (property_identifier) @ref)
+(member_expression property: (property_identifier) @ref.attr)
 (new_expression constructor: (identifier) @ref)
-(arguments (identifier) @ref)
+((arguments (identifier) @ref) (#match? @ref "^[A-Z]"))
 (import_specifier name: (identifier) @ref)
 """
 
@@ -92,7 +99,7 @@ GO = r"""
 (call_expression function: (identifier) @ref)
 (selector_expression field: (field_identifier) @ref)
 (type_identifier) @ref
-(argument_list (identifier) @ref)
+((argument_list (identifier) @ref) (#match? @ref "^[A-Z]"))
 """
 
 RUST = r"""
@@ -110,10 +117,10 @@ RUST = r"""
 
 (call_expression function: (identifier) @ref)
 (call_expression function: (scoped_identifier name: (identifier) @ref))
-(field_expression field: (field_identifier) @ref)
+(field_expression field: (field_identifier) @ref.attr)
 (macro_invocation macro: (identifier) @ref)
 (type_identifier) @ref
-(arguments (identifier) @ref)
+((arguments (identifier) @ref) (#match? @ref "^[A-Z]"))
 (use_declaration argument: (scoped_identifier name: (identifier) @ref))
 (use_list (identifier) @ref)
 """
@@ -127,27 +134,27 @@ JAVA = r"""
 (method_declaration name: (identifier) @name) @def.method
 (constructor_declaration name: (identifier) @name) @def.method
 
-(method_invocation name: (identifier) @ref)
-(field_access field: (identifier) @ref)
+(method_invocation !object name: (identifier) @ref)
+(method_invocation object: (_) name: (identifier) @ref.attr)
+(field_access field: (identifier) @ref.attr)
 (type_identifier) @ref
-(argument_list (identifier) @ref)
+((argument_list (identifier) @ref) (#match? @ref "^[A-Z]"))
 (marker_annotation name: (identifier) @ref)
 """
 
 _C_COMMON = r"""
 (function_definition) @def.function
-(translation_unit (declaration) @def.function)
+(declaration) @def.function
 (struct_specifier name: (type_identifier) @name body: (_)) @def.struct
 (union_specifier name: (type_identifier) @name body: (_)) @def.union
 (enum_specifier name: (type_identifier) @name body: (_)) @def.enum
 (type_definition declarator: (type_identifier) @name) @def.type
 (preproc_function_def name: (identifier) @name) @def.macro
-(preproc_def name: (identifier) @name) @def.macro
 
 (call_expression function: (identifier) @ref)
-(field_expression field: (field_identifier) @ref)
+(field_expression field: (field_identifier) @ref.attr)
 (type_identifier) @ref
-(argument_list (identifier) @ref)
+((argument_list (identifier) @ref) (#match? @ref "^[A-Z]"))
 """
 
 C = _C_COMMON
@@ -156,7 +163,6 @@ CPP = _C_COMMON + r"""
 (class_specifier name: (type_identifier) @name body: (_)) @def.class
 (namespace_definition name: (namespace_identifier) @name) @def.module
 (field_declaration) @def.method
-(declaration_list (declaration) @def.function)
 
 (call_expression function: (qualified_identifier name: (identifier) @ref))
 """

@@ -28,21 +28,23 @@ MAX_DEFINERS = 20  # a name defined in more files says nothing about which one i
 BUILTIN_PENALTY = 0.02
 # Names the languages themselves provide (`type(x)`, `print`, `d.get`, `xs.push`, `len`):
 # a use of one is almost always the builtin, not a definition that shadows it.
-BUILTIN_NAMES = frozenset(dir(builtins)) | frozenset(
+_PY_TYPES = (str, bytes, list, dict, set, tuple, int, float, object, type, BaseException)
+BUILTIN_NAMES = frozenset(dir(builtins)) | {n for t in _PY_TYPES for n in dir(t)} | frozenset(
     "get set items keys values append extend insert pop remove update clear copy index count "
     "join split strip replace format lower upper startswith endswith encode decode find sort "
     "read write close open run text add discard send next iter push map filter reduce forEach "
-    "slice splice then catch toString length size keys entries includes indexOf apply call bind "
+    "slice splice then catch toString length size entries includes indexOf apply call bind "
     "console log require exports module Object Array String Number Boolean Promise JSON Math "
     "Error Symbol Map Set Date RegExp parseInt parseFloat undefined "
     "make cap panic recover new delete error Errorf Println Printf Sprintf Fprintf "
     "clone unwrap expect collect into from to_string iter_mut as_ref Some None Ok Err Vec "
-    "equals hashCode toString println printf malloc free memcpy memset strlen sizeof".split()
+    "equals hashCode println printf malloc free memcpy memset strlen sizeof".split()
 )
+ATTRIBUTE_WEIGHT = 0.3  # `obj.name` may be any object's `name`; a bare `name` is specific
 TEST_FILE_PENALTY = 0.2  # test helpers are used a lot but are rarely where a bug lives
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RankedDefinition:
     path: str
     definition: Definition
@@ -70,11 +72,14 @@ def rank_definitions(
     edges: dict[str, list[tuple[str, str, float]]] = {}
     for src in files:
         out: list[tuple[str, str, float]] = []
-        for name, count in tags[src].references.items():
+        for key, count in tags[src].references.items():
+            name = key.lstrip(".")
             dsts = definers.get(name)
             if not dsts or len(dsts) > MAX_DEFINERS:
                 continue
             weight = _name_weight(name, len(dsts), name in m_idents) * math.sqrt(count) / len(dsts)
+            if key.startswith("."):
+                weight *= ATTRIBUTE_WEIGHT
             out += [(dst, name, weight * tested[dst]) for dst in dsts if dst != src]
         if out:
             edges[src] = out
@@ -106,7 +111,7 @@ def _name_weight(name: str, n_definers: int, mentioned: bool) -> float:
     weight = 1.0
     if mentioned:
         weight *= MENTIONED_IDENT_BOOST
-    if name.startswith("_"):
+    if name.startswith(("_", "#")):
         weight *= PRIVATE_PENALTY
     if n_definers > COMMON_NAME_DEFINERS:
         weight *= COMMON_NAME_PENALTY

@@ -35,7 +35,7 @@ _NAMESPACES = frozenset({"internal_module", "mod_item", "namespace_definition"})
 _NAME_NODES = frozenset({"identifier", "field_identifier", "type_identifier", "destructor_name", "operator_name"})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Definition:
     name: str
     kind: str  # function, method, class, struct, type, constant, ...
@@ -49,7 +49,8 @@ class FileTags:
     language: str  # a tree-sitter language name, or "regex"
     definitions: list[Definition] = field(default_factory=list)
     lines: dict[int, str] = field(default_factory=dict)  # line -> text shown (defs and parents)
-    references: dict[str, int] = field(default_factory=dict)  # name -> times used
+    # name -> times used; ".name" for a use through a value (`obj.name`)
+    references: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,9 +91,11 @@ def _tree_sitter_tags(path: str, text: str, g: Grammar) -> FileTags:
     seen: set[tuple[str, int]] = set()
     refs = tags.references
     for _, caps in ts.QueryCursor(g.query).matches(tree.root_node):
-        if "ref" in caps:
-            for node in caps["ref"]:
-                name = _text(node)
+        ref_nodes = caps.get("ref") or caps.get("ref.attr")
+        if ref_nodes:
+            prefix = "" if "ref" in caps else "."
+            for node in ref_nodes:
+                name = prefix + _text(node)
                 refs[name] = refs.get(name, 0) + 1
             continue
         kind = next((k[4:] for k in caps if k.startswith("def.")), None)
@@ -189,13 +192,25 @@ def _signature(src: bytes, node: Any) -> str:
     else:
         raw = b"".join(src[a:b] for a, b in _gaps(line_start, end, comments))
     lines = raw.decode("utf-8", "replace").split("\n")
-    first = lines[0].rstrip()
-    rest = " ".join(s.strip() for s in lines[1:] if s.strip())
-    sig = f"{first} {rest}" if rest else first
-    sig = sig.rstrip(" \t\r{").rstrip() if end is not None else sig.rstrip()
+    sig = _join(lines)
+    if end is not None:
+        sig = sig.rstrip(" {")  # the brace that opens the body left out
     if len(sig) > MAX_SIGNATURE:
         sig = sig[: MAX_SIGNATURE - 1] + "…"
     return sig
+
+
+def _join(lines: list[str]) -> str:
+    """One line: indentation kept, inner whitespace collapsed, no line-continuation backslash."""
+    first = lines[0]
+    indent = first[: len(first) - len(first.lstrip())]
+    out = ""
+    for piece in (" ".join(line.split()) for line in lines):
+        if not piece:
+            continue
+        glue = "" if not out or out.endswith(("(", "[")) or piece.startswith((")", "]", ",")) else " "
+        out += glue + piece
+    return indent + out.rstrip("\\ ")
 
 
 def _gaps(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
