@@ -50,8 +50,9 @@ class ApiError(Exception):
 
 
 class FakeGitHub:
-    def __init__(self, tokens: tuple[str, ...] = ("ghp_valid",)) -> None:
-        self.tokens = set(tokens)
+    def __init__(self, tokens: tuple[str, ...] = ("ghp_valid",), read_only: tuple[str, ...] = ()) -> None:
+        self.tokens = set(tokens) | set(read_only)
+        self.read_only = set(read_only)  # may read, but writes get 403 (a fine-grained token without write access)
         self.repos: dict[str, FakeRepo] = {}
         self.requests: list[Recorded] = []
         self.rate_limited = False
@@ -123,6 +124,9 @@ class FakeGitHub:
         rest = (m.group(2) if m else "") or ""
         if method != "GET" and login is None:
             raise ApiError(401, {"message": "Requires authentication", "documentation_url": DOCS, "status": "401"})
+        if method != "GET" and headers.get("authorization", "").split(" ")[-1] in self.read_only:
+            raise ApiError(403, {"message": "Resource not accessible by personal access token",
+                                 "documentation_url": DOCS, "status": "403"}, {"x-ratelimit-remaining": "4999"})
         routes = [
             ("GET", r"", lambda: self._repo_json(repo)),
             ("GET", r"/issues/(\d+)", lambda n: self._issue(repo, n)),

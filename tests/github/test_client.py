@@ -123,3 +123,20 @@ def test_token_discovery_is_used_by_for_issue(hosted, monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN")
     monkeypatch.setenv("PATH", "/nonexistent")
     assert find_token() is None and GitHubClient.for_issue(REF).token is None
+
+
+def test_secondary_rate_limit_says_how_long_to_wait():
+    from smallcoder.github.errors import is_rate_limited, rate_limit_message
+
+    headers = {"Retry-After": "60"}
+    assert is_rate_limited(403, headers, "You have exceeded a secondary rate limit")
+    assert rate_limit_message(headers, True) == "GitHub API rate limit exceeded (retry in 60 s) — wait and retry"
+    assert not is_rate_limited(403, {"x-ratelimit-remaining": "12"}, "Resource not accessible by integration")
+
+
+def test_forbidden_write_names_the_missing_permission(hosted):
+    hosted.read_only.add("ghp_readonly")
+    hosted.tokens.add("ghp_readonly")
+    with pytest.raises(GitHubError, match="refused to comment on acme/textutil#7: Resource not accessible by "
+                                          "personal access token — check the token's permissions"):
+        client(hosted, "ghp_readonly").comment_on_issue(REF, "hi")

@@ -16,8 +16,11 @@ class GitHubError(SmallcoderError):
 
 def rate_limit_message(headers: Mapping[str, str] | None, has_token: bool) -> str:
     reset = _header(headers, "x-ratelimit-reset")
+    retry_after = _header(headers, "retry-after")  # secondary limits say how long to wait instead
     when = ""
-    if reset and reset.isdigit():
+    if retry_after and retry_after.isdigit():
+        when = f" (retry in {int(retry_after)} s)"
+    elif reset and reset.isdigit():
         wait = max(0, int(reset) - int(time.time()))
         when = f" until {time.strftime('%H:%M UTC', time.gmtime(int(reset)))} ({(wait + 59) // 60} min)"
     fix = "wait and retry" if has_token else f"wait, or {TOKEN_HELP} (authenticated requests get 5,000 an hour)"
