@@ -1,0 +1,210 @@
+"""The same model in process versus behind a server: speed, cache reuse and wall time.
+
+    python benchmarks/backends/run.py --model ~/.cache/smallcoder-test-models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+
+Runs the same HumanEvalFix tasks twice, one backend after the other (never at
+once: they would share the CPU): the embedded engine, then `python -m
+llama_cpp.server` on a loopback port through the OpenAI-compatible backend. Both
+use the same GGUF, context, threads, batch size and greedy sampling, so each step
+sees the same prompt. Per model call it records time to first token, tokens/s,
+and the prompt tokens actually processed (the rest came from the KV cache): the
+embedded engine knows this itself; for the server it is read from the server's
+own log ("N prefix-match hit, remaining M prompt tokens to eval").
+
+Writes benchmarks/results/backends.json and backends.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "humanevalfix"))
+
+from tasks import load_tasks, make_repo, verify  # noqa: E402
+
+DEFAULT_TASKS = HERE.parents[1].parent / "shared" / "benchmarks" / "humanevalfix" / "python.jsonl"
+RESULTS = HERE.parent / "results"
+_EVAL = re.compile(r"prompt eval time =\s*[\d.]+ ms /\s*(\d+) tokens")
+_HIT = re.compile(r"(\d+) prefix-match hit, remaining (\d+) prompt tokens to eval")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerLog:
+    """Reads the llama_cpp.server log as it grows: prompt tokens evaluated per request."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+
+    def processed_since_last(self) -> int | None:
+        with self.path.open(encoding="utf-8", errors="replace") as f:
+            f.seek(self.offset)
+            text = f.read()
+            self.offset = f.tell()
+        hits = _HIT.findall(text)
+        if hits:
+            return sum(int(remaining) for _, remaining in hits)
+        evals = _EVAL.findall(text)
+        return sum(int(n) for n in evals) if evals else None
+
+
+def start_server(model: Path, n_ctx: int, threads: int, log: Path) -> tuple[subprocess.Popen, str]:
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--n_ctx", str(n_ctx),
+         "--n_threads", str(threads), "--n_threads_batch", str(threads), "--n_batch", "512",
+         "--host", "127.0.0.1", "--port", str(port), "--verbose", "True"],
+        stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            sys.exit(f"llama_cpp.server exited ({proc.returncode}); see {log}")
+        try:
+            if httpx.get(f"{url}/models", timeout=2).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    proc.kill()
+    sys.exit("llama_cpp.server did not start within 300 s")
+
+
+def run_backend(kind: str, backend: Any, tasks: list, args: argparse.Namespace, log: ServerLog | None,
+                opened_s: float) -> dict[str, Any]:
+    from smallcoder.agent.events import ModelCalled
+    from smallcoder.agent.loop import AgentConfig
+    from smallcoder.session.fix import FixOptions, run_fix
+
+    per_task = []
+    for task in tasks:
+        calls: list[dict[str, Any]] = []
+
+        def observe(event: object) -> None:
+            if isinstance(event, ModelCalled):
+                c = event.completion
+                processed = log.processed_since_last() if log else c.usage.prompt_tokens - c.usage.cached_tokens
+                calls.append({"step": event.step, "prompt_tokens": c.usage.prompt_tokens, "processed": processed,
+                              "completion_tokens": c.usage.completion_tokens, "ttft_s": c.ttft_s,
+                              "tokens_per_s": c.tokens_per_s, "latency_s": round(c.latency_s, 3)})
+
+        repo = make_repo(task, args.work / "repos" / f"backends-{kind}" / task.slug)
+        options = FixOptions(test_command=f"{sys.executable} -m pytest -q -p no:cacheprovider test_solution.py",
+                             agent=AgentConfig(max_steps=args.max_steps))
+        started = time.perf_counter()
+        result = run_fix(task.report, repo, backend, options, [observe])
+        wall = time.perf_counter() - started
+        resolved = verify(task, Path(result.worktree), args.work / "verify" / f"backends-{kind}" / task.slug)
+        per_task.append({"task_id": task.task_id, "resolved": resolved, "status": result.status,
+                         "wall_s": round(wall, 2), "calls": calls})
+        print(f"[{kind}] {task.task_id}: {'RESOLVED' if resolved else result.status} in {wall:.1f}s, "
+              f"{len(calls)} calls", flush=True)
+    return summarize(kind, per_task, opened_s)
+
+
+def summarize(kind: str, per_task: list[dict[str, Any]], opened_s: float) -> dict[str, Any]:
+    calls = [c for t in per_task for c in t["calls"]]
+    ttfts = [c["ttft_s"] for c in calls if c["ttft_s"] is not None]
+    rates = [c["tokens_per_s"] for c in calls if c["tokens_per_s"]]
+    prompt = sum(c["prompt_tokens"] for c in calls)
+    processed = sum(c["processed"] or 0 for c in calls)
+    later = [c for c in calls if c["step"] > 1]
+    return {
+        "backend": kind, "load_s": round(opened_s, 2), "tasks": len(per_task),
+        "resolved": sum(t["resolved"] for t in per_task), "model_calls": len(calls),
+        "total_wall_s": round(sum(t["wall_s"] for t in per_task), 1),
+        "ttft_s_median": round(statistics.median(ttfts), 2) if ttfts else None,
+        "ttft_s_mean": round(statistics.mean(ttfts), 2) if ttfts else None,
+        "ttft_s_median_later_steps": round(statistics.median(c["ttft_s"] for c in later if c["ttft_s"]), 2)
+        if later else None,
+        "tokens_per_s_median": round(statistics.median(rates), 2) if rates else None,
+        "prompt_tokens": prompt, "prompt_tokens_processed": processed,
+        "processed_per_call_mean": round(processed / len(calls), 1) if calls else None,
+        "cache_reuse_share": round(1 - processed / prompt, 3) if prompt else None,
+        "per_task": per_task,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, required=True, help="a GGUF file")
+    ap.add_argument("--tasks", type=Path, default=DEFAULT_TASKS)
+    ap.add_argument("--limit", type=int, default=5)
+    ap.add_argument("--offset", type=int, default=0)
+    ap.add_argument("--max-steps", type=int, default=6)
+    ap.add_argument("--n-ctx", type=int, default=8192)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--work", type=Path, default=HERE.parent / "work")
+    ap.add_argument("--only", choices=("embedded", "server"), help="run one backend only")
+    args = ap.parse_args()
+    os.environ["SMALLCODER_HOME"] = str(args.work / "home")  # keep benchmark runs out of the user's store
+
+    from smallcoder.backends.embedded import EmbeddedBackend
+    from smallcoder.backends.openai_compat import OpenAICompatBackend
+
+    tasks = load_tasks(args.tasks, args.limit, args.offset)
+    results = []
+    if args.only in (None, "embedded"):
+        t0 = time.perf_counter()
+        backend = EmbeddedBackend(args.model.expanduser(), n_ctx=args.n_ctx, n_threads=args.threads, temperature=0.0)
+        results.append(run_backend("embedded", backend, tasks, args, None, time.perf_counter() - t0))
+        backend.close()
+    if args.only in (None, "server"):
+        log_path = args.work / "llama_cpp_server.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        t0 = time.perf_counter()
+        proc, url = start_server(args.model.expanduser(), args.n_ctx, args.threads, log_path)
+        try:
+            backend = OpenAICompatBackend(url, temperature=0.0)
+            log = ServerLog(log_path)
+            log.processed_since_last()  # skip start-up and the context probe
+            results.append(run_backend("llama_cpp.server", backend, tasks, args, log, time.perf_counter() - t0))
+            backend.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+    write(results, args)
+
+
+def write(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    meta = {"model": args.model.name, "tasks": args.limit, "offset": args.offset, "max_steps": args.max_steps,
+            "n_ctx": args.n_ctx, "threads": args.threads, "machine": f"{os.cpu_count()} CPUs",
+            "command": " ".join(["python", "benchmarks/backends/run.py", *sys.argv[1:]]),
+            "date": time.strftime("%Y-%m-%d")}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "backends.json").write_text(json.dumps({**meta, "results": results}, indent=2) + "\n")
+    rows = ["| backend | resolved | model calls | total wall s | load s | TTFT median s | TTFT median, steps ≥2 s "
+            "| tokens/s median | prompt tokens | processed | cache reuse |", "|" + "---|" * 11]
+    for r in results:
+        rows.append(f"| {r['backend']} | {r['resolved']}/{r['tasks']} | {r['model_calls']} | {r['total_wall_s']} | "
+                    f"{r['load_s']} | {r['ttft_s_median']} | {r['ttft_s_median_later_steps']} | "
+                    f"{r['tokens_per_s_median']} | {r['prompt_tokens']} | {r['prompt_tokens_processed']} | "
+                    f"{r['cache_reuse_share']} |")
+    md = [f"# Backends: embedded vs llama_cpp.server ({meta['model']})", "",
+          f"Command: `{meta['command']}` on {meta['machine']}, {meta['date']}. Same GGUF, n_ctx {args.n_ctx}, "
+          f"{args.threads} threads, greedy sampling, {args.limit} HumanEvalFix tasks, at most {args.max_steps} "
+          "steps each; the backends ran one after the other.", "", *rows, ""]
+    (RESULTS / "backends.md").write_text("\n".join(md))
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
