@@ -119,6 +119,9 @@ class OpenAICompatBackend:
         if declared:
             self.facts.context_source = "--ctx (the server does not report its window)"
             return declared
+        if self.facts.flavor == "lmstudio":  # known only once loaded; a JIT load uses LM Studio's default
+            raise ConfigError(f"{self.model} is not loaded in LM Studio, so its context is unknown — load it "
+                              f"first (`lms load {self.model} --context-length 16384`) or pass --ctx N")
         raise ConfigError(f"the server at {self.base_url} ({self.facts.flavor}) does not report its context "
                           "window — pass --ctx N with the context it was started with")
 
