@@ -130,3 +130,14 @@ def test_container_spec_isolates_like_bwrap(tmp_path):
     assert {"name": "fsize", "soft": 8 << 20, "hard": 8 << 20} in spec["ulimits"]
     assert spec["environment"] == {"LANG": "C.UTF-8", "HOME": "/tmp"} == container_env({"LANG": "C.UTF-8", "PATH": "/x"})
     json.dumps(spec)  # travels to the helper process as JSON
+
+
+def test_doctor_reports_the_isolation(tmp_path, monkeypatch):
+    config = tmp_path / "config.toml"
+    config.write_text('[sandbox]\nmode = "none"\n')
+    monkeypatch.setenv("SMALLCODER_CONFIG", str(config))
+    d = describe_isolation()  # reads the user's config, as a run would
+    assert d["chosen"] == "none" and d["ok"] is False
+    res = subprocess.run([sys.executable, "-m", "smallcoder.cli.app", "doctor", "--base-url", "http://127.0.0.1:9"],
+                         capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})
+    assert "sandbox none — the model's commands run unsandboxed" in res.stdout, res.stdout + res.stderr

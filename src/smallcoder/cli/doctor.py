@@ -8,9 +8,11 @@ from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from smallcoder.cli.doctor_report import gather
+from smallcoder.sandbox import isolation_summary
 
 
 def _yes_no(value: bool | None) -> str:
@@ -38,6 +40,8 @@ def render(console: Console, report: dict[str, Any]) -> None:
     engine = f"llama-cpp-python {e['llama_cpp_python']}" if e["llama_cpp_python"] else \
         "[yellow]llama-cpp-python not installed[/] (pip install 'smallcoder[embedded]')"
     console.print(f"[bold]embedded[/] {engine} · {len(e['cached_models'])} GGUF(s) in {e['models_dir']}")
+    if "isolation" in report:
+        console.print(f"[bold]sandbox[/] {escape(isolation_summary(report['isolation']))}")
     if not report["runtimes"]:
         console.print(f"[yellow]no runtime answers[/] at {', '.join(report['probed'])} — start one "
                       "(`ollama serve`, `llama-server -m MODEL.gguf`, …) or use a GGUF with the embedded engine")

@@ -15,6 +15,7 @@ import httpx
 from smallcoder.backends.discovery import DEFAULT_URLS, Runtime, discover, ollama_url
 from smallcoder.backends.endpoints import api_key, openai_base
 from smallcoder.errors import SmallcoderError
+from smallcoder.sandbox import describe_isolation
 
 MAX_MODELS = 25  # /api/show per model: enough to be useful, bounded on big libraries
 _FIM_FAMILIES = re.compile(r"coder|codestral|starcoder|codellama|codegemma|granite-code|deepseek-coder", re.I)
@@ -122,4 +123,5 @@ def gather(base_url: str | None = None) -> dict[str, Any]:
             runtimes.append(ollama_runtime(rt) if rt.kind == "ollama" else openai_runtime(rt))
         except Exception as e:
             runtimes.append({"runtime": rt.kind, "url": rt.url, "error": f"{type(e).__name__}: {e}", "models": []})
-    return {"machine": machine(), "embedded": embedded(), "runtimes": runtimes, "probed": urls}
+    return {"machine": machine(), "embedded": embedded(), "isolation": describe_isolation(), "runtimes": runtimes,
+            "probed": urls}

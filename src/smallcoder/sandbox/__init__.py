@@ -11,8 +11,8 @@ Importing this package starts nothing; bubblewrap is probed on first use.
 
 from smallcoder.sandbox.approval import Policy, check
 from smallcoder.sandbox.secrets import filter_env, is_secret, mask_values
-from smallcoder.sandbox.select import Isolation, choose_isolation, describe_isolation
-from smallcoder.sandbox.settings import Limits, SandboxSettings, SandboxUnavailable
+from smallcoder.sandbox.select import Isolation, choose_isolation, describe_isolation, isolation_summary
+from smallcoder.sandbox.settings import Limits, SandboxSettings, SandboxUnavailable, settings_from_user_config
 from smallcoder.sandbox.wrapper import Sandbox, open_sandbox
 
 __all__ = [
@@ -27,6 +27,8 @@ __all__ = [
     "describe_isolation",
     "filter_env",
     "is_secret",
+    "isolation_summary",
     "mask_values",
     "open_sandbox",
+    "settings_from_user_config",
 ]

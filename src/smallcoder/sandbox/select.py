@@ -18,7 +18,8 @@ from typing import Any
 
 from smallcoder.sandbox import bwrap, container
 from smallcoder.sandbox.limits import limit_tool
-from smallcoder.sandbox.settings import SandboxSettings, SandboxUnavailable
+from smallcoder.errors import ConfigError
+from smallcoder.sandbox.settings import SandboxSettings, SandboxUnavailable, settings_from_user_config
 
 
 @dataclass(frozen=True)
@@ -55,8 +56,15 @@ def choose_isolation(settings: SandboxSettings | None = None) -> Isolation:
 
 
 def describe_isolation(settings: SandboxSettings | None = None) -> dict[str, Any]:
-    """What `smallcoder doctor` shows: each isolation's availability and the one a run would use."""
-    settings = settings or SandboxSettings()
+    """What `smallcoder doctor` shows: each isolation's availability and the one a run would use.
+
+    Without `settings`, the user's config file decides (its `[sandbox]` table), as for a `fix` run.
+    """
+    if settings is None:
+        try:
+            settings = settings_from_user_config()
+        except ConfigError as e:
+            return {"chosen": None, "ok": False, "detail": str(e)}
     info = bwrap.probe()
     engine = container.check(settings)
     out: dict[str, Any] = {
@@ -74,3 +82,13 @@ def describe_isolation(settings: SandboxSettings | None = None) -> dict[str, Any
     else:
         out.update(chosen=chosen.kind, ok=chosen.sandboxed, detail=chosen.reason)
     return out
+
+
+def isolation_summary(described: dict[str, Any]) -> str:
+    """One line for a terminal: what a run would use, or why none can run."""
+    if not described.get("chosen"):
+        return f"no sandbox can run: {described.get('detail')}"
+    if not described.get("ok"):
+        return "none — the model's commands run unsandboxed (turned off by the user)"
+    network = "network allowed" if described.get("network") else "no network"
+    return f"{described['chosen']} ({network}) — {described.get('detail')}"

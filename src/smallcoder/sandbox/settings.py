@@ -82,3 +82,10 @@ class SandboxSettings:
             return cls(limits=Limits(**{k: int(v) for k, v in limits.items()}), **table)
         except (TypeError, ValueError) as e:
             raise ConfigError(f"bad value in [sandbox]: {e}") from e
+
+
+def settings_from_user_config() -> SandboxSettings:
+    """The `[sandbox]` table of the user's config file (defaults when there is none)."""
+    from smallcoder.models.config import load_config  # only here: settings stay importable on their own
+
+    return SandboxSettings.from_config(load_config().sandbox)
