@@ -131,3 +131,23 @@ def test_doctor_json_reports_windows_tools_and_fim():
     with OpenAIFake("llama-server", n_ctx=4096) as fake:
         out = CliRunner().invoke(app, ["doctor", "--base-url", fake.url + "/v1"])
     assert out.exit_code == 0 and "llama-server" in out.output and "4,096" in out.output
+
+
+def test_cli_fix_with_an_ollama_model_and_base_url(repo):
+    from smallcoder.cli.app import app
+
+    with OllamaFake() as fake:
+        fake.replies = [Reply("", [FIX_CALL])]
+        out = CliRunner().invoke(app, ["fix", "mean() is wrong for [2, 4, 6]", "--repo", str(repo), "--model",
+                                       "ollama:qwen2.5-coder:7b", "--base-url", fake.url, "--json", "--no-sandbox"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout)["status"] == "resolved"
+    assert fake.requests and all("num_ctx" in r["options"] for r in fake.requests)
+
+
+def test_cli_refuses_a_remote_server_without_opt_in(repo):
+    from smallcoder.cli.app import app
+
+    out = CliRunner().invoke(app, ["fix", "task", "--repo", str(repo), "--model",
+                                   "openai:https://api.example.com/v1#m", "--no-sandbox"])
+    assert isinstance(out.exception, ConfigError) and "--allow-remote" in str(out.exception)
