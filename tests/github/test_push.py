@@ -64,3 +64,10 @@ def test_unreachable_remote_pushes_nothing(project, tmp_path):
     git(project, "remote", "set-url", "origin", str(tmp_path / "gone.git"))
     with pytest.raises(GitHubError, match="nothing was pushed"):
         push_commit(project, git(project, "rev-parse", "HEAD"), "smallcoder/issue-1")
+
+
+def test_a_token_in_the_remote_url_is_not_shown(project):
+    git(project, "remote", "set-url", "origin", "http://user:ghp_secret@127.0.0.1:9/acme/textutil.git")
+    with pytest.raises(GitHubError) as e:
+        push_commit(project, git(project, "rev-parse", "HEAD"), "smallcoder/issue-1")
+    assert "ghp_secret" not in str(e.value)

@@ -6,6 +6,7 @@ the remote held a moment before), so one branch, and one pull request, follow th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,7 +60,7 @@ def push_commit(repo: Path, commit: str, branch: str, remote: str = "origin") ->
 
 
 def _push_error(remote: str, e: WorkspaceError) -> GitHubError:
-    text = str(e)
+    text = re.sub(r"(://)[^/@\s]+@", r"\1***@", str(e))  # a remote URL may carry a token: never show it
     low = text.lower()
     if "stale info" in low or "rejected" in low:
         return GitHubError(f"the branch on `{remote}` changed while smallcoder was pushing — run it again ({text})")
