@@ -9,7 +9,8 @@ use the same GGUF, context, threads, batch size and greedy sampling, so each ste
 sees the same prompt. Per model call it records time to first token, tokens/s,
 and the prompt tokens actually processed (the rest came from the KV cache): the
 embedded engine knows this itself; for the server it is read from the server's
-own log ("N prefix-match hit, remaining M prompt tokens to eval").
+own log ("N prefix-match hit, remaining M prompt tokens to eval"), which also gives the exact
+prompt size (its streamed answers carry no usage).
 
 Writes benchmarks/results/backends.json and backends.md.
 """
@@ -51,16 +52,17 @@ class ServerLog:
     def __init__(self, path: Path) -> None:
         self.path, self.offset = path, 0
 
-    def processed_since_last(self) -> int | None:
+    def since_last(self) -> tuple[int, int] | None:
+        """(prompt tokens, of which evaluated) for the requests logged since the last call."""
         with self.path.open(encoding="utf-8", errors="replace") as f:
             f.seek(self.offset)
             text = f.read()
             self.offset = f.tell()
         hits = _HIT.findall(text)
         if hits:
-            return sum(int(remaining) for _, remaining in hits)
-        evals = _EVAL.findall(text)
-        return sum(int(n) for n in evals) if evals else None
+            return sum(int(a) + int(b) for a, b in hits), sum(int(b) for _, b in hits)
+        evals = [int(n) for n in _EVAL.findall(text)]
+        return (sum(evals), sum(evals)) if evals else None
 
 
 def start_server(model: Path, n_ctx: int, threads: int, log: Path) -> tuple[subprocess.Popen, str]:
@@ -101,8 +103,12 @@ def run_backend(kind: str, backend: Any, tasks: list, args: argparse.Namespace, 
         def observe(event: object) -> None:
             if isinstance(event, ModelCalled):
                 c = event.completion
-                processed = log.processed_since_last() if log else c.usage.prompt_tokens - c.usage.cached_tokens
-                calls.append({"step": event.step, "prompt_tokens": c.usage.prompt_tokens, "processed": processed,
+                prompt, processed = c.usage.prompt_tokens, c.usage.prompt_tokens - c.usage.cached_tokens
+                # llama-cpp-python's server reports neither: its log has the exact figures
+                logged = log.since_last() if log else None
+                if logged:  # a fully cached prompt logs no hit line: keep the counted size then
+                    prompt, processed = logged[0] or prompt, logged[1]
+                calls.append({"step": event.step, "prompt_tokens": prompt, "processed": processed,
                               "completion_tokens": c.usage.completion_tokens, "ttft_s": c.ttft_s,
                               "tokens_per_s": c.tokens_per_s, "latency_s": round(c.latency_s, 3)})
 
@@ -175,7 +181,7 @@ def main() -> None:
         try:
             backend = OpenAICompatBackend(url, temperature=0.0)
             log = ServerLog(log_path)
-            log.processed_since_last()  # skip start-up and the context probe
+            log.since_last()  # skip start-up and the context probe
             results.append(run_backend("llama_cpp.server", backend, tasks, args, log, time.perf_counter() - t0))
             backend.close()
         finally:
