@@ -99,3 +99,8 @@ def test_debug_variable_shows_the_traceback(tmp_path, script):
     plain.mkdir()
     res = smallcoder("fix", "task", "--repo", str(plain), "--model", script(FIX_MEAN), env={"SMALLCODER_DEBUG": "1"})
     assert res.returncode != 0 and "Traceback" in res.stderr
+
+
+def test_usage_errors_are_shown_without_traceback():
+    res = smallcoder("runs", "show")
+    assert res.returncode == 2 and "Missing argument" in res.stderr and "Traceback" not in res.stderr

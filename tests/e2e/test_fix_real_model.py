@@ -7,13 +7,14 @@ from importlib import resources
 import pytest
 
 from smallcoder.agent.loop import AgentConfig
+from smallcoder.backends.embedded import EmbeddedBackend
 from smallcoder.session.fix import FixOptions, run_fix
 from smallcoder.store.runs import RunStore
 
 pytestmark = pytest.mark.model
 
 
-def test_fixes_the_example_bug(small_backend, tmp_path, monkeypatch):
+def test_fixes_the_example_bug(small_model_path, tmp_path, monkeypatch):
     monkeypatch.setenv("SMALLCODER_HOME", str(tmp_path / "home"))
     repo = tmp_path / "repo"
     with resources.as_file(resources.files("smallcoder").joinpath("examples", "mean_bug")) as src:
@@ -24,9 +25,14 @@ def test_fixes_the_example_bug(small_backend, tmp_path, monkeypatch):
     original = (repo / "stats.py").read_text()
     task = (repo / "TASK.md").read_text()
 
-    with RunStore() as store:
-        result = run_fix(task, repo, small_backend, FixOptions(agent=AgentConfig(max_steps=6)), [store])
-        recorded = store.get_run(result.run_id)
+    # A fresh model instance: its sampler's seed then gives the same run every time on this machine.
+    backend = EmbeddedBackend(small_model_path, n_ctx=8192)
+    try:
+        with RunStore() as store:
+            result = run_fix(task, repo, backend, FixOptions(agent=AgentConfig(max_steps=8)), [store])
+            recorded = store.get_run(result.run_id)
+    finally:
+        backend.close()
 
     assert (repo / "stats.py").read_text() == original  # the user's tree is untouched
     assert recorded["run"]["status"] == result.status

@@ -148,13 +148,12 @@ def main() -> None:
     except KeyboardInterrupt:
         Console(stderr=True).print("[yellow]interrupted — the run's worktree and record are kept; see `smallcoder runs list`[/]")
         sys.exit(130)
-    except Exception as e:  # click usage errors and the like
-        import click
-
-        if isinstance(e, click.ClickException):
+    except Exception as e:
+        # Usage errors from typer/click (which typer may vendor): show them the way click does.
+        if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
             e.show()
             sys.exit(e.exit_code)
-        if isinstance(e, click.exceptions.Abort):
+        if type(e).__name__ == "Abort":
             sys.exit(130)
         raise
 
