@@ -13,6 +13,7 @@ we sent no longer fit.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from smallcoder.backends.context_fit import too_small_message
@@ -141,7 +142,8 @@ class OllamaBackend:
                    "temperature": self.temperature if temperature is None else temperature}
         stream = self.client.chat(
             model=self.model, messages=ollama_messages(sent, native), stream=True, options=options,
-            tools=[t.as_openai() for t in tools] if native else None, keep_alive=KEEP_ALIVE,
+            tools=[t.as_openai() for t in tools] if native else None,
+            keep_alive=None if os.environ.get("OLLAMA_KEEP_ALIVE") else KEEP_ALIVE,  # the user's setting wins
         )
         final, raw_calls = None, []
         for chunk in stream:
