@@ -52,7 +52,7 @@ def engine_url(settings: SandboxSettings) -> str | None:
 
 def open_client(settings: SandboxSettings) -> Any:
     """A connected docker.DockerClient; ImportError when the extra is not installed."""
-    import docker  # optional extra
+    import docker  # type: ignore[import-untyped]  # optional extra, untyped
 
     url = engine_url(settings)
     return docker.DockerClient(base_url=url, timeout=30) if url else docker.from_env(timeout=30)

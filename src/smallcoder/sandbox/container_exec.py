@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     settings = SandboxSettings(container_engine=payload["engine"], container_url=payload["url"],
                                container_image=payload["spec"]["image"])
     try:
-        from docker.types import Ulimit
+        from docker.types import Ulimit  # type: ignore[import-untyped]
     except ImportError:
         print("container isolation needs the docker Python client — pip install 'smallcoder[container]'")
         return 126

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 import weakref
 from pathlib import Path
@@ -40,7 +41,8 @@ class Sandbox:
         self.run_id = run_id
         self.env, self.dropped_env = filter_env()
         self.env.update(extra_env or {})
-        self.env.setdefault("TMPDIR", "/tmp")
+        if isolation.sandboxed:
+            self.env["TMPDIR"] = "/tmp"  # the private tmpfs; the host's TMPDIR may be hidden or read-only inside
         self._scratch = Path(tempfile.mkdtemp(prefix=f"smallcoder-sandbox-{run_id}-"))
         self.git = find_git_dirs(self.worktree, self._scratch)
         self.plan: MountPlan | None = None
@@ -83,8 +85,6 @@ class Sandbox:
 
     def _container_toolchain(self) -> list[Path]:
         # The interpreter running smallcoder, so a detected `python -m pytest` command resolves in the image.
-        import sys
-
         paths = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix) if p}
         return sorted(p for p in paths if p.is_dir())
 
