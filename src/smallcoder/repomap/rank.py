@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from smallcoder.repomap.tags import Definition, FileTags
 
 DAMPING = 0.85
-MAX_ITERATIONS = 60
-TOLERANCE = 1e-9
+MAX_ITERATIONS = 30  # on CPython's stdlib the top 300 definitions are the same after 20 as after 100
+TOLERANCE = 1e-6  # L1 change per iteration
 MENTIONED_IDENT_BOOST = 10.0
 PRIVATE_PENALTY = 0.1  # `_helper`, `__init__`: rarely what a task is about
 COMMON_NAME_DEFINERS = 5  # a name defined in more files than this is generic (`run`, `get`)
@@ -160,24 +160,29 @@ def pagerank(
     """Weighted personalized PageRank by power iteration; dangling mass returns to `personal`."""
     if not nodes:
         return {}
-    out_total = {src: sum(w for _, _, w in out) for src, out in edges.items()}
-    # collapse parallel edges (one per shared name) into one weight per (src, dst)
-    links: dict[str, dict[str, float]] = {}
+    index = {n: i for i, n in enumerate(nodes)}
+    # parallel edges (one per shared name) collapse into one (src, dst) weight; plain lists
+    # of indices keep the inner loop cheap in pure Python
+    links: list[tuple[int, list[int], list[float]]] = []
     for src, out in edges.items():
-        acc: dict[str, float] = defaultdict(float)
+        total = sum(w for _, _, w in out)
+        acc: dict[int, float] = defaultdict(float)
         for dst, _, w in out:
-            acc[dst] += w / out_total[src]
-        links[src] = acc
-    rank = {n: 1.0 / len(nodes) for n in nodes}
+            acc[index[dst]] += w / total
+        links.append((index[src], list(acc), list(acc.values())))
+    dangling_nodes = [index[n] for n in nodes if n not in edges]
+    restart = [personal.get(n, 0.0) for n in nodes]
+    rank = [1.0 / len(nodes)] * len(nodes)
     for _ in range(MAX_ITERATIONS):
-        dangling = sum(rank[n] for n in nodes if n not in links)
-        new = {n: (1.0 - DAMPING + DAMPING * dangling) * personal.get(n, 0.0) for n in nodes}
-        for src, acc in links.items():
+        dangling = sum(rank[i] for i in dangling_nodes)
+        base = 1.0 - DAMPING + DAMPING * dangling
+        new = [base * r for r in restart]
+        for src, dsts, fracs in links:
             share = DAMPING * rank[src]
-            for dst, frac in acc.items():
+            for dst, frac in zip(dsts, fracs):
                 new[dst] += share * frac
-        delta = sum(abs(new[n] - rank[n]) for n in nodes)
+        delta = sum(abs(a - b) for a, b in zip(new, rank))
         rank = new
         if delta < TOLERANCE:
             break
-    return rank
+    return dict(zip(nodes, rank))
