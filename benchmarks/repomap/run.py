@@ -28,11 +28,22 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from smallcoder.repomap import build_repo_map  # noqa: E402
+from smallcoder.repomap import build_repo_map  # noqa: E402 (after the sys.path line)
 
 COMMAND = ".venv/bin/python benchmarks/repomap/run.py"
 BUDGETS = (512, 1024, 2048, 4096)
 SAMPLE_LINES = 40
+NOTES = """\
+- Measured on a 2-CPU machine while a model benchmark kept both CPUs busy (load average 4-5), under
+  `nice`: absolute times are pessimistic and noisy; the cold/warm ratio is the robust figure.
+- Cold time is tree-sitter parsing plus query matching, one file after another on one thread; the warm
+  build is dominated by ranking (PageRank over the file graph, then ordering every definition).
+- Peak RSS is the process high-water mark (`ru_maxrss`), imports included.
+- /usr/include is an extreme case: 7,500 headers (glibc, Linux uapi, LLVM 14 C++) with hundreds of
+  thousands of prototypes and typedefs. npm ships its dependencies in its own tree (node_modules is
+  committed there), so they are part of that corpus.
+- The unmentioned maps show what the whole-repository ranking favours; in use the task's files and
+  identifiers are passed in, and the second sample of each corpus shows that case."""
 
 # name -> (source dir, dirs left out of the copy, a task-like mention: files, identifiers)
 CORPORA: dict[str, tuple[str, tuple[str, ...], tuple[list[str], list[str]]]] = {
@@ -86,7 +97,8 @@ def bench_one(name: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="repomap-bench-") as tmp:
         root, cache = Path(tmp) / "repo", Path(tmp) / "cache"
         git_s = _git_repo(Path(source), skip, root)
-        files_listed = len(subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True).stdout.split("\n")) - 1
+        listing = subprocess.run(["git", "ls-files", "-z"], cwd=root, capture_output=True, check=True).stdout
+        files_listed = listing.count(b"\0")
 
         # Summaries are taken at once and the maps dropped, so RSS reflects one build at a time.
         cold_map = build_repo_map(root, cache_dir=cache, token_budget=1024)
@@ -137,10 +149,13 @@ def bench_one(name: str) -> dict[str, Any]:
 def _markdown(report: dict[str, Any]) -> str:
     out = [
         "# Repo-map benchmark", "",
-        f"Command: `{report['command']}` — Python {report['python']}, {report['machine']}, "
-        f"tree-sitter {report['tree_sitter']}. Tokens: len(text)//4 estimate. "
-        "Each corpus is copied, committed to a fresh git repo, and built in its own process; "
-        "cold = empty cache, warm = same files again (tags from the SQLite cache; listing, ranking and rendering redone).",
+        (
+            f"Command: `{report['command']}` — Python {report['python']}, {report['machine']}, "
+            f"tree-sitter {report['tree_sitter']}. Tokens: len(text)//4 estimate. "
+            "Each corpus is copied, committed to a fresh git repo, and built in its own process; "
+            "cold = empty cache, warm = same files again (tags from the SQLite cache; listing, "
+            "ranking and rendering redone)."
+        ),
         "",
         "| corpus | files listed | source files | definitions | cold build s | warm build s | speed-up | peak RSS MB (cold build / whole run) | cache MB |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -159,11 +174,12 @@ def _markdown(report: dict[str, Any]) -> str:
         out.append(f"| {c['corpus']} | {t['list']} | {t['tags']} | {t['rank']} | {t['render']} | {sizes} |")
     out += ["", "Cold build time split (s): " + "; ".join(
         f"{c['corpus']}: " + ", ".join(f"{k} {v}" for k, v in c["cold"]["timings_s"].items()) for c in report["corpora"]), ""]
+    out += ["How to read this:", "", NOTES, ""]
     for c in report["corpora"]:
         m = c["mentioned"]
         out += [f"## {c['corpus']}", "",
-                f"Mentioned files {m['files']} and identifiers {m['idents']}: first file in the map is "
-                f"`{m['first_file']}` ({m['tokens']} tokens, {m['shown_definitions']} definitions).", "",
+                (f"Mentioned files {m['files']} and identifiers {m['idents']}: first file in the map is "
+                 f"`{m['first_file']}` ({m['tokens']} tokens, {m['shown_definitions']} definitions)."), "",
                 f"First {SAMPLE_LINES} lines of the 1024-token map, no mentions:", "", "```",
                 c["sample_map_1024"], "```", "", "With the mentions:", "", "```", c["sample_mentioned_1024"], "```", ""]
     return "\n".join(out)

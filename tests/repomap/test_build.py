@@ -182,3 +182,14 @@ def test_cache_survives_a_copy_of_the_repository(repo: Path, tmp_path: Path, cac
     shutil.copytree(repo, copy)  # new paths: a separate cache entry, same result
     repo_map = build_repo_map(copy, cache_dir=cache_dir, token_budget=10_000)
     assert repo_map.parsed_files == 9 and "def mean(values):" in repo_map.text
+
+
+def test_time_limit_skips_unparsed_files_but_keeps_mentioned_and_cached_ones(repo: Path, cache_dir: Path) -> None:
+    first = build_repo_map(repo, cache_dir=cache_dir, mentioned_files=["go/main.go"], time_limit_s=0.0)
+    # the deadline has passed before the first file, yet the mentioned file is read
+    assert first.parsed_files == 1 and first.skipped_files == 8
+    assert first.text.startswith("go/main.go:")
+    second = build_repo_map(repo, cache_dir=cache_dir, time_limit_s=0.0)
+    assert (second.cached_files, second.skipped_files) == (1, 8)  # the cache keeps what was parsed
+    full = build_repo_map(repo, cache_dir=cache_dir, time_limit_s=60)
+    assert (full.parsed_files, full.cached_files, full.skipped_files) == (8, 1, 0)

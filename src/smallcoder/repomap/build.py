@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import stat
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class RepoMap:
     shown_definitions: int = 0  # definitions in `text`
     parsed_files: int = 0  # files extracted in this build (cache misses)
     cached_files: int = 0  # files whose tags came from the cache
+    skipped_files: int = 0  # source files left unread because `time_limit_s` ran out
     timings: dict[str, float] = field(default_factory=dict)  # seconds: list, tags, rank, render
     ranked: list[RankedDefinition] = field(default_factory=list, repr=False)  # all, best first
 
@@ -50,12 +52,16 @@ def build_repo_map(
     count_tokens: CountTokens | None = None,
     cache_dir: Path | None = None,
     use_cache: bool = True,
+    time_limit_s: float | None = None,
 ) -> RepoMap:
     """A ranked map of `root`'s definitions that fits `token_budget`.
 
     `files` (relative to root) defaults to git's tracked and untracked-but-not-
     ignored files, or a directory walk outside git. `mentioned_files` and
     `mentioned_idents` come from the task; their definitions come first.
+    `time_limit_s` bounds a cold build on a huge repository: past it, files
+    not yet in the cache are skipped (mentioned files are always read, and
+    first); what was parsed is cached, so the next build goes further.
     """
     start = time.perf_counter()
     root = Path(root).resolve()
@@ -66,9 +72,10 @@ def build_repo_map(
 
     cache = TagCache(cache_dir or default_cache_dir()) if use_cache else None
     tags: dict[str, FileTags] = {}
-    parsed = cached = 0
+    parsed = cached = skipped = 0
+    deadline = None if time_limit_s is None else start + time_limit_s
     try:
-        for rel in rel_files:
+        for rel in sorted(rel_files, key=lambda f: f not in m_files):  # stable: mentioned first
             if language_for(rel) is None and not fallback.handles(rel):
                 continue
             path = root / rel
@@ -76,11 +83,14 @@ def build_repo_map(
                 st = path.stat()
             except OSError:
                 continue  # listed by git but deleted in the work tree
-            if not path.is_file():
+            if not stat.S_ISREG(st.st_mode):
                 continue
             hit, file_tags = cache.get(path, rel, st.st_mtime_ns, st.st_size) if cache else (False, None)
             if hit:
                 cached += 1
+            elif deadline is not None and rel not in m_files and time.perf_counter() > deadline:
+                skipped += 1
+                continue
             else:
                 file_tags = _extract(path, rel, st.st_size)
                 parsed += 1
@@ -108,6 +118,7 @@ def build_repo_map(
         shown_definitions=shown,
         parsed_files=parsed,
         cached_files=cached,
+        skipped_files=skipped,
         ranked=ranked,
         timings=timings,
     )

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 DB_NAME = "tags.sqlite3"
+FLUSH_EVERY = 500  # rows; an interrupted cold build still leaves most of its work behind
 
 
 def default_cache_dir() -> Path:
@@ -81,6 +82,8 @@ class TagCache:
     def put(self, path: Path, mtime_ns: int, size: int, tags: FileTags | None) -> None:
         data = None if tags is None else tags.to_json()
         self._pending.append((str(path), mtime_ns, size, self._version, json.dumps(data)))
+        if len(self._pending) >= FLUSH_EVERY:
+            self.flush()
 
     def flush(self) -> None:
         if self._db is None or not self._pending:

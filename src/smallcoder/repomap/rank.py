@@ -177,10 +177,10 @@ def pagerank(
         dangling = sum(rank[i] for i in dangling_nodes)
         base = 1.0 - DAMPING + DAMPING * dangling
         new = [base * r for r in restart]
-        for src, dsts, fracs in links:
-            share = DAMPING * rank[src]
-            for dst, frac in zip(dsts, fracs):
-                new[dst] += share * frac
+        for i, targets, fracs in links:
+            share = DAMPING * rank[i]
+            for j, frac in zip(targets, fracs):
+                new[j] += share * frac
         delta = sum(abs(a - b) for a, b in zip(new, rank))
         rank = new
         if delta < TOLERANCE:
