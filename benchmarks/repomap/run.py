@@ -34,7 +34,7 @@ COMMAND = ".venv/bin/python benchmarks/repomap/run.py"
 BUDGETS = (512, 1024, 2048, 4096)
 SAMPLE_LINES = 40
 NOTES = """\
-- Measured on a 2-CPU machine while a model benchmark kept both CPUs busy (load average 4-5), under
+- Measured on a 2-CPU machine while a model benchmark kept both CPUs busy (load average 4-8), under
   `nice`: absolute times are pessimistic and noisy; the cold/warm ratio is the robust figure.
 - Cold time is tree-sitter parsing plus query matching, one file after another on one thread; the warm
   build is dominated by ranking (PageRank over the file graph, then ordering every definition).
