@@ -14,7 +14,7 @@ from typing import Callable
 from smallcoder.agent.events import FormatProblem, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted
 from smallcoder.agent.prompts import render
 from smallcoder.agent.salvage import edit_from_code_block
-from smallcoder.agent.stuck import StuckDetector
+from smallcoder.agent.stuck import EDIT_TOOLS, StuckDetector
 from smallcoder.backends.base import Backend
 from smallcoder.errors import AgentInterrupt, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
 from smallcoder.protocol import ParseResult, format_error_message, parse_tool_calls
@@ -24,7 +24,6 @@ from smallcoder.tools import Tool, ToolContext, tool_specs
 from smallcoder.types import Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command
 
-EDIT_TOOLS = {"replace_in_file", "rewrite_function", "write_file"}
 TEST_TAIL_CHARS = 2_500
 
 
@@ -188,7 +187,7 @@ class Agent:
         observation = redact(observation)  # credentials never reach the prompt
         stop: LimitsExceeded | None = None
         try:
-            warning = self.stuck.observe(call, observation)
+            warning = self.stuck.observe(call, observation, ok)
             if warning:
                 observation += "\n\n" + warning
         except LimitsExceeded as e:
