@@ -1,6 +1,6 @@
 """A real OpenAI-compatible server for the backend tests: llama-cpp-python's own
 (`python -m llama_cpp.server`) with the 0.5B test model, on a free loopback port.
-Started once per test session, only when a test asks for it."""
+Started once per test module that asks for it, and stopped after it."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def llama_server(tmp_path_factory) -> str:
     """The base URL (…/v1) of a running llama_cpp.server; skipped when it cannot run here."""
     try:
