@@ -165,3 +165,18 @@ def test_a_fixed_function_shown_in_a_code_block_is_applied(example_repo):
     assert result.success and result.model_calls == 1
     assert "+    return sum(values) / len(values)" in result.diff
     assert "-def spread" not in result.diff and "+def spread" not in result.diff
+
+
+def test_first_prompt_maps_the_files_it_does_not_show(example_repo):
+    pkg = example_repo / "report"
+    pkg.mkdir()
+    (pkg / "render.py").write_text("from stats import mean\n\n\ndef summary(values):\n    return f'mean={mean(values)}'\n")
+    (pkg / "table.py").write_text("class Table:\n    def row(self, cells):\n        return ' | '.join(cells)\n")
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "more")
+    _, backend, _ = fix(example_repo, [FIX_MEAN])
+    first = backend.requests[0][1].content
+    assert "# Repository map" in first
+    assert "report/render.py" in first and "def summary(values):" in first
+    assert "class Table" in first
+    assert first.index("# Repository map") < first.index("# stats.py")

@@ -76,6 +76,12 @@ def _find_definitions(root: Path, files: list[str], names: list[str]) -> list[tu
     return hits
 
 
+def task_identifiers(task: str) -> list[str]:
+    """Names the task mentions that look like code: `quoted`, called(), snake_case or CamelCase."""
+    names = {g for m in _IDENT_RE.finditer(task) for g in m.groups() if g}
+    return sorted({n.split(".")[-1] for n in names if len(n) > 2})
+
+
 def gather_context(root: Path, task: str, test_output: str = "", *, char_budget: int = 12_000) -> list[ContextFile]:
     files = repo_files(root)
     known = set(files)
@@ -86,9 +92,7 @@ def gather_context(root: Path, task: str, test_output: str = "", *, char_budget:
         matches = [f for f in files if f == cand or f.endswith("/" + cand)]
         ranked += [(f, 0) for f in matches[:3]]
 
-    names = {g for m in _IDENT_RE.finditer(task) for g in m.groups() if g}
-    names = sorted({n.split(".")[-1] for n in names if len(n) > 2})
-    defs = _find_definitions(root, files, names[:30])
+    defs = _find_definitions(root, files, task_identifiers(task)[:30])
     ranked += [d for d in defs if not _is_test_file(d[0])] + [d for d in defs if _is_test_file(d[0])]
 
     traced = []

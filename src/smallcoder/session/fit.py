@@ -21,7 +21,7 @@ from smallcoder.types import Message
 def require_minimal_fit(backend: Backend, task: str, reply_tokens: int) -> int:
     """Raise ConfigError when even the minimal prompt cannot fit; returns its size in tokens."""
     minimal = render("task", task=task, test_command=None, tests_before=None, tests_before_output="", files=[],
-                     python=False)
+                     repo_map="", python=False)
     messages = [Message("system", render("system")), Message("user", minimal)]
     return check_fits(backend, messages, tool_specs(default_tools()), reply_tokens)
 

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smallcoder.agent.context import gather_context
+from smallcoder.agent.first_prompt import build_first_prompt
 from smallcoder.agent.events import Observer, Reproduction, RunFinished, RunResult, RunStarted, TestRun, TestsRan
 from smallcoder.agent.loop import Agent, AgentConfig, AgentOutcome
 from smallcoder.agent.prompts import render
@@ -28,10 +28,6 @@ from smallcoder.workspace.testcmd import detect_test_command
 from smallcoder.workspace.worktree import (
     Worktree, apply_to_user_tree, commit_changes, create_worktree, find_repo_root, reset_worktree, worktree_diff,
 )
-
-# Share of the context window the up-front code context may take (chars ≈ 3.5 × tokens).
-CONTEXT_SHARE = 0.35
-
 
 @dataclass
 class FixOptions:
@@ -74,14 +70,10 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
             tests_before = agent.run_tests("before")
         if options.reproduce:  # the fix phase then starts from the failing reproduction
             reproduction, tests_before, task = reproduce_first(agent, task, tests_before, options.reproduce_name)
-        files = gather_context(wt.path, task, tests_before.output if tests_before else "",
-                              char_budget=int(backend.context_window * CONTEXT_SHARE * 3.5))
-        task_prompt = render("task", task=task, test_command=test_command, tests_before=tests_before,
-                             tests_before_output=tests_before.output[-2_500:] if tests_before else "", files=files,
-                             python=bool(files) and files[0].path.endswith(".py"))
-        outcome = agent.run(render("system"), task_prompt,
+        first = build_first_prompt(wt.path, task, test_command, tests_before, backend.context_window)
+        outcome = agent.run(render("system"), first.text,
                             tests_failed_before=bool(tests_before and not tests_before.passed),
-                            focus_file=next((f.path for f in files), None))
+                            focus_file=first.focus_file)
     except KeyboardInterrupt:
         outcome = AgentOutcome("cancelled", "interrupted by the user", agent.steps, agent.model_calls,
                                agent.usage, agent.last_test)

@@ -1,0 +1,55 @@
+"""The first prompt of a run: the task, the test result, the code it concerns, and a map of the rest.
+
+Everything here is gathered without the model (see agent/context.py), so a
+small model can start on the diagnosis at step one instead of searching.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from smallcoder.agent.context import ContextFile, gather_context, repo_files, task_identifiers
+from smallcoder.agent.events import TestRun
+from smallcoder.agent.prompts import render
+
+CONTEXT_SHARE = 0.35  # of the context window, for code shown up front (chars ≈ 3.5 × tokens)
+MAP_SHARE = 0.10  # of the context window, for the repo map, at most MAP_MAX_TOKENS
+MAP_MAX_TOKENS = 1_024
+MAP_TIME_LIMIT_S = 10.0  # a cold build on a huge repository stops here; the cache makes the next one faster
+TEST_OUTPUT_CHARS = 2_500
+
+
+@dataclass
+class FirstPrompt:
+    text: str
+    focus_file: str | None  # the file the task most likely concerns
+    files: list[ContextFile]
+    repo_map_tokens: int
+
+
+def build_first_prompt(root: Path, task: str, test_command: str | None, tests_before: TestRun | None,
+                       context_window: int) -> FirstPrompt:
+    output = tests_before.output if tests_before else ""
+    files = gather_context(root, task, output, char_budget=int(context_window * CONTEXT_SHARE * 3.5))
+    repo_map, map_tokens = _repo_map(root, task, files, min(MAP_MAX_TOKENS, int(context_window * MAP_SHARE)))
+    text = render("task", task=task, test_command=test_command, tests_before=tests_before,
+                  tests_before_output=output[-TEST_OUTPUT_CHARS:], files=files, repo_map=repo_map,
+                  python=bool(files) and files[0].path.endswith(".py"))
+    return FirstPrompt(text, files[0].path if files else None, files, map_tokens)
+
+
+def _repo_map(root: Path, task: str, shown: list[ContextFile], budget: int) -> tuple[str, int]:
+    """Definitions of the files not already shown in full, ranked toward what the task mentions."""
+    try:
+        from smallcoder.repomap import build_repo_map
+    except ImportError:  # tree-sitter grammars not installed: the run works without a map
+        return "", 0
+    whole = {f.path for f in shown if not f.partial}
+    others = [f for f in repo_files(root) if f not in whole]
+    if not others or budget < 64:
+        return "", 0
+    repo_map = build_repo_map(root, files=others, mentioned_files=[f.path for f in shown],
+                              mentioned_idents=task_identifiers(task), token_budget=budget,
+                              time_limit_s=MAP_TIME_LIMIT_S)
+    return repo_map.text.strip(), repo_map.tokens
