@@ -180,3 +180,22 @@ def test_first_prompt_maps_the_files_it_does_not_show(example_repo):
     assert "report/render.py" in first and "def summary(values):" in first
     assert "class Table" in first
     assert first.index("# Repository map") < first.index("# stats.py")
+
+
+def test_history_that_outgrows_the_window_is_compacted_once(example_repo):
+    (example_repo / "big.py").write_text("".join(f"value_{i} = {i}  # padding padding padding\n" for i in range(400)))
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "big")
+    reads = [hermes("read_file", path="big.py", start_line=1 + 60 * i, end_line=60 * (i + 1)) for i in range(5)]
+    backend = ScriptedBackend(outputs=[*reads, FIX_MEAN], context_window=4_096)
+    with RunStore() as store:
+        result = run_fix("mean() is wrong", example_repo, backend,
+                         FixOptions(agent=AgentConfig(max_steps=10, max_reply_tokens=512)), [store])
+    assert result.success
+    compacted = [r for r in backend.requests if len(r) == 3 and r[2].content.startswith("The conversation so far")]
+    assert compacted, "the history was never compacted"
+    summary = compacted[0][2].content
+    assert summary.count("- read_file:") >= 2
+    # the system prompt and the task are kept verbatim, so their KV cache entries stay valid
+    assert compacted[0][:2] == backend.requests[0][:2]
+    assert all(backend.count_tokens(r, []) <= 4_096 for r in backend.requests)

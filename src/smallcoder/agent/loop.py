@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+from smallcoder.agent.compact import compact
 from smallcoder.agent.events import FormatProblem, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted
 from smallcoder.agent.prompts import render
 from smallcoder.agent.salvage import edit_from_code_block
@@ -100,6 +101,9 @@ class Agent:
         if total > self.config.max_total_tokens:
             raise LimitsExceeded(f"token limit of {self.config.max_total_tokens} reached ({total} used)")
         prompt_tokens = self.backend.count_tokens(self.messages, self.specs)
+        if prompt_tokens + self.config.max_reply_tokens > self.backend.context_window and len(self.messages) > 3:
+            self.messages = compact(self.messages, self.last_test)  # once, then append-only again
+            prompt_tokens = self.backend.count_tokens(self.messages, self.specs)
         if prompt_tokens + self.config.max_reply_tokens > self.backend.context_window:
             raise LimitsExceeded(
                 f"context window full: {prompt_tokens} prompt tokens + {self.config.max_reply_tokens} for the reply "

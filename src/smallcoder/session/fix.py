@@ -40,6 +40,11 @@ class FixOptions:
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)  # isolation of model-written commands
 
 
+def observation_budget(context_window: int) -> int:
+    """Characters one tool result may take: 15% of the window (≈3.5 chars a token), at most 8,000."""
+    return max(1_000, min(8_000, int(context_window * 0.15 * 3.5)))
+
+
 def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observers: list[Observer]) -> RunResult:
     root = find_repo_root(repo, init=options.init)
     require_minimal_fit(backend, task, options.agent.max_reply_tokens)  # fail now, with the size it needs
@@ -60,6 +65,7 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
     sandbox = open_sandbox(isolation, wt.path, repo=root, run_id=run_id)
     isolated = {"isolation": sandbox.record()}  # recorded with the run: which isolation its commands had
     ctx = ToolContext(root=wt.path, test_command=test_command, command_timeout=options.command_timeout,
+                      max_observation_chars=observation_budget(backend.context_window),
                       wrap=sandbox.wrap, env=sandbox.runner_env)
     agent = Agent(backend, default_tools(), ctx, options.agent, run_id, observers, reset=lambda: reset_worktree(wt))
     outcome: AgentOutcome | None = None
