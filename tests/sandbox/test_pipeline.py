@@ -11,10 +11,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from smallcoder.backends.scripted import ScriptedBackend
+from smallcoder.sandbox import cgroup, choose_isolation, open_sandbox
+from smallcoder.sandbox.wrapper import SCRATCH_PREFIX
 from smallcoder.session.fix import FixOptions, run_fix
 from smallcoder.store.runs import RunStore
 
@@ -102,6 +105,13 @@ def test_a_killed_run_stays_inspectable_until_cleaned_on_request(user_repo, tmp_
         time.sleep(0.05)
     assert not leftover_processes(f"sleep {marker}")
     assert snapshot(user_repo) == before
+    # what the killed process could not remove (scratch files, its pids cgroup) goes with the next sandbox
+    left = list(Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}{proc.pid}-*"))
+    assert left
+    open_sandbox(choose_isolation(settings()), wt, repo=user_repo, run_id="after-kill").close()
+    assert not any(p.exists() for p in left)
+    base = cgroup.pids_base()
+    assert base is None or not list(base.glob(f"smallcoder-*-{proc.pid}"))
     branch = f"smallcoder/{wt.name}"
     assert (wt / "wip.txt").read_text() == "work in progress\n"  # the work so far is there to inspect
     assert git(user_repo, "rev-parse", "--verify", branch)

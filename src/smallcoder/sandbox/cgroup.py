@@ -15,6 +15,8 @@ import signal
 import time
 from pathlib import Path
 
+from smallcoder.store.liveness import pid_alive
+
 _V1 = Path("/sys/fs/cgroup/pids")
 # Moves the wrapper shell into the cgroup, then becomes the command: everything it starts stays inside.
 _ENTER = 'echo $$ > "$0/cgroup.procs" && exec "$@"'
@@ -49,7 +51,8 @@ def create(name: str, max_pids: int) -> Path | None:
     base = pids_base()
     if base is None:
         return None
-    path = base / f"smallcoder-{name}"
+    sweep(base)
+    path = base / f"smallcoder-{name}-{os.getpid()}"
     try:
         path.mkdir(exist_ok=True)
         (path / "pids.max").write_text(f"{max_pids}\n")
@@ -57,6 +60,14 @@ def create(name: str, max_pids: int) -> Path | None:
         remove(path)
         return None
     return path
+
+
+def sweep(base: Path) -> None:
+    """Remove cgroups left by smallcoder processes that died without cleaning up (killed with SIGKILL)."""
+    for path in base.glob("smallcoder-*-*"):
+        owner = path.name.rsplit("-", 1)[1]
+        if owner.isdigit() and not pid_alive(int(owner)):
+            remove(path)
 
 
 def enter_prefix(path: Path) -> list[str]:

@@ -27,6 +27,9 @@ from smallcoder.sandbox.limits import limit_tool, limits_prefix
 from smallcoder.sandbox.mounts import MountPlan, plan_mounts, toolchain_paths
 from smallcoder.sandbox.secrets import filter_env
 from smallcoder.sandbox.select import Isolation
+from smallcoder.store.liveness import pid_alive
+
+SCRATCH_PREFIX = "smallcoder-sandbox-"
 
 
 class Sandbox:
@@ -43,7 +46,8 @@ class Sandbox:
         self.env.update(extra_env or {})
         if isolation.sandboxed:
             self.env["TMPDIR"] = "/tmp"  # the private tmpfs; the host's TMPDIR may be hidden or read-only inside
-        self._scratch = Path(tempfile.mkdtemp(prefix=f"smallcoder-sandbox-{run_id}-"))
+        _sweep_scratch()
+        self._scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{run_id}-"))
         self.git = find_git_dirs(self.worktree, self._scratch)
         self.plan: MountPlan | None = None
         self.cgroup: Path | None = None
@@ -119,6 +123,14 @@ class Sandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _sweep_scratch() -> None:
+    """Scratch directories of smallcoder processes that were killed before they could remove them."""
+    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        owner = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if owner.isdigit() and not pid_alive(int(owner)):
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _cleanup(scratch: Path, cg: Path | None, settings: Any, run_id: str, containers: bool) -> None:
