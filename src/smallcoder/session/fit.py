@@ -9,7 +9,11 @@ reply) first turns a doomed run into one actionable line:
 
 from __future__ import annotations
 
+from importlib import resources
 from typing import Any
+
+import jinja2
+from jinja2 import meta
 
 from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
@@ -20,10 +24,19 @@ from smallcoder.types import Message
 
 def require_minimal_fit(backend: Backend, task: str, reply_tokens: int) -> int:
     """Raise ConfigError when even the minimal prompt cannot fit; returns its size in tokens."""
-    minimal = render("task", task=task, test_command=None, tests_before=None, tests_before_output="", files=[],
-                     repo_map="", python=False)
-    messages = [Message("system", render("system")), Message("user", minimal)]
+    messages = [Message("system", render("system")), Message("user", minimal_task_prompt(task))]
     return check_fits(backend, messages, tool_specs(default_tools()), reply_tokens)
+
+
+def minimal_task_prompt(task: str) -> str:
+    """The task template with nothing attached. Variables the template gains later are left
+    empty, so this check does not break when the prompt grows."""
+    values: dict[str, Any] = {"task": task, "test_command": None, "tests_before": None, "tests_before_output": "",
+                              "files": [], "repo_map": "", "python": False}
+    source = resources.files("smallcoder").joinpath("prompts", "task.j2").read_text(encoding="utf-8")
+    for name in meta.find_undeclared_variables(jinja2.Environment().parse(source)):
+        values.setdefault(name, "")
+    return render("task", **values)
 
 
 def backend_record(backend: Any) -> dict[str, Any]:
