@@ -104,3 +104,18 @@ def test_debug_variable_shows_the_traceback(tmp_path, script):
 def test_usage_errors_are_shown_without_traceback():
     res = smallcoder("runs", "show")
     assert res.returncode == 2 and "Missing argument" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_dialect_override_from_config(example_repo, script, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('dialect = "qwen3_xml"\n')
+    xml = ("<tool_call>\n<function=replace_in_file>\n<parameter=path>\nstats.py\n</parameter>\n"
+           "<parameter=old>\nreturn sum(values) / (len(values) - 1)\n</parameter>\n"
+           "<parameter=new>\nreturn sum(values) / len(values)\n</parameter>\n</function>\n</tool_call>")
+    res = smallcoder("fix", "mean() is wrong", "--repo", str(example_repo), "--model", script(xml), "--json",
+                     env={"SMALLCODER_CONFIG": str(config)})
+    assert res.returncode == 0, res.stderr
+    config.write_text('dialect = "klingon"\n')
+    res = smallcoder("fix", "x", "--repo", str(example_repo), "--model", script(xml),
+                     env={"SMALLCODER_CONFIG": str(config)})
+    assert res.returncode == 2 and "unknown dialect" in res.stderr

@@ -19,6 +19,7 @@ class UserConfig:
     ctx: int | None = None
     threads: int | None = None
     temperature: float = 0.2
+    dialect: str | None = None  # tool-call format the model writes (hermes, qwen3_xml, mistral, ...); default: detected
     base_url: str | None = None  # a model server (Ollama or OpenAI-compatible) for ollama:/openai: specs
     allow_remote: bool = False  # opt in to a server that is not on this machine: code leaves it
     api_key_env: str | None = None  # environment variable holding that server's API key

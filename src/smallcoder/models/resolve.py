@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 
 from smallcoder.backends.base import Backend
-from smallcoder.errors import ModelNotFoundError
+from smallcoder.errors import ConfigError, ModelNotFoundError
 from smallcoder.models.config import UserConfig
 from smallcoder.store.paths import smallcoder_home
 
@@ -48,6 +48,18 @@ def choose_spec(flag: str | None, config: UserConfig) -> str:
 
 
 def open_backend(spec: str, config: UserConfig) -> Backend:
+    backend = _open(spec, config)
+    if config.dialect:  # the user knows better than detection (e.g. a fine-tune with another format)
+        from smallcoder.protocol import DIALECTS
+
+        if config.dialect not in DIALECTS:
+            backend.close()
+            raise ConfigError(f"unknown dialect {config.dialect!r} in the config; known: {', '.join(DIALECTS)}")
+        backend.dialect = config.dialect
+    return backend
+
+
+def _open(spec: str, config: UserConfig) -> Backend:
     from smallcoder.backends.specs import is_server_spec, open_server_backend
 
     if is_server_spec(spec):
