@@ -61,7 +61,7 @@ class ProgressPrinter:
             c.print(Text("    " + _short(event.observation, 160), style=style))
         elif isinstance(event, FormatProblem):
             self._stop_spinner()
-            c.print(Text(f"  ! no usable tool call: {_short(event.message, 140)}", style="yellow"))
+            c.print(Text(f"  ! {_short(event.message, 160)}", style="yellow"))
         elif isinstance(event, TestsRan):
             mark = "[green]passed[/]" if event.result.passed else "[red]failed[/]"
             c.print(f"{self._elapsed()} tests ({event.phase}): {mark} in {event.result.duration_s:.1f}s")
