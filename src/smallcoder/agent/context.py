@@ -9,9 +9,11 @@ straight into the first prompt, within a character budget.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from smallcoder.repomap.files import list_files as repo_files
+from smallcoder.repomap.files import read_source
 
 MAX_WHOLE_FILE_LINES = 400
 WINDOW = 60  # lines shown on each side of a definition in a big file
@@ -30,30 +32,13 @@ class ContextFile:
     end: int = 0
     partial: bool = False
 
-    @property
-    def numbered(self) -> str:  # name kept for the template; content is shown verbatim so edits copy cleanly
-        return self.text
-
-
-def repo_files(root: Path) -> list[str]:
-    """Tracked and untracked-but-not-ignored files, relative to root."""
-    out = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=root, capture_output=True, check=False,
-    )
-    if out.returncode != 0:
-        return [str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and ".git" not in p.parts]
-    return [p for p in out.stdout.decode("utf-8", "replace").split("\0") if p]
-
 
 def _read_text(path: Path) -> str | None:
+    """The file as text; None for binary, huge or unreadable files."""
     try:
-        data = path.read_bytes()
+        return read_source(path, path.stat().st_size)
     except OSError:
         return None
-    if b"\0" in data[:8192]:
-        return None
-    return data.decode("utf-8", "replace")
 
 
 def _is_test_file(path: str) -> bool:
