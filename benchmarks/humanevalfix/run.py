@@ -35,6 +35,8 @@ def main() -> None:
     ap.add_argument("--max-steps", type=int, default=8)
     ap.add_argument("--name", required=True, help="results go to benchmarks/results/humanevalfix-<name>.*")
     ap.add_argument("--work", type=Path, default=HERE.parent / "work")
+    ap.add_argument("--summary-only", action="store_true",
+                    help="only (re)write the summary from the per-task results saved so far")
     ap.add_argument("--strict-parser", action="store_true",
                     help="read tool calls like a typical server-side parser (well-formed only), for comparison")
     args = ap.parse_args()
@@ -55,6 +57,10 @@ def main() -> None:
 
     backend = open_backend(args.model, load_config())
     fixed_overhead = backend.count_tokens([Message("system", render("system"))], tool_specs(default_tools()))
+    if args.summary_only:
+        backend.close()
+        summarize(out_dir, args, backend.name, fixed_overhead)
+        return
     tasks = load_tasks(args.tasks, args.limit, args.offset)
     store = RunStore()
     for i, task in enumerate(tasks, 1):
@@ -105,7 +111,7 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
     n = len(records)
     prompt = sum(r["prompt_tokens"] for r in records)
     summary = {
-        "benchmark": "humanevalfix-python", "model": model, "tasks": n,
+        "benchmark": "humanevalfix-python", "model": model, "tasks": n, "tasks_requested": args.limit,
         "resolved": sum(r["resolved"] for r in records),
         "resolve_rate": round(sum(r["resolved"] for r in records) / n, 3) if n else 0,
         "median_wall_s": round(statistics.median(r["wall_s"] for r in records), 1) if n else 0,
@@ -116,6 +122,7 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
         "kv_cache_share": round(sum(r["cached_tokens"] for r in records) / prompt, 3) if prompt else 0,
         "fixed_prompt_overhead_tokens": fixed_overhead,
         "statuses": {s: sum(r["status"] == s for r in records) for s in sorted({r["status"] for r in records})},
+        "ended_by_stuck_detector": sum(str(r.get("reason", "")).startswith("stuck") for r in records),
         "max_steps": args.max_steps,
         "parser": "strict" if args.strict_parser else "smallcoder",
         "command": " ".join(["python", "benchmarks/humanevalfix/run.py", *sys.argv[1:]]),
