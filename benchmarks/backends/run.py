@@ -2,15 +2,16 @@
 
     python benchmarks/backends/run.py --model ~/.cache/smallcoder-test-models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
 
-Runs the same HumanEvalFix tasks twice, one backend after the other (never at
-once: they would share the CPU): the embedded engine, then `python -m
-llama_cpp.server` on a loopback port through the OpenAI-compatible backend. Both
-use the same GGUF, context, threads, batch size and greedy sampling, so each step
-sees the same prompt. Per model call it records time to first token, tokens/s,
-and the prompt tokens actually processed (the rest came from the KV cache): the
-embedded engine knows this itself; for the server it is read from the server's
-own log ("N prefix-match hit, remaining M prompt tokens to eval"), which also gives the exact
-prompt size (its streamed answers carry no usage).
+Runs each HumanEvalFix task twice, on the embedded engine and then on `python -m
+llama_cpp.server` (loopback port, OpenAI-compatible backend); task by task, so both
+meet the same machine load, and never at once. Both use the same GGUF, context,
+threads, batch size and greedy sampling. The prompts still differ by a few tokens
+(pytest prints its run time), so the two runs of a task may take different paths:
+compare the per-call figures first. Per model call it records time to first token,
+tokens/s, and the prompt tokens actually evaluated (the rest came from the KV cache):
+the embedded engine knows this itself; for the server it is read from the server's
+own log ("N prefix-match hit, remaining M prompt tokens to eval"), which also gives
+the exact prompt size (its streamed answers carry no usage).
 
 Writes benchmarks/results/backends.json and backends.md.
 """
@@ -90,61 +91,61 @@ def start_server(model: Path, n_ctx: int, threads: int, log: Path) -> tuple[subp
     sys.exit("llama_cpp.server did not start within 300 s")
 
 
-def run_backend(kind: str, backend: Any, tasks: list, args: argparse.Namespace, log: ServerLog | None,
-                opened_s: float) -> dict[str, Any]:
+def run_task(kind: str, backend: Any, task: Any, args: argparse.Namespace, log: ServerLog | None) -> dict[str, Any]:
     from smallcoder.agent.events import ModelCalled
     from smallcoder.agent.loop import AgentConfig
     from smallcoder.session.fix import FixOptions, run_fix
 
-    per_task = []
-    for task in tasks:
-        calls: list[dict[str, Any]] = []
+    calls: list[dict[str, Any]] = []
 
-        def observe(event: object) -> None:
-            if isinstance(event, ModelCalled):
-                c = event.completion
-                prompt, processed = c.usage.prompt_tokens, c.usage.prompt_tokens - c.usage.cached_tokens
-                # llama-cpp-python's server reports neither: its log has the exact figures
-                logged = log.since_last() if log else None
-                if logged:  # a fully cached prompt logs no hit line: keep the counted size then
-                    prompt, processed = logged[0] or prompt, logged[1]
-                calls.append({"step": event.step, "prompt_tokens": prompt, "processed": processed,
-                              "completion_tokens": c.usage.completion_tokens, "ttft_s": c.ttft_s,
-                              "tokens_per_s": c.tokens_per_s, "latency_s": round(c.latency_s, 3)})
+    def observe(event: object) -> None:
+        if isinstance(event, ModelCalled):
+            c = event.completion
+            prompt, processed = c.usage.prompt_tokens, c.usage.prompt_tokens - c.usage.cached_tokens
+            # llama-cpp-python's server reports neither: its log has the exact figures
+            logged = log.since_last() if log else None
+            if logged:  # a fully cached prompt logs no hit line: keep the counted size then
+                prompt, processed = logged[0] or prompt, logged[1]
+            calls.append({"step": event.step, "prompt_tokens": prompt, "processed": processed,
+                          "completion_tokens": c.usage.completion_tokens, "ttft_s": c.ttft_s,
+                          "tokens_per_s": c.tokens_per_s, "latency_s": round(c.latency_s, 3),
+                          "load_avg_1m": round(os.getloadavg()[0], 2)})
 
-        repo = make_repo(task, args.work / "repos" / f"backends-{kind}" / task.slug)
-        options = FixOptions(test_command=f"{sys.executable} -m pytest -q -p no:cacheprovider test_solution.py",
-                             agent=AgentConfig(max_steps=args.max_steps))
-        started = time.perf_counter()
-        result = run_fix(task.report, repo, backend, options, [observe])
-        wall = time.perf_counter() - started
-        resolved = verify(task, Path(result.worktree), args.work / "verify" / f"backends-{kind}" / task.slug)
-        per_task.append({"task_id": task.task_id, "resolved": resolved, "status": result.status,
-                         "wall_s": round(wall, 2), "calls": calls})
-        print(f"[{kind}] {task.task_id}: {'RESOLVED' if resolved else result.status} in {wall:.1f}s, "
-              f"{len(calls)} calls", flush=True)
-    return summarize(kind, per_task, opened_s)
+    repo = make_repo(task, args.work / "repos" / f"backends-{kind}" / task.slug)
+    options = FixOptions(test_command=f"{sys.executable} -m pytest -q -p no:cacheprovider test_solution.py",
+                         agent=AgentConfig(max_steps=args.max_steps))
+    started = time.perf_counter()
+    result = run_fix(task.report, repo, backend, options, [observe])
+    wall = time.perf_counter() - started
+    resolved = verify(task, Path(result.worktree), args.work / "verify" / f"backends-{kind}" / task.slug)
+    print(f"[{kind}] {task.task_id}: {'RESOLVED' if resolved else result.status} in {wall:.1f}s, "
+          f"{len(calls)} calls", flush=True)
+    return {"task_id": task.task_id, "resolved": resolved, "status": result.status, "wall_s": round(wall, 2),
+            "calls": calls}
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
 
 
 def summarize(kind: str, per_task: list[dict[str, Any]], opened_s: float) -> dict[str, Any]:
     calls = [c for t in per_task for c in t["calls"]]
-    ttfts = [c["ttft_s"] for c in calls if c["ttft_s"] is not None]
-    rates = [c["tokens_per_s"] for c in calls if c["tokens_per_s"]]
     prompt = sum(c["prompt_tokens"] for c in calls)
     processed = sum(c["processed"] or 0 for c in calls)
-    later = [c for c in calls if c["step"] > 1]
+    # Prompt processing speed: time to first token per evaluated token, on calls that evaluated enough.
+    eval_ms = [1000 * c["ttft_s"] / c["processed"] for c in calls if c["ttft_s"] and (c["processed"] or 0) >= 100]
     return {
         "backend": kind, "load_s": round(opened_s, 2), "tasks": len(per_task),
         "resolved": sum(t["resolved"] for t in per_task), "model_calls": len(calls),
         "total_wall_s": round(sum(t["wall_s"] for t in per_task), 1),
-        "ttft_s_median": round(statistics.median(ttfts), 2) if ttfts else None,
-        "ttft_s_mean": round(statistics.mean(ttfts), 2) if ttfts else None,
-        "ttft_s_median_later_steps": round(statistics.median(c["ttft_s"] for c in later if c["ttft_s"]), 2)
-        if later else None,
-        "tokens_per_s_median": round(statistics.median(rates), 2) if rates else None,
+        "ttft_s_median_first_step": _median([c["ttft_s"] for c in calls if c["step"] == 1 and c["ttft_s"]]),
+        "ttft_s_median_later_steps": _median([c["ttft_s"] for c in calls if c["step"] > 1 and c["ttft_s"]]),
+        "prompt_ms_per_evaluated_token_median": _median(eval_ms),
+        "tokens_per_s_median": _median([c["tokens_per_s"] for c in calls if c["tokens_per_s"]]),
         "prompt_tokens": prompt, "prompt_tokens_processed": processed,
         "processed_per_call_mean": round(processed / len(calls), 1) if calls else None,
         "cache_reuse_share": round(1 - processed / prompt, 3) if prompt else None,
+        "load_avg_1m_median": _median([c["load_avg_1m"] for c in calls]),
         "per_task": per_task,
     }
 
@@ -159,7 +160,6 @@ def main() -> None:
     ap.add_argument("--n-ctx", type=int, default=8192)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--work", type=Path, default=HERE.parent / "work")
-    ap.add_argument("--only", choices=("embedded", "server"), help="run one backend only")
     args = ap.parse_args()
     os.environ["SMALLCODER_HOME"] = str(args.work / "home")  # keep benchmark runs out of the user's store
 
@@ -167,27 +167,30 @@ def main() -> None:
     from smallcoder.backends.openai_compat import OpenAICompatBackend
 
     tasks = load_tasks(args.tasks, args.limit, args.offset)
-    results = []
-    if args.only in (None, "embedded"):
-        t0 = time.perf_counter()
-        backend = EmbeddedBackend(args.model.expanduser(), n_ctx=args.n_ctx, n_threads=args.threads, temperature=0.0)
-        results.append(run_backend("embedded", backend, tasks, args, None, time.perf_counter() - t0))
-        backend.close()
-    if args.only in (None, "server"):
-        log_path = args.work / "llama_cpp_server.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        t0 = time.perf_counter()
-        proc, url = start_server(args.model.expanduser(), args.n_ctx, args.threads, log_path)
-        try:
-            backend = OpenAICompatBackend(url, temperature=0.0)
-            log = ServerLog(log_path)
-            log.since_last()  # skip start-up and the context probe
-            results.append(run_backend("llama_cpp.server", backend, tasks, args, log, time.perf_counter() - t0))
-            backend.close()
-        finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-    write(results, args)
+    t0 = time.perf_counter()
+    embedded = EmbeddedBackend(args.model.expanduser(), n_ctx=args.n_ctx, n_threads=args.threads, temperature=0.0)
+    embedded_load = time.perf_counter() - t0
+    log_path = args.work / "llama_cpp_server.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    proc, url = start_server(args.model.expanduser(), args.n_ctx, args.threads, log_path)
+    runs: dict[str, list[dict[str, Any]]] = {"embedded": [], "llama_cpp.server": []}
+    try:
+        server = OpenAICompatBackend(url, temperature=0.0)
+        server_load = time.perf_counter() - t0
+        log = ServerLog(log_path)
+        log.since_last()  # skip start-up and the context probe
+        # Task by task, one backend then the other (never at once): both meet the same machine load.
+        for task in tasks:
+            runs["embedded"].append(run_task("embedded", embedded, task, args, None))
+            runs["llama_cpp.server"].append(run_task("llama_cpp.server", server, task, args, log))
+        server.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        embedded.close()
+    write([summarize("embedded", runs["embedded"], embedded_load),
+           summarize("llama_cpp.server", runs["llama_cpp.server"], server_load)], args)
 
 
 def write(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
@@ -197,17 +200,19 @@ def write(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
             "date": time.strftime("%Y-%m-%d")}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "backends.json").write_text(json.dumps({**meta, "results": results}, indent=2) + "\n")
-    rows = ["| backend | resolved | model calls | total wall s | load s | TTFT median s | TTFT median, steps ≥2 s "
-            "| tokens/s median | prompt tokens | processed | cache reuse |", "|" + "---|" * 11]
+    rows = ["| backend | resolved | model calls | total wall s | load s | TTFT median, step 1 s | TTFT median, "
+            "steps ≥2 s | prompt ms per evaluated token | tokens/s median | prompt tokens | evaluated | "
+            "cache reuse | load avg |", "|" + "---|" * 13]
     for r in results:
         rows.append(f"| {r['backend']} | {r['resolved']}/{r['tasks']} | {r['model_calls']} | {r['total_wall_s']} | "
-                    f"{r['load_s']} | {r['ttft_s_median']} | {r['ttft_s_median_later_steps']} | "
-                    f"{r['tokens_per_s_median']} | {r['prompt_tokens']} | {r['prompt_tokens_processed']} | "
-                    f"{r['cache_reuse_share']} |")
+                    f"{r['load_s']} | {r['ttft_s_median_first_step']} | {r['ttft_s_median_later_steps']} | "
+                    f"{r['prompt_ms_per_evaluated_token_median']} | {r['tokens_per_s_median']} | "
+                    f"{r['prompt_tokens']} | {r['prompt_tokens_processed']} | {r['cache_reuse_share']} | "
+                    f"{r['load_avg_1m_median']} |")
     md = [f"# Backends: embedded vs llama_cpp.server ({meta['model']})", "",
           f"Command: `{meta['command']}` on {meta['machine']}, {meta['date']}. Same GGUF, n_ctx {args.n_ctx}, "
           f"{args.threads} threads, greedy sampling, {args.limit} HumanEvalFix tasks, at most {args.max_steps} "
-          "steps each; the backends ran one after the other.", "", *rows, ""]
+          "steps each; per task, one backend then the other.", "", *rows, ""]
     (RESULTS / "backends.md").write_text("\n".join(md))
     print("\n".join(rows))
 
