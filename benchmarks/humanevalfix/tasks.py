@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -45,7 +46,9 @@ def _to_task(row: dict) -> FixTask:
 
 
 def make_repo(task: FixTask, where: Path) -> Path:
-    where.mkdir(parents=True, exist_ok=True)
+    if where.exists():  # left by an interrupted run: the task starts again from scratch
+        shutil.rmtree(where)
+    where.mkdir(parents=True)
     (where / "solution.py").write_text(task.source, encoding="utf-8")
     (where / "test_solution.py").write_text(task.tests, encoding="utf-8")
     for args in (["init", "-q"], ["add", "-A"], [*GIT_IDENTITY, "commit", "-q", "-m", "task"]):
