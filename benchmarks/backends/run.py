@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -161,6 +162,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--work", type=Path, default=HERE.parent / "work")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the server too
     os.environ["SMALLCODER_HOME"] = str(args.work / "home")  # keep benchmark runs out of the user's store
 
     from smallcoder.backends.embedded import EmbeddedBackend
