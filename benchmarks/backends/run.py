@@ -201,22 +201,36 @@ def write(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
             "command": " ".join(["python", "benchmarks/backends/run.py", *sys.argv[1:]]),
             "date": time.strftime("%Y-%m-%d")}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "backends.json").write_text(json.dumps({**meta, "results": results}, indent=2) + "\n")
+    data = {**meta, "results": results}
+    (RESULTS / "backends.json").write_text(json.dumps(data, indent=2) + "\n")
+    (RESULTS / "backends.md").write_text(render_md(data))
+    print(render_md(data))
+
+
+def render_md(data: dict[str, Any]) -> str:
     rows = ["| backend | resolved | model calls | total wall s | load s | TTFT median, step 1 s | TTFT median, "
             "steps ≥2 s | prompt ms per evaluated token | tokens/s median | prompt tokens | evaluated | "
             "cache reuse | load avg |", "|" + "---|" * 13]
-    for r in results:
+    for r in data["results"]:
         rows.append(f"| {r['backend']} | {r['resolved']}/{r['tasks']} | {r['model_calls']} | {r['total_wall_s']} | "
                     f"{r['load_s']} | {r['ttft_s_median_first_step']} | {r['ttft_s_median_later_steps']} | "
                     f"{r['prompt_ms_per_evaluated_token_median']} | {r['tokens_per_s_median']} | "
                     f"{r['prompt_tokens']} | {r['prompt_tokens_processed']} | {r['cache_reuse_share']} | "
                     f"{r['load_avg_1m_median']} |")
-    md = [f"# Backends: embedded vs llama_cpp.server ({meta['model']})", "",
-          f"Command: `{meta['command']}` on {meta['machine']}, {meta['date']}. Same GGUF, n_ctx {args.n_ctx}, "
-          f"{args.threads} threads, greedy sampling, {args.limit} HumanEvalFix tasks, at most {args.max_steps} "
-          "steps each; per task, one backend then the other.", "", *rows, ""]
-    (RESULTS / "backends.md").write_text("\n".join(md))
-    print("\n".join(rows))
+    lines = [f"# Backends: embedded vs llama_cpp.server ({data['model']})", "",
+             f"Command: `{data['command']}` on {data['machine']}, {data['date']}. Same GGUF, n_ctx {data['n_ctx']}, "
+             f"{data['threads']} threads, greedy sampling, {data['tasks']} HumanEvalFix tasks, at most "
+             f"{data['max_steps']} steps each; per task, one backend then the other.", "", *rows, "",
+             "Columns: *load s* opening the backend (the server: start-up, model load, context probe); *TTFT* "
+             "time to first token of each model call; *prompt ms per evaluated token* TTFT divided by the prompt "
+             "tokens actually evaluated, on calls that evaluated at least 100 (prompt-processing speed, "
+             "independent of the path a run took); *tokens/s* generation speed; *evaluated* prompt tokens not "
+             "served from the KV cache; *cache reuse* 1 − evaluated / prompt tokens; *load avg* the machine's "
+             "1-minute load during the calls (2 = the benchmark alone on 2 cores).", "",
+             "Per call, per task: `backends.json`."]
+    if data.get("notes"):
+        lines += ["", *data["notes"]]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
