@@ -24,6 +24,9 @@ from tasks import load_tasks, make_repo, verify  # noqa: E402
 
 DEFAULT_TASKS = HERE.parents[1].parent / "shared" / "benchmarks" / "humanevalfix" / "python.jsonl"
 RESULTS = HERE.parent / "results"
+# The context measures that can be switched off: code + repo map in the first prompt,
+# loop detection (stuck detector, fresh attempts), and history compaction.
+WITHOUT = ("context", "loop-detection", "compaction")
 
 
 def main() -> None:
@@ -39,6 +42,8 @@ def main() -> None:
                     help="only (re)write the summary from the per-task results saved so far")
     ap.add_argument("--strict-parser", action="store_true",
                     help="read tool calls like a typical server-side parser (well-formed only), for comparison")
+    ap.add_argument("--without", action="append", default=[], choices=WITHOUT,
+                    help="switch a context measure off, to measure what it buys (repeatable)")
     args = ap.parse_args()
 
     out_dir = RESULTS / f"humanevalfix-{args.name}"
@@ -72,8 +77,10 @@ def main() -> None:
         agent = AgentConfig(max_steps=args.max_steps, test_timeout=30)  # these tests take < 1 s; a loop is a bug
         if args.strict_parser:
             agent.parse = strict_parse_result
+        agent.loop_detection = "loop-detection" not in args.without
+        agent.compaction = "compaction" not in args.without
         options = FixOptions(test_command=f"{sys.executable} -m pytest -q -p no:cacheprovider test_solution.py",
-                             agent=agent)
+                             agent=agent, up_front_context="context" not in args.without)
         try:
             result = run_fix(task.report, repo, backend, options, [store])
             record = {
@@ -110,6 +117,7 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
     records = [json.loads(p.read_text()) for p in sorted((out_dir / "tasks").glob("*.json"))]
     n = len(records)
     prompt = sum(r["prompt_tokens"] for r in records)
+    cached = sum(r["cached_tokens"] for r in records)
     summary = {
         "benchmark": "humanevalfix-python", "model": model, "tasks": n, "tasks_requested": args.limit,
         "resolved": sum(r["resolved"] for r in records),
@@ -117,15 +125,19 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
         "median_wall_s": round(statistics.median(r["wall_s"] for r in records), 1) if n else 0,
         "total_wall_s": round(sum(r["wall_s"] for r in records), 1),
         "mean_model_calls": round(statistics.mean(r["model_calls"] for r in records), 2) if n else 0,
+        "mean_steps": round(statistics.mean(r["steps"] for r in records), 2) if n else 0,
         "mean_prompt_tokens": round(prompt / n) if n else 0,
+        "mean_uncached_prompt_tokens": round((prompt - cached) / n) if n else 0,  # read by the model, not the cache
         "mean_completion_tokens": round(sum(r["completion_tokens"] for r in records) / n) if n else 0,
-        "kv_cache_share": round(sum(r["cached_tokens"] for r in records) / prompt, 3) if prompt else 0,
+        "kv_cache_share": round(cached / prompt, 3) if prompt else 0,
         "fixed_prompt_overhead_tokens": fixed_overhead,
         "statuses": {s: sum(r["status"] == s for r in records) for s in sorted({r["status"] for r in records})},
         "ended_by_stuck_detector": sum(str(r.get("reason", "")).startswith("stuck") for r in records),
         "max_steps": args.max_steps,
         "parser": "strict" if args.strict_parser else "smallcoder",
-        "command": " ".join(["python", "benchmarks/humanevalfix/run.py", *sys.argv[1:]]),
+        "switched_off": sorted(args.without),
+        "command": " ".join(["python", "benchmarks/humanevalfix/run.py",
+                             *(a for a in sys.argv[1:] if a != "--summary-only")]),
         "machine": f"{os.cpu_count()} CPUs",
         "date": time.strftime("%Y-%m-%d"),
     }

@@ -199,3 +199,33 @@ def test_history_that_outgrows_the_window_is_compacted_once(example_repo):
     # the system prompt and the task are kept verbatim, so their KV cache entries stay valid
     assert compacted[0][:2] == backend.requests[0][:2]
     assert all(backend.count_tokens(r, []) <= 4_096 for r in backend.requests)
+
+
+# The switches benchmarks use to measure what each context measure buys (benchmarks/humanevalfix/run.py).
+
+def test_without_up_front_context_the_model_starts_from_the_task_alone(example_repo):
+    _, backend, _ = fix(example_repo, [FIX_MEAN], up_front_context=False)
+    first = backend.requests[0][1].content
+    assert "mean() is wrong" in first and "FAILED" in first  # the task and the failing tests remain
+    assert "# stats.py" not in first and "def mean" not in first and "# Repository map" not in first
+
+
+def test_without_loop_detection_repeats_run_on_to_the_step_limit(example_repo):
+    outputs = [hermes("read_file", path="stats.py")] * 6
+    result, backend, _ = fix(example_repo, outputs, agent=AgentConfig(max_steps=5, loop_detection=False))
+    assert "step limit" in result.reason
+    assert backend.temperatures == [None] * 5  # no fresh attempts
+    assert not any("same arguments" in m.content for m in backend.requests[-1] if m.role == "tool")
+
+
+def test_without_compaction_a_full_window_ends_the_run(example_repo):
+    (example_repo / "big.py").write_text("".join(f"value_{i} = {i}  # padding padding padding\n" for i in range(400)))
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "big")
+    reads = [hermes("read_file", path="big.py", start_line=1 + 60 * i, end_line=60 * (i + 1)) for i in range(5)]
+    backend = ScriptedBackend(outputs=[*reads, FIX_MEAN], context_window=4_096)
+    config = AgentConfig(max_steps=10, max_reply_tokens=512, compaction=False)
+    with RunStore() as store:
+        result = run_fix("mean() is wrong", example_repo, backend, FixOptions(agent=config), [store])
+    assert not result.success and "context window full" in result.reason
+    assert not any(len(r) == 3 for r in backend.requests)

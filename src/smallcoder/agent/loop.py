@@ -44,6 +44,9 @@ class AgentConfig:
     # Which tool calls run without asking (sandbox/approval.py); `ask` answers for the "ask" policy.
     approval: str = "full-auto"
     ask: Callable[..., bool] | None = None
+    # Both on in real use; switched off only by benchmarks that measure what they buy.
+    loop_detection: bool = True  # stuck detector + fresh attempts after verbatim repeats
+    compaction: bool = True  # summarise the history once when it outgrows the window
 
 
 @dataclass
@@ -101,7 +104,8 @@ class Agent:
         if total > self.config.max_total_tokens:
             raise LimitsExceeded(f"token limit of {self.config.max_total_tokens} reached ({total} used)")
         prompt_tokens = self.backend.count_tokens(self.messages, self.specs)
-        if prompt_tokens + self.config.max_reply_tokens > self.backend.context_window and len(self.messages) > 3:
+        too_long = prompt_tokens + self.config.max_reply_tokens > self.backend.context_window
+        if too_long and self.config.compaction and len(self.messages) > 3:
             self.messages = compact(self.messages, self.last_test)  # once, then append-only again
             prompt_tokens = self.backend.count_tokens(self.messages, self.specs)
         if prompt_tokens + self.config.max_reply_tokens > self.backend.context_window:
@@ -141,7 +145,7 @@ class Agent:
         fresh attempt: the worktree goes back to its base, the history back to the first prompt
         (still in the KV cache), and the model is sampled hotter."""
         earlier = {m.content.strip() for m in self.messages if m.role == "assistant"}
-        if text.strip() not in earlier:
+        if not self.config.loop_detection or text.strip() not in earlier:
             return False
         schedule = self.config.retry_temperatures
         if self.attempt > len(schedule) or self.reset is None:
@@ -191,7 +195,7 @@ class Agent:
         observation = redact(observation)  # credentials never reach the prompt
         stop: LimitsExceeded | None = None
         try:
-            warning = self.stuck.observe(call, observation, ok)
+            warning = self.stuck.observe(call, observation, ok) if self.config.loop_detection else None
             if warning:
                 observation += "\n\n" + warning
         except LimitsExceeded as e:

@@ -38,6 +38,8 @@ class FixOptions:
     reproduce: bool = False  # first write a test that fails on the problem (session/reproduce.py)
     reproduce_name: str = "reproduction"  # that test's file: test_<name>.py
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)  # isolation of model-written commands
+    # Show the code the task concerns and a repo map in the first prompt; off only to measure what it buys.
+    up_front_context: bool = True
 
 
 def observation_budget(context_window: int) -> int:
@@ -76,7 +78,8 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
             tests_before = agent.run_tests("before")
         if options.reproduce:  # the fix phase then starts from the failing reproduction
             reproduction, tests_before, task = reproduce_first(agent, task, tests_before, options.reproduce_name)
-        first = build_first_prompt(wt.path, task, test_command, tests_before, backend.context_window)
+        first = build_first_prompt(wt.path, task, test_command, tests_before, backend.context_window,
+                                   with_context=options.up_front_context)
         outcome = agent.run(render("system"), first.text,
                             tests_failed_before=bool(tests_before and not tests_before.passed),
                             focus_file=first.focus_file)
