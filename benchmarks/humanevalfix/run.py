@@ -20,13 +20,13 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from tasks import load_tasks, make_repo, verify  # noqa: E402
+from tasks import load_tasks, make_repo, package_report, test_command, verify  # noqa: E402
 
 DEFAULT_TASKS = HERE.parents[1].parent / "shared" / "benchmarks" / "humanevalfix" / "python.jsonl"
 RESULTS = HERE.parent / "results"
-# The context measures that can be switched off: code + repo map in the first prompt,
+# The context measures that can be switched off: the code and the repo map in the first prompt,
 # loop detection (stuck detector, fresh attempts), and history compaction.
-WITHOUT = ("context", "loop-detection", "compaction")
+WITHOUT = ("code", "map", "loop-detection", "compaction")
 
 
 def main() -> None:
@@ -42,6 +42,9 @@ def main() -> None:
                     help="only (re)write the summary from the per-task results saved so far")
     ap.add_argument("--strict-parser", action="store_true",
                     help="read tool calls like a typical server-side parser (well-formed only), for comparison")
+    ap.add_argument("--layout", choices=("single", "package"), default="single",
+                    help="single: one file named in the report; package: the function hidden among "
+                         "the other tasks' solutions, not named (see tasks.py)")
     ap.add_argument("--without", action="append", default=[], choices=WITHOUT,
                     help="switch a context measure off, to measure what it buys (repeatable)")
     args = ap.parse_args()
@@ -67,25 +70,27 @@ def main() -> None:
         summarize(out_dir, args, backend.name, fixed_overhead)
         return
     tasks = load_tasks(args.tasks, args.limit, args.offset)
+    pool = load_tasks(args.tasks, max(40, args.offset + args.limit))  # the package layout's haystack
     store = RunStore()
     for i, task in enumerate(tasks, 1):
         saved = per_task / f"{task.slug}.json"
         if saved.exists():
             continue
-        repo = make_repo(task, args.work / "repos" / args.name / task.slug)
+        repo = make_repo(task, args.work / "repos" / args.name / task.slug, args.layout, pool)
         started = time.perf_counter()
         agent = AgentConfig(max_steps=args.max_steps, test_timeout=30)  # these tests take < 1 s; a loop is a bug
         if args.strict_parser:
             agent.parse = strict_parse_result
         agent.loop_detection = "loop-detection" not in args.without
         agent.compaction = "compaction" not in args.without
-        options = FixOptions(test_command=f"{sys.executable} -m pytest -q -p no:cacheprovider test_solution.py",
-                             agent=agent, up_front_context="context" not in args.without)
+        options = FixOptions(test_command=test_command(args.layout), agent=agent,
+                             show_code="code" not in args.without, show_map="map" not in args.without)
+        report = task.report if args.layout == "single" else package_report(task)
         try:
-            result = run_fix(task.report, repo, backend, options, [store])
+            result = run_fix(report, repo, backend, options, [store])
             record = {
                 "task_id": task.task_id, "status": result.status, "reason": result.reason,
-                "resolved": verify(task, Path(result.worktree), args.work / "verify" / task.slug),
+                "resolved": verify(task, Path(result.worktree), args.work / "verify" / task.slug, args.layout),
                 "tests_after_passed": result.tests_after.passed if result.tests_after else None,
                 "wall_s": round(result.wall_s, 2), "steps": result.steps, "model_calls": result.model_calls,
                 "prompt_tokens": result.usage.prompt_tokens, "cached_tokens": result.usage.cached_tokens,
@@ -136,6 +141,7 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
         "max_steps": args.max_steps,
         "parser": "strict" if args.strict_parser else "smallcoder",
         "switched_off": sorted(args.without),
+        "layout": args.layout,
         "command": " ".join(["python", "benchmarks/humanevalfix/run.py",
                              *(a for a in sys.argv[1:] if a != "--summary-only")]),
         "machine": f"{os.cpu_count()} CPUs",

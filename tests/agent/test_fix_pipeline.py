@@ -167,13 +167,17 @@ def test_a_fixed_function_shown_in_a_code_block_is_applied(example_repo):
     assert "-def spread" not in result.diff and "+def spread" not in result.diff
 
 
-def test_first_prompt_maps_the_files_it_does_not_show(example_repo):
-    pkg = example_repo / "report"
+def add_report_package(repo):
+    pkg = repo / "report"
     pkg.mkdir()
     (pkg / "render.py").write_text("from stats import mean\n\n\ndef summary(values):\n    return f'mean={mean(values)}'\n")
     (pkg / "table.py").write_text("class Table:\n    def row(self, cells):\n        return ' | '.join(cells)\n")
-    git(example_repo, "add", "-A")
-    git(example_repo, "commit", "-q", "-m", "more")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "more")
+
+
+def test_first_prompt_maps_the_files_it_does_not_show(example_repo):
+    add_report_package(example_repo)
     _, backend, _ = fix(example_repo, [FIX_MEAN])
     first = backend.requests[0][1].content
     assert "# Repository map" in first
@@ -203,8 +207,8 @@ def test_history_that_outgrows_the_window_is_compacted_once(example_repo):
 
 # The switches benchmarks use to measure what each context measure buys (benchmarks/humanevalfix/run.py).
 
-def test_without_up_front_context_the_model_starts_from_the_task_alone(example_repo):
-    _, backend, _ = fix(example_repo, [FIX_MEAN], up_front_context=False)
+def test_without_code_and_map_the_model_starts_from_the_task_alone(example_repo):
+    _, backend, _ = fix(example_repo, [FIX_MEAN], show_code=False, show_map=False)
     first = backend.requests[0][1].content
     assert "mean() is wrong" in first and "FAILED" in first  # the task and the failing tests remain
     assert "# stats.py" not in first and "def mean" not in first and "# Repository map" not in first
@@ -229,3 +233,10 @@ def test_without_compaction_a_full_window_ends_the_run(example_repo):
         result = run_fix("mean() is wrong", example_repo, backend, FixOptions(agent=config), [store])
     assert not result.success and "context window full" in result.reason
     assert not any(len(r) == 3 for r in backend.requests)
+
+
+def test_without_the_map_the_code_is_still_shown(example_repo):
+    add_report_package(example_repo)
+    _, backend, _ = fix(example_repo, [FIX_MEAN], show_map=False)
+    first = backend.requests[0][1].content
+    assert "# stats.py" in first and "# Repository map" not in first and "class Table" not in first

@@ -38,8 +38,9 @@ class FixOptions:
     reproduce: bool = False  # first write a test that fails on the problem (session/reproduce.py)
     reproduce_name: str = "reproduction"  # that test's file: test_<name>.py
     sandbox: SandboxSettings = field(default_factory=SandboxSettings)  # isolation of model-written commands
-    # Show the code the task concerns and a repo map in the first prompt; off only to measure what it buys.
-    up_front_context: bool = True
+    # The first prompt shows the code the task concerns and a map of the rest; off only to measure what they buy.
+    show_code: bool = True
+    show_map: bool = True
 
 
 def observation_budget(context_window: int) -> int:
@@ -79,7 +80,7 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
         if options.reproduce:  # the fix phase then starts from the failing reproduction
             reproduction, tests_before, task = reproduce_first(agent, task, tests_before, options.reproduce_name)
         first = build_first_prompt(wt.path, task, test_command, tests_before, backend.context_window,
-                                   with_context=options.up_front_context)
+                                   show_code=options.show_code, show_map=options.show_map)
         outcome = agent.run(render("system"), first.text,
                             tests_failed_before=bool(tests_before and not tests_before.passed),
                             focus_file=first.focus_file)
