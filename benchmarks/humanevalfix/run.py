@@ -45,6 +45,7 @@ def main() -> None:
     ap.add_argument("--layout", choices=("single", "package"), default="single",
                     help="single: one file named in the report; package: the function hidden among "
                          "the other tasks' solutions, not named (see tasks.py)")
+    ap.add_argument("--note", help="how the run was made, kept in the summary (the last note is kept otherwise)")
     ap.add_argument("--without", action="append", default=[], choices=WITHOUT,
                     help="switch a context measure off, to measure what it buys (repeatable)")
     args = ap.parse_args()
@@ -123,6 +124,8 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
     n = len(records)
     prompt = sum(r["prompt_tokens"] for r in records)
     cached = sum(r["cached_tokens"] for r in records)
+    summary_path = RESULTS / f"humanevalfix-{args.name}.json"
+    note = args.note or (json.loads(summary_path.read_text()).get("note") if summary_path.exists() else None)
     summary = {
         "benchmark": "humanevalfix-python", "model": model, "tasks": n, "tasks_requested": args.limit,
         "resolved": sum(r["resolved"] for r in records),
@@ -146,8 +149,9 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
                              *(a for a in sys.argv[1:] if a != "--summary-only")]),
         "machine": f"{os.cpu_count()} CPUs",
         "date": time.strftime("%Y-%m-%d"),
+        **({"note": note} if note else {}),
     }
-    (RESULTS / f"humanevalfix-{args.name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    summary_path.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
 
 

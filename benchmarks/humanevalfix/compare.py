@@ -1,0 +1,59 @@
+"""Put the HumanEvalFix runs side by side: benchmarks/results/humanevalfix.md.
+
+    python benchmarks/humanevalfix/compare.py
+
+Reads every benchmarks/results/humanevalfix-*.json summary written by run.py. Runs are
+comparable only on the same tasks, so each row says which tasks it covers.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+
+COLUMNS = (
+    ("resolved", lambda s: f"{s['resolved']}/{s['tasks']} ({s['resolve_rate']:.0%})"),
+    ("median wall", lambda s: f"{s['median_wall_s']} s"),
+    ("steps", lambda s: str(s.get("mean_steps", "–"))),
+    ("model calls", lambda s: str(s["mean_model_calls"])),
+    ("prompt tokens", lambda s: f"{s['mean_prompt_tokens']:,}"),
+    ("uncached prompt tokens", lambda s: f"{s['mean_uncached_prompt_tokens']:,}" if "mean_uncached_prompt_tokens" in s
+     else "–"),
+    ("completion tokens", lambda s: f"{s['mean_completion_tokens']:,}"),
+    ("KV cache share", lambda s: f"{s['kv_cache_share']:.0%}"),
+    ("ended by stuck detector", lambda s: str(s["ended_by_stuck_detector"])),
+)
+
+
+def describe(summary: dict) -> str:
+    parts = [f"layout {summary.get('layout', 'single')}", f"parser {summary['parser']}"]
+    off = summary.get("switched_off") or []
+    parts.append("without " + ", ".join(off) if off else "all context measures on")
+    return "; ".join(parts)
+
+
+def main() -> None:
+    summaries = sorted(RESULTS.glob("humanevalfix-*.json"))
+    lines = [
+        "# HumanEvalFix (Python) runs",
+        "",
+        "Per task means; `uncached` = prompt tokens the model had to read (not served from the KV cache).",
+        "Written by `python benchmarks/humanevalfix/compare.py` from the summaries next to this file;",
+        "each summary records the command that produced it.",
+        "",
+        "| run | setting | " + " | ".join(name for name, _ in COLUMNS) + " |",
+        "|---|---|" + "---|" * len(COLUMNS),
+    ]
+    for path in summaries:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        run = path.stem.removeprefix("humanevalfix-")
+        lines.append(f"| {run} | {describe(summary)} | " + " | ".join(fmt(summary) for _, fmt in COLUMNS) + " |")
+    out = RESULTS / "humanevalfix.md"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(out.read_text(encoding="utf-8"))
+
+
+if __name__ == "__main__":
+    main()
