@@ -212,6 +212,7 @@ def test_without_code_and_map_the_model_starts_from_the_task_alone(example_repo)
     first = backend.requests[0][1].content
     assert "mean() is wrong" in first and "FAILED" in first  # the task and the failing tests remain
     assert "# stats.py" not in first and "def mean" not in first and "# Repository map" not in first
+    assert "```python block" in first  # the answer shape small models manage is still offered
 
 
 def test_without_loop_detection_repeats_run_on_to_the_step_limit(example_repo):

@@ -32,14 +32,15 @@ def build_first_prompt(root: Path, task: str, test_command: str | None, tests_be
                        context_window: int, *, show_code: bool = True, show_map: bool = True) -> FirstPrompt:
     """show_code/show_map=False leave that part out: the model must find it with its tools."""
     output = tests_before.output if tests_before else ""
-    files, repo_map, map_tokens = [], "", 0
-    if show_code:
-        files = gather_context(root, task, output, char_budget=int(context_window * CONTEXT_SHARE * 3.5))
+    files = gather_context(root, task, output, char_budget=int(context_window * CONTEXT_SHARE * 3.5))
+    python = bool(files) and files[0].path.endswith(".py")  # the code-block answer is offered either way
+    if not show_code:
+        files = []
+    repo_map, map_tokens = "", 0
     if show_map:
         repo_map, map_tokens = _repo_map(root, task, files, min(MAP_MAX_TOKENS, int(context_window * MAP_SHARE)))
     text = render("task", task=task, test_command=test_command, tests_before=tests_before,
-                  tests_before_output=output[-TEST_OUTPUT_CHARS:], files=files, repo_map=repo_map,
-                  python=bool(files) and files[0].path.endswith(".py"))
+                  tests_before_output=output[-TEST_OUTPUT_CHARS:], files=files, repo_map=repo_map, python=python)
     return FirstPrompt(text, files[0].path if files else None, files, map_tokens)
 
 
