@@ -57,3 +57,11 @@ def test_package_layout_hides_the_bug_among_correct_functions(tasks, tmp_path):
     assert not tasks.verify(task, repo, tmp_path / "check", "package")
     fix_in_place(tasks, task, repo, "package")
     assert tasks.verify(task, repo, tmp_path / "check", "package")
+
+
+def test_code_that_hangs_is_not_resolved(tasks, tmp_path, monkeypatch):
+    task = tasks.load_tasks(TASK_FILE, 1)[0]
+    repo = tasks.make_repo(task, tmp_path / "repo")
+    (repo / "solution.py").write_text(f"def {task.entry_point}(*args):\n    while True:\n        pass\n")
+    monkeypatch.setattr(tasks, "VERIFY_TIMEOUT_S", 3)
+    assert not tasks.verify(task, repo, tmp_path / "check")
