@@ -7,6 +7,7 @@ import pytest
 from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.session.fix import FixOptions, apply_result, run_fix
 from smallcoder.store.runs import RunStore
+from smallcoder.agent.events import FreshAttempt
 from smallcoder.agent.loop import AgentConfig
 from smallcoder.errors import WorkspaceError
 
@@ -118,6 +119,8 @@ def test_a_verbatim_repeat_starts_a_fresh_hotter_attempt(example_repo):
     # the fresh attempt starts from the first prompt again, on a worktree back at its base
     assert len(backend.requests[2]) == len(backend.requests[0]) == 2
     assert "+    return 0" not in result.diff
+    fresh = [e for e in events if isinstance(e, FreshAttempt)]
+    assert [(e.attempt, e.temperature) for e in fresh] == [(2, 0.7)]
 
 
 def test_endless_verbatim_repeats_stop_the_run(example_repo):

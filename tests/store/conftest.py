@@ -10,6 +10,7 @@ import pytest
 from smallcoder.agent.events import (
     Event,
     FormatProblem,
+    FreshAttempt,
     ModelCalled,
     RunFinished,
     RunResult,
@@ -64,6 +65,7 @@ def full_run(run_id: str) -> list[Event]:
         ToolExecuted(run_id, 1, ToolCall("read_file", {"path": "calc.py"}, "c1"), "def add(a, b):\n    return a - b",
                      True, 0.01),
         FormatProblem(run_id, 2, "no tool call found; answer with one tool call"),
+        FreshAttempt(run_id, 2, 2, 0.7, "repeated an earlier answer word for word"),
         ModelCalled(run_id, 2, Completion('<tool_call>{"name": "str_replace"}</tool_call>', [], usage2, 2.0)),
         ToolExecuted(run_id, 2, ToolCall("str_replace", {"path": "calc.py", "old": "a - b", "new": "a + b"}),
                      "edited calc.py", True, 0.02),

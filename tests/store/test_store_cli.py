@@ -57,6 +57,7 @@ def test_show(record_full_run: Callable[..., str]) -> None:
     assert "1100 prompt (80% cached) + 80 completion tokens" in out
     assert 'read_file(path="calc.py")' in out and "def add(a, b):" in out
     assert "format problem: no tool call found" in out
+    assert "↻ attempt 2 from the start (temperature 0.7): repeated an earlier answer" in out
     assert "<tool_call>" in out  # model text is escaped, not eaten as markup
     assert "tests before: failed (exit 1)" in out and "tests after: passed" in out
     assert "+    return a + b" in out  # the diff, at the end
@@ -71,6 +72,7 @@ def test_show_json(record_full_run: Callable[..., str]) -> None:
     assert detail["run"]["id"] == run_id and detail["run"]["diff"].startswith("diff --git")
     assert len(detail["model_calls"]) == 2 and len(detail["tool_executions"]) == 2
     assert len(detail["test_runs"]) == 3 and len(detail["format_problems"]) == 1
+    assert len(detail["fresh_attempts"]) == 1
 
 
 def test_show_unknown_and_ambiguous(store: RunStore, make_started: Callable[..., RunStarted]) -> None:

@@ -8,7 +8,8 @@ import pytest
 from smallcoder.store import RunStore, migrations
 from smallcoder.store.db import connect
 
-TABLES = {"runs", "model_calls", "tool_executions", "test_runs", "format_problems", "_migrations"}
+TABLES = {"runs", "model_calls", "tool_executions", "test_runs", "format_problems", "fresh_attempts",
+          "_migrations"}
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:

@@ -51,6 +51,7 @@ def test_full_run_reads_back(store: RunStore, record_full_run: Callable[..., str
         ("before", False, 1, False), ("step", True, 0, False), ("after", True, 0, False)]
     assert detail["format_problems"][0]["message"].startswith("no tool call found")
     assert detail["format_problems"][0]["step"] == 2
+    assert [(a["step"], a["attempt"], a["temperature"]) for a in detail["fresh_attempts"]] == [(2, 2, 0.7)]
 
 
 def test_each_event_is_visible_at_once_to_another_connection(

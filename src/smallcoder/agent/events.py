@@ -126,11 +126,24 @@ class FormatProblem:
 
 
 @dataclass
+class FreshAttempt:
+    """The model repeated an earlier answer word for word, so the run started over from the first
+    prompt (worktree reset to its base) with a hotter sampling temperature."""
+
+    run_id: str
+    step: int
+    attempt: int  # the attempt starting now: 2, 3, ...
+    temperature: float
+    reason: str
+
+
+@dataclass
 class RunFinished:
     run_id: str
     result: RunResult
     extra: dict = field(default_factory=dict)
 
 
-Event = Union[RunStarted, TestsRan, StepStarted, ModelCalled, ToolExecuted, FormatProblem, RunFinished]
+Event = Union[RunStarted, TestsRan, StepStarted, ModelCalled, ToolExecuted, FormatProblem, FreshAttempt,
+              RunFinished]
 Observer = Callable[[Event], None]

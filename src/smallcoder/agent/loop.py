@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 from smallcoder.agent.compact import compact
-from smallcoder.agent.events import FormatProblem, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted
+from smallcoder.agent.events import (
+    FormatProblem, FreshAttempt, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted,
+)
 from smallcoder.agent.prompts import render
 from smallcoder.agent.salvage import edit_from_code_block
 from smallcoder.agent.stuck import EDIT_TOOLS, StuckDetector
@@ -152,8 +154,8 @@ class Agent:
             raise LimitsExceeded(f"stuck: the model keeps repeating an earlier answer ({self.attempt} attempts)")
         self.temperature = schedule[self.attempt - 1]
         self.attempt += 1
-        self.emit(FormatProblem(self.run_id, self.steps, f"repeated an earlier answer; starting attempt "
-                                                         f"{self.attempt} afresh at temperature {self.temperature}"))
+        self.emit(FreshAttempt(self.run_id, self.steps, self.attempt, self.temperature,
+                               "repeated an earlier answer word for word"))
         self.reset()
         self.messages = self.messages[:2]
         self.stuck = StuckDetector()

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.text import Text
 
 from smallcoder.agent.events import (
-    Event, FormatProblem, ModelCalled, RunFinished, RunStarted, StepStarted, TestsRan, ToolExecuted,
+    Event, FormatProblem, FreshAttempt, ModelCalled, RunFinished, RunStarted, StepStarted, TestsRan, ToolExecuted,
 )
 
 
@@ -62,6 +62,10 @@ class ProgressPrinter:
         elif isinstance(event, FormatProblem):
             self._stop_spinner()
             c.print(Text(f"  ! {_short(event.message, 160)}", style="yellow"))
+        elif isinstance(event, FreshAttempt):
+            self._stop_spinner()
+            c.print(Text(f"  ↻ {event.reason}: attempt {event.attempt} from the start, "
+                         f"temperature {event.temperature}", style="yellow"))
         elif isinstance(event, TestsRan):
             mark = "[green]passed[/]" if event.result.passed else "[red]failed[/]"
             c.print(f"{self._elapsed()} tests ({event.phase}): {mark} in {event.result.duration_s:.1f}s")

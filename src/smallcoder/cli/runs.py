@@ -211,7 +211,7 @@ def _test_line(t: dict[str, Any]) -> Text:
 def _step_items(detail: dict[str, Any]) -> dict[int, list[Any]]:
     """Everything that happened, grouped by step, in recording order within each step."""
     rows: list[tuple[int, str, int, dict[str, Any]]] = []
-    for kind in ("model_calls", "tool_executions", "format_problems"):
+    for kind in ("model_calls", "tool_executions", "format_problems", "fresh_attempts"):
         rows += [(r["step"], r["recorded_at"], r["id"], {**r, "kind": kind}) for r in detail[kind]]
     rows += [(t["step"], t["recorded_at"], t["id"], {**t, "kind": "test_runs"})
              for t in detail["test_runs"] if t["phase"] not in ("before", "after")]
@@ -240,6 +240,9 @@ def _render_item(item: dict[str, Any]) -> list[Any]:
         return [head, Text(_short(item["observation"]), style="dim")] if item["observation"] else [head]
     if kind == "format_problems":
         return [Text.assemble(("format problem: ", "yellow"), _first_line(item["message"], 160))]
+    if kind == "fresh_attempts":
+        return [Text.assemble((f"↻ attempt {item['attempt']} from the start", "yellow"),
+                              f" (temperature {item['temperature']}): {item['reason']}")]
     return [_test_line(item)]
 
 

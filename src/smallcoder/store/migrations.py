@@ -109,8 +109,24 @@ def m0002_model_call_speed(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE model_calls ADD COLUMN cache_source TEXT NOT NULL DEFAULT ''")
 
 
+def m0003_fresh_attempts(conn: sqlite3.Connection) -> None:
+    """Runs that started over after the model repeated itself (agent/loop.py, FreshAttempt)."""
+    conn.execute(
+        """CREATE TABLE fresh_attempts (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            attempt INTEGER NOT NULL,
+            temperature REAL NOT NULL,
+            reason TEXT NOT NULL,
+            recorded_at TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX fresh_attempts_run_id ON fresh_attempts (run_id)")
+
+
 # Append new migrations here; names must stay unique and stable.
-MIGRATIONS: list[Migration] = [m0001_initial, m0002_model_call_speed]
+MIGRATIONS: list[Migration] = [m0001_initial, m0002_model_call_speed, m0003_fresh_attempts]
 
 
 def applied(conn: sqlite3.Connection) -> set[str]:

@@ -20,6 +20,7 @@ from typing import Any
 from smallcoder.agent.events import (
     Event,
     FormatProblem,
+    FreshAttempt,
     ModelCalled,
     RunFinished,
     RunStarted,
@@ -33,7 +34,7 @@ from smallcoder.store.paths import db_path
 from smallcoder.store.redact import redact, redact_value
 from smallcoder.store.rows import row_to_dict, run_to_dict
 
-CHILD_TABLES = ("model_calls", "tool_executions", "test_runs", "format_problems")
+CHILD_TABLES = ("model_calls", "tool_executions", "test_runs", "format_problems", "fresh_attempts")
 
 # Identity columns a RunFinished may fill in but should not blank out.
 _KEEP_IF_EMPTY = ("repo", "worktree", "branch", "base_commit", "model", "test_command")
@@ -106,6 +107,8 @@ class RunStore:
                 self._tests_ran(event)
             case FormatProblem():
                 self._format_problem(event)
+            case FreshAttempt():
+                self._fresh_attempt(event)
             case RunFinished():
                 self._run_finished(event)
             case _:
@@ -172,6 +175,14 @@ class RunStore:
             conn.execute(
                 "INSERT INTO format_problems (run_id, step, message, recorded_at) VALUES (?, ?, ?, ?)",
                 (e.run_id, e.step, redact(e.message), _now()),
+            )
+
+    def _fresh_attempt(self, e: FreshAttempt) -> None:
+        with self._tx() as conn:
+            conn.execute(
+                """INSERT INTO fresh_attempts (run_id, step, attempt, temperature, reason, recorded_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (e.run_id, e.step, e.attempt, e.temperature, e.reason, _now()),
             )
 
     def _run_finished(self, e: RunFinished) -> None:
@@ -259,7 +270,7 @@ class RunStore:
 
     def get_run(self, ref: str) -> dict[str, Any]:
         """{"run": {...}, "model_calls": [...], "tool_executions": [...], "test_runs": [...],
-        "format_problems": [...]} for the run named by a full id or a unique prefix."""
+        "format_problems": [...], "fresh_attempts": [...]} for the run named by a full id or a unique prefix."""
         run_id = self.resolve_id(ref)
         with self._lock:
             out: dict[str, Any] = {
