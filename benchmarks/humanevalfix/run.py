@@ -24,9 +24,9 @@ from tasks import load_tasks, make_repo, package_report, test_command, verify  #
 
 DEFAULT_TASKS = HERE.parents[1].parent / "shared" / "benchmarks" / "humanevalfix" / "python.jsonl"
 RESULTS = HERE.parent / "results"
-# The context measures that can be switched off: the code and the repo map in the first prompt,
-# loop detection (stuck detector, fresh attempts), and history compaction.
-WITHOUT = ("code", "map", "loop-detection", "compaction")
+# What can be switched off: the code and the repo map in the first prompt, loop detection (stuck
+# detector, fresh attempts), history compaction, and edits taken from ```python blocks.
+WITHOUT = ("code", "map", "loop-detection", "compaction", "code-block-edits")
 
 
 def main() -> None:
@@ -84,6 +84,7 @@ def main() -> None:
             agent.parse = strict_parse_result
         agent.loop_detection = "loop-detection" not in args.without
         agent.compaction = "compaction" not in args.without
+        agent.code_block_edits = "code-block-edits" not in args.without
         options = FixOptions(test_command=test_command(args.layout), agent=agent,
                              show_code="code" not in args.without, show_map="map" not in args.without)
         report = task.report if args.layout == "single" else package_report(task)

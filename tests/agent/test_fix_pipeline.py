@@ -244,3 +244,12 @@ def test_without_the_map_the_code_is_still_shown(example_repo):
     _, backend, _ = fix(example_repo, [FIX_MEAN], show_map=False)
     first = backend.requests[0][1].content
     assert "# stats.py" in first and "# Repository map" not in first and "class Table" not in first
+
+
+def test_without_code_block_edits_a_code_block_is_a_format_problem(example_repo):
+    blocks = [f"Fix {i}:\n```python\ndef mean(values):\n    return sum(values) / len(values)\n```" for i in range(3)]
+    result, backend, _ = fix(example_repo, blocks, agent=AgentConfig(code_block_edits=False))
+    assert result.reason.startswith("3 replies") and result.diff == ""
+    assert "```python block" not in backend.requests[0][1].content  # not offered in the first prompt
+    correction = backend.requests[1][-1].content
+    assert correction.startswith("Your reply did not call a tool") and "```python" not in correction

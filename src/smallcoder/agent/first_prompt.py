@@ -29,11 +29,13 @@ class FirstPrompt:
 
 
 def build_first_prompt(root: Path, task: str, test_command: str | None, tests_before: TestRun | None,
-                       context_window: int, *, show_code: bool = True, show_map: bool = True) -> FirstPrompt:
-    """show_code/show_map=False leave that part out: the model must find it with its tools."""
+                       context_window: int, *, show_code: bool = True, show_map: bool = True,
+                       offer_code_block: bool = True) -> FirstPrompt:
+    """show_code/show_map=False leave that part out: the model must find it with its tools.
+    offer_code_block=False asks for tool calls only (when code blocks are not applied)."""
     output = tests_before.output if tests_before else ""
     files = gather_context(root, task, output, char_budget=int(context_window * CONTEXT_SHARE * 3.5))
-    python = bool(files) and files[0].path.endswith(".py")  # the code-block answer is offered either way
+    python = offer_code_block and bool(files) and files[0].path.endswith(".py")  # offered with or without code
     if not show_code:
         files = []
     repo_map, map_tokens = "", 0

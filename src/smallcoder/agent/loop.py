@@ -48,6 +48,7 @@ class AgentConfig:
     ask: Callable[..., bool] | None = None
     # Both on in real use; switched off only by benchmarks that measure what they buy.
     loop_detection: bool = True  # stuck detector + fresh attempts after verbatim repeats
+    code_block_edits: bool = True  # a ```python block that redefines a repo function is applied as an edit
     compaction: bool = True  # summarise the history once when it outgrows the window
 
 
@@ -126,7 +127,7 @@ class Agent:
         self.messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
 
         parsed = self.config.parse(completion.text, self.specs, self.backend.dialect, completion.tool_calls or None)
-        if not parsed.calls and not parsed.errors:
+        if not parsed.calls and not parsed.errors and self.config.code_block_edits:
             salvaged = edit_from_code_block(completion.text, self.ctx.root)
             if salvaged:  # the model wrote the fixed function instead of calling a tool: apply it
                 note = f"(The code in your reply was applied with rewrite_function to {salvaged.arguments['path']}.)\n"
@@ -167,7 +168,8 @@ class Agent:
         if parsed.errors or self.backend.dialect not in (None, "hermes"):
             return format_error_message(parsed, self.specs, self.backend.dialect)
         # No call at all: offer the two shapes small models manage, with the file the task is about.
-        return render("no_tool_call", path=self.focus_file or "path/to/file.py")
+        return render("no_tool_call", path=self.focus_file or "path/to/file.py",
+                      code_blocks=self.config.code_block_edits)
 
     def _format_problem(self, message: str) -> None:
         self.format_errors += 1

@@ -80,7 +80,8 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
         if options.reproduce:  # the fix phase then starts from the failing reproduction
             reproduction, tests_before, task = reproduce_first(agent, task, tests_before, options.reproduce_name)
         first = build_first_prompt(wt.path, task, test_command, tests_before, backend.context_window,
-                                   show_code=options.show_code, show_map=options.show_map)
+                                   show_code=options.show_code, show_map=options.show_map,
+                                   offer_code_block=options.agent.code_block_edits)
         outcome = agent.run(render("system"), first.text,
                             tests_failed_before=bool(tests_before and not tests_before.passed),
                             focus_file=first.focus_file)
