@@ -14,7 +14,7 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 
 COLUMNS = (
-    ("resolved", lambda s: f"{s['resolved']}/{s['tasks']} ({s['resolve_rate']:.0%})"),
+    ("resolved", lambda s: f"{s['resolved']}/{s['tasks']} ({s['resolve_rate']:.1%})"),
     ("median wall", lambda s: f"{s['median_wall_s']} s"),
     ("steps", lambda s: str(s.get("mean_steps", "–"))),
     ("model calls", lambda s: str(s["mean_model_calls"])),
@@ -24,13 +24,22 @@ COLUMNS = (
     ("completion tokens", lambda s: f"{s['mean_completion_tokens']:,}"),
     ("KV cache share", lambda s: f"{s['kv_cache_share']:.0%}"),
     ("ended by stuck detector", lambda s: str(s["ended_by_stuck_detector"])),
+    ("ended by format errors", lambda s: str(s.get("ended_by_format_errors", "–"))),
+    ("replies: python block / tool-call syntax", lambda s: _shapes(s.get("reply_shapes"))),
 )
+
+
+def _shapes(shares: dict | None) -> str:
+    if not shares:
+        return "–"
+    calls = shares["hermes_tool_call"] + shares["json_fence"] + shares["bare_json"]
+    return f"{shares['python_block']:.0%} / {calls:.0%}"
 
 
 def describe(summary: dict) -> str:
     parts = [f"layout {summary.get('layout', 'single')}", f"parser {summary['parser']}"]
     off = summary.get("switched_off") or []
-    parts.append("without " + ", ".join(off) if off else "all context measures on")
+    parts.append("without " + ", ".join(off) if off else "everything on")
     return "; ".join(parts)
 
 
@@ -40,6 +49,8 @@ def main() -> None:
         "# HumanEvalFix (Python) runs",
         "",
         "Per task means; `uncached` = prompt tokens the model had to read (not served from the KV cache).",
+        "Replies: share of all model replies that held a ```python block, and that held tool-call syntax",
+        "(a `<tool_call>` tag, a ```json fence or a bare JSON object); see shapes.py.",
         "Written by `python benchmarks/humanevalfix/compare.py` from the summaries next to this file;",
         "each summary records the command that produced it.",
         "",

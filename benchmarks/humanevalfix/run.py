@@ -20,6 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from shapes import reply_shapes  # noqa: E402
 from tasks import load_tasks, make_repo, package_report, test_command, verify  # noqa: E402
 
 DEFAULT_TASKS = HERE.parents[1].parent / "shared" / "benchmarks" / "humanevalfix" / "python.jsonl"
@@ -142,6 +143,8 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
         "fixed_prompt_overhead_tokens": fixed_overhead,
         "statuses": {s: sum(r["status"] == s for r in records) for s in sorted({r["status"] for r in records})},
         "ended_by_stuck_detector": sum(str(r.get("reason", "")).startswith("stuck") for r in records),
+        "ended_by_format_errors": sum(str(r.get("reason", "")).endswith("without a usable tool call") for r in records),
+        "reply_shapes": reply_shapes([r["run_id"] for r in records if r.get("run_id")]),
         "max_steps": args.max_steps,
         "parser": "strict" if args.strict_parser else "smallcoder",
         "switched_off": sorted(args.without),
