@@ -189,15 +189,21 @@ def test_first_prompt_maps_the_files_it_does_not_show(example_repo):
     assert first.index("# Repository map") < first.index("# stats.py")
 
 
-def test_history_that_outgrows_the_window_is_compacted_once(example_repo):
-    (example_repo / "big.py").write_text("".join(f"value_{i} = {i}  # padding padding padding\n" for i in range(400)))
-    git(example_repo, "add", "-A")
-    git(example_repo, "commit", "-q", "-m", "big")
+def read_a_big_file_in_a_small_window(repo, **agent):
+    """Five 60-line reads of a 400-line file, then the fix, in a 4,096-token window."""
+    (repo / "big.py").write_text("".join(f"value_{i} = {i}  # padding padding padding\n" for i in range(400)))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "big")
     reads = [hermes("read_file", path="big.py", start_line=1 + 60 * i, end_line=60 * (i + 1)) for i in range(5)]
     backend = ScriptedBackend(outputs=[*reads, FIX_MEAN], context_window=4_096)
+    config = AgentConfig(max_steps=10, max_reply_tokens=512, **agent)
     with RunStore() as store:
-        result = run_fix("mean() is wrong", example_repo, backend,
-                         FixOptions(agent=AgentConfig(max_steps=10, max_reply_tokens=512)), [store])
+        result = run_fix("mean() is wrong", repo, backend, FixOptions(agent=config), [store])
+    return result, backend
+
+
+def test_history_that_outgrows_the_window_is_compacted_once(example_repo):
+    result, backend = read_a_big_file_in_a_small_window(example_repo)
     assert result.success
     compacted = [r for r in backend.requests if len(r) == 3 and r[2].content.startswith("The conversation so far")]
     assert compacted, "the history was never compacted"
@@ -227,14 +233,7 @@ def test_without_loop_detection_repeats_run_on_to_the_step_limit(example_repo):
 
 
 def test_without_compaction_a_full_window_ends_the_run(example_repo):
-    (example_repo / "big.py").write_text("".join(f"value_{i} = {i}  # padding padding padding\n" for i in range(400)))
-    git(example_repo, "add", "-A")
-    git(example_repo, "commit", "-q", "-m", "big")
-    reads = [hermes("read_file", path="big.py", start_line=1 + 60 * i, end_line=60 * (i + 1)) for i in range(5)]
-    backend = ScriptedBackend(outputs=[*reads, FIX_MEAN], context_window=4_096)
-    config = AgentConfig(max_steps=10, max_reply_tokens=512, compaction=False)
-    with RunStore() as store:
-        result = run_fix("mean() is wrong", example_repo, backend, FixOptions(agent=config), [store])
+    result, backend = read_a_big_file_in_a_small_window(example_repo, compaction=False)
     assert not result.success and "context window full" in result.reason
     assert not any(len(r) == 3 for r in backend.requests)
 
