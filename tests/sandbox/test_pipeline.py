@@ -67,8 +67,12 @@ def test_hostile_run_is_contained_recorded_and_leaves_the_user_tree_alone(user_r
 
 
 def _smallcoder(args: list[str], **kw: object) -> subprocess.Popen[str]:
+    # SIGINT back to its default in the child: a suite started from a background job inherits it ignored,
+    # and Python then never raises KeyboardInterrupt.
     return subprocess.Popen([sys.executable, "-m", "smallcoder.cli.app", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kw)  # type: ignore[call-overload]
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                            **kw)  # type: ignore[call-overload]
 
 
 def _start_hanging_run(user_repo: Path, tmp_path: Path, marker: str) -> tuple[subprocess.Popen[str], Path]:

@@ -6,6 +6,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,15 @@ def test_binary_output_does_not_crash(tmp_path: Path) -> None:
     assert result.truncated and len(result.output) < 2100
 
 
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """Python's own Ctrl-C handler, even when the suite was started with SIGINT ignored (a background job)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("ctrl_c_raises")
 def test_keyboard_interrupt_kills_the_group_then_reraises(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
     timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
