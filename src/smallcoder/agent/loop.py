@@ -46,7 +46,7 @@ class AgentConfig:
     # Which tool calls run without asking (sandbox/approval.py); `ask` answers for the "ask" policy.
     approval: str = "full-auto"
     ask: Callable[..., bool] | None = None
-    # Both on in real use; switched off only by benchmarks that measure what they buy.
+    # All on in real use; switched off only by benchmarks that measure what they buy.
     loop_detection: bool = True  # stuck detector + fresh attempts after verbatim repeats
     code_block_edits: bool = True  # a ```python block that redefines a repo function is applied as an edit
     compaction: bool = True  # summarise the history once when it outgrows the window
