@@ -37,7 +37,7 @@ class FixTask:
 
 def load_tasks(path: Path, limit: int, offset: int = 0) -> list[FixTask]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [_to_task(r, i) for i, r in enumerate(rows)][offset : offset + limit]
+    return [_to_task(rows[i], i) for i in range(offset, min(offset + limit, len(rows)))]
 
 
 def _to_task(row: dict, index: int) -> FixTask:
@@ -74,11 +74,11 @@ def make_repo(task: FixTask, where: Path, layout: str = "single", pool: list[Fix
         (where / "solution.py").write_text(task.source, encoding="utf-8")
         (where / "test_solution.py").write_text(task.tests, encoding="utf-8")
     else:
+        (where / "kit").mkdir()
+        (where / "kit" / "__init__.py").write_text("", encoding="utf-8")
         for module, members in _modules(pool).items():
             body = "\n\n".join((m.source if m is task else m.correct).strip() for m in members)
-            (where / module).parent.mkdir(exist_ok=True)
             (where / module).write_text(body + "\n", encoding="utf-8")
-            (where / "kit" / "__init__.py").write_text("", encoding="utf-8")
         (where / "tests").mkdir()
         for member in pool:
             (where / _test_path(member)).write_text(_package_tests(member), encoding="utf-8")
