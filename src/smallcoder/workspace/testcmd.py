@@ -1,8 +1,9 @@
 """Finding a repository's test command, so the model never has to guess it.
 
-Checked in order: explicit pytest configuration, package.json, Cargo.toml,
-go.mod, a Makefile `test` target, and finally Python test files anywhere
-in the tree (weakest evidence, so last).
+Checked in order: explicit pytest configuration, package.json (run with the
+package manager its lock file names), Cargo.toml, go.mod, Maven and Gradle
+builds (offline), a Makefile `test` target, and finally Python test files
+anywhere in the tree (weakest evidence, so last).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import tomllib
 from pathlib import Path
 
 NPM_PLACEHOLDER = "no test specified"  # what `npm init` puts in scripts.test
+# The package manager a lock file belongs to runs the tests (npm would ignore pnpm's or yarn's layout).
+NODE_LOCKFILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lockb", "bun"), ("bun.lock", "bun"))
 MAKEFILES = ("GNUmakefile", "makefile", "Makefile")
 # A rule line whose targets include `test` (but not an assignment like `test := x`).
 MAKE_TEST_RULE = re.compile(r"^(?:[^\s:#=]+[ \t]+)*test(?:[ \t]+[^\s:#=]+)*[ \t]*::?(?!=)", re.MULTILINE)
@@ -42,6 +45,10 @@ def detect_test_command(root: Path, *, python: str | None = None) -> str | None:
         return "cargo test"
     if (root / "go.mod").is_file():
         return "go test ./..."
+    if (root / "pom.xml").is_file():
+        return "mvn -o -q test"  # offline: the local repository must already hold the dependencies
+    if (root / "build.gradle").is_file() or (root / "build.gradle.kts").is_file():
+        return ("./gradlew" if (root / "gradlew").is_file() else "gradle") + " --offline test"
     if _has_make_test(root):
         return "make test"
     if _has_python_tests(root):
@@ -103,6 +110,9 @@ def _npm_test(root: Path) -> str | None:
     test = scripts.get("test") if isinstance(scripts, dict) else None
     if not isinstance(test, str) or not test.strip() or NPM_PLACEHOLDER in test:
         return None
+    for lock, manager in NODE_LOCKFILES:
+        if (root / lock).is_file():
+            return f"{manager} test"
     return "npm test"
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from smallcoder.errors import WorkspaceError
 from smallcoder.workspace.diff import apply_to_user_tree, worktree_diff
 from smallcoder.workspace.git import INTERNAL_CONFIG, commit_config, find_repo_root, git, git_out
+from smallcoder.workspace.provision import deprovision
 from smallcoder.workspace.snapshot import work_tree_state
 
 # The whole worktree API is importable from here; diff/apply and repo discovery live in their own files.
@@ -111,6 +112,7 @@ def remove_worktree(wt_path: Path, repo: Path) -> None:
     wt_path = wt_path.resolve()
     if wt_path == root:
         raise WorkspaceError(f"{wt_path} is the main working tree, not a smallcoder worktree")
+    deprovision(wt_path)  # git will not remove a worktree holding submodule checkouts
     git(["worktree", "remove", str(wt_path)], root)
 
 
