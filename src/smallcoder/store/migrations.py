@@ -125,8 +125,28 @@ def m0003_fresh_attempts(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX fresh_attempts_run_id ON fresh_attempts (run_id)")
 
 
+def m0004_fim_suggestions(conn: sqlite3.Connection) -> None:
+    # Local-only acceptance statistics of editor completions (smallcoder lsp / complete): one row per
+    # suggestion shown; outcome is 'shown' until the editor says 'accepted' or 'partial'.
+    conn.execute(
+        """CREATE TABLE fim_suggestions (
+            id INTEGER PRIMARY KEY,
+            shown_at TEXT NOT NULL,
+            language TEXT NOT NULL DEFAULT '',
+            model TEXT NOT NULL DEFAULT '',
+            chars INTEGER NOT NULL DEFAULT 0,
+            lines INTEGER NOT NULL DEFAULT 0,
+            latency_ms REAL,
+            outcome TEXT NOT NULL DEFAULT 'shown',
+            accepted_chars INTEGER NOT NULL DEFAULT 0,
+            outcome_at TEXT
+        )"""
+    )
+    conn.execute("CREATE INDEX fim_suggestions_model_language ON fim_suggestions (model, language)")
+
+
 # Append new migrations here; names must stay unique and stable.
-MIGRATIONS: list[Migration] = [m0001_initial, m0002_model_call_speed, m0003_fresh_attempts]
+MIGRATIONS: list[Migration] = [m0001_initial, m0002_model_call_speed, m0003_fresh_attempts, m0004_fim_suggestions]
 
 
 def applied(conn: sqlite3.Connection) -> set[str]:
