@@ -7,6 +7,7 @@ an observation it gets back, so it can correct itself.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -30,12 +31,18 @@ from smallcoder.workspace.runner import run_command
 TEST_TAIL_CHARS = 2_500
 
 
+class EmptyReplies(TooManyFormatErrors):
+    """The model answered with neither text nor a tool call several times in a row. A kind of
+    format error to the run's status (stop reason "format_errors"); its message says it apart."""
+
+
 @dataclass
 class AgentConfig:
     max_steps: int = 12
     max_reply_tokens: int = 1_024
     max_total_tokens: int = 250_000  # prompt + completion over the run, cached tokens included
     max_format_errors: int = 3  # in a row
+    max_empty_replies: int = 3  # in a row; an empty reply is a server/template fault, not a format error
     test_timeout: float = 300.0
     # End the run as soon as the tests pass after an edit, when they failed before: the fix is verified.
     stop_when_tests_pass: bool = True
@@ -81,6 +88,7 @@ class Agent:
         self.focus_file: str | None = None
         self.temperature: float | None = None  # None: the backend's default
         self.attempt = 1
+        self.empty_replies = 0  # in a row
         self.reset = reset  # puts the worktree back to its base; None = no fresh attempts
 
     def emit(self, event: object) -> None:
@@ -118,11 +126,15 @@ class Agent:
             )
         self.emit(StepStarted(self.run_id, self.steps, prompt_tokens))
         completion = self.backend.complete(self.messages, self.specs, max_tokens=self.config.max_reply_tokens,
-                                           temperature=self.temperature)
+                                           temperature=self._temperature())
         self.model_calls += 1
         self.usage = self.usage + completion.usage
         self.emit(ModelCalled(self.run_id, self.steps, completion))
-        if self._is_repeat(completion.text):
+        if not completion.text.strip() and not completion.tool_calls:
+            self._empty_reply(completion.finish_reason)
+            return
+        self.empty_replies = 0
+        if self._is_repeat(completion.text, completion.tool_calls):
             return
         self.messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
 
@@ -142,13 +154,37 @@ class Agent:
         if parsed.errors:
             self.messages.append(Message("user", format_error_message(parsed, self.specs, self.backend.dialect)))
 
-    def _is_repeat(self, text: str) -> bool:
+    def _empty_reply(self, finish_reason: str) -> None:
+        """An empty reply (no text, no native call) says nothing about the worktree, so nothing is
+        reset and nothing enters the history; the same request is sent again, sampled hotter, and
+        after `max_empty_replies` in a row the run stops with its own reason. The usual causes
+        are on the server side: a chat template that drops the reply, or a token limit used up
+        by hidden reasoning."""
+        self.empty_replies += 1
+        n = self.empty_replies
+        self.emit(FormatProblem(self.run_id, self.steps, f"the model returned an empty reply ({n} in a row)"))
+        if n >= self.config.max_empty_replies:
+            raise EmptyReplies(
+                f"the model returned an empty reply {n} times in a row (finish reason {finish_reason!r}): "
+                "check the server's chat template / max tokens"
+            )
+
+    def _temperature(self) -> float | None:
+        """The run's temperature, hotter while the replies come back empty (the same request at the
+        same temperature would most likely give the same empty reply)."""
+        schedule = self.config.retry_temperatures
+        if not self.empty_replies or not schedule:
+            return self.temperature
+        return max(self.temperature or 0.0, schedule[min(self.empty_replies, len(schedule)) - 1])
+
+    def _is_repeat(self, text: str, calls: list[ToolCall]) -> bool:
         """Small models copy their own earlier answer word for word, and once an answer is in the
         history even a high temperature rarely breaks the pattern. So a verbatim repeat starts a
         fresh attempt: the worktree goes back to its base, the history back to the first prompt
-        (still in the KV cache), and the model is sampled hotter."""
-        earlier = {m.content.strip() for m in self.messages if m.role == "assistant"}
-        if not self.config.loop_detection or text.strip() not in earlier:
+        (still in the KV cache), and the model is sampled hotter. An answer is its text and its
+        native tool calls together: servers that parse calls themselves send empty text."""
+        earlier = {_answer_key(m.content, m.tool_calls) for m in self.messages if m.role == "assistant"}
+        if not self.config.loop_detection or _answer_key(text, calls) not in earlier:
             return False
         schedule = self.config.retry_temperatures
         if self.attempt > len(schedule) or self.reset is None:
@@ -229,6 +265,11 @@ class Agent:
             raise Submitted(summary)
         self.submit_refused = True  # once: a second submit is taken as the model's final word
         return render("tests_still_fail", output=test.output[-TEST_TAIL_CHARS:])
+
+
+def _answer_key(text: str, calls: list[ToolCall]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What makes two answers the same: the text and each call's name and arguments (ids differ per reply)."""
+    return text.strip(), tuple((c.name, json.dumps(c.arguments, sort_keys=True, default=str)) for c in calls)
 
 
 def _describe_tests(test: TestRun) -> str:
