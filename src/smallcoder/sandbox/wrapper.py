@@ -36,8 +36,9 @@ class Sandbox:
     """Built once per run, for one worktree. `wrap` is what the command runner calls."""
 
     def __init__(self, isolation: Isolation, worktree: Path, *, repo: Path | None = None, run_id: str = "run",
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, extra_read_only: tuple[str, ...] = ()) -> None:
         self.isolation = isolation
+        self.extra_read_only = tuple(extra_read_only)  # the project's environment (session/preflight.py)
         self.settings = isolation.settings
         self.worktree = Path(worktree).resolve()
         self.repo = repo
@@ -62,7 +63,8 @@ class Sandbox:
 
     def _bwrap_prefix(self) -> list[str]:
         s = self.settings
-        self.plan = plan_mounts(self.worktree, self.git, repo=self.repo, extra_read_only=s.read_only_paths,
+        self.plan = plan_mounts(self.worktree, self.git, repo=self.repo,
+                                extra_read_only=(*s.read_only_paths, *self.extra_read_only),
                                 extra_hidden=s.hidden_paths, allow_network=s.allow_network)
         # As root, RLIMIT_NPROC does not apply: a pids cgroup stops fork bombs instead (see cgroup.py).
         if os.geteuid() == 0:
@@ -143,5 +145,5 @@ def _cleanup(scratch: Path, cg: Path | None, settings: Any, run_id: str, contain
 
 
 def open_sandbox(isolation: Isolation, worktree: Path, *, repo: Path | None = None, run_id: str = "run",
-                 extra_env: dict[str, str] | None = None) -> Sandbox:
-    return Sandbox(isolation, worktree, repo=repo, run_id=run_id, extra_env=extra_env)
+                 extra_env: dict[str, str] | None = None, extra_read_only: tuple[str, ...] = ()) -> Sandbox:
+    return Sandbox(isolation, worktree, repo=repo, run_id=run_id, extra_env=extra_env, extra_read_only=extra_read_only)
