@@ -193,3 +193,25 @@ def strip_special(text: str, fmt: FimFormat) -> str:
             if 0 <= at < cut:
                 cut = at
     return text[:cut]
+
+
+@dataclass(frozen=True)
+class InfillRequest:
+    """One FIM request as every transport needs it.
+
+    ``prompt``: the whole rendered FIM string (``FimFormat.render``), for transports that send raw
+    text (embedded llama.cpp, ``/v1/completions``, Ollama ``raw``); empty when the model's FIM tokens
+    are unknown and the runtime's template must build it (Ollama ``suffix``); ``prefix``/``suffix``/``files``/
+    ``path``: the parts, for transports that build the prompt server-side (llama-server ``/infill``
+    with ``input_extra``, Ollama ``suffix``). ``max_tokens``: most tokens of middle; ``stop``:
+    strings that end it; ``temperature`` 0 = greedy (what editors want: the same answer twice).
+    """
+
+    prompt: str
+    prefix: str
+    suffix: str
+    path: str = ""
+    files: tuple[RepoFile, ...] = ()
+    max_tokens: int = 64
+    stop: tuple[str, ...] = ()
+    temperature: float = 0.0

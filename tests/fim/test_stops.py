@@ -1,0 +1,53 @@
+"""Stop rules: what of a raw middle reaches the editor."""
+
+from smallcoder.fim.formats import QWEN
+from smallcoder.fim.stops import StopRules, cut, finish
+
+
+def rules(prefix: str, suffix: str, **kw) -> StopRules:
+    return StopRules.at(prefix, suffix, **kw)
+
+
+def test_mid_line_gives_one_line_and_drops_the_repeated_closer():
+    r = rules("x = max(", ")\nprint(x)\n")
+    assert r.single_line
+    text, ended = cut("a, b)\ny = 2\n", r, QWEN)
+    assert (text, ended) == ("a, b", True)
+
+
+def test_partial_single_line_is_not_ended_yet():
+    text, ended = cut("a, b", rules("x = max(", ")\n"), QWEN)
+    assert ended is False and text == "a, b"
+
+
+def test_block_ends_at_dedent():
+    r = rules("def f(x):\n    ", "\n\ndef g():\n    pass\n")
+    raw = "y = x + 1\n    return y\n\nprint(f(2))\n"
+    text, ended = cut(raw, r, QWEN)
+    assert ended and text == "y = x + 1\n    return y"
+
+
+def test_line_equal_to_suffix_first_line_ends_the_middle():
+    r = rules("def f(x):\n    y = 1\n    ", "\n    return y\n")
+    text, ended = cut("y += x\n    return y\n", r, QWEN)
+    assert ended and text == "y += x"
+
+
+def test_special_token_ends_and_is_never_shown():
+    r = rules("def f(x):\n    ", "\n")
+    text, ended = cut("return x<|file_sep|>b.py\n", r, QWEN)
+    assert ended and text == "return x"
+
+
+def test_after_block_opener_body_is_kept_until_dedent():
+    r = rules("def f(x):", "\n")
+    assert finish("\n    return x\n\ndef g():\n    pass\n", r, QWEN) == "\n    return x"
+
+
+def test_line_limit():
+    r = rules("", "", max_lines=3)
+    assert finish("a\nb\nc\nd\ne\n", r, QWEN) == "a\nb\nc"
+
+
+def test_trailing_blank_lines_removed():
+    assert finish("a = 1\n\n\n", rules("", ""), QWEN) == "a = 1"
