@@ -288,3 +288,7 @@ def show_command(
 from smallcoder.cli.clean import clean_command  # noqa: E402
 
 runs_app.command("clean")(clean_command)
+
+from smallcoder.viewer.command import serve_command  # noqa: E402  (the web stack loads only when it runs)
+
+runs_app.command("serve")(serve_command)
