@@ -80,6 +80,7 @@ class RunStarted:
     model: str
     test_command: str | None
     context_window: int
+    environment: str = ""  # the project's environment, one line (workspace/environment.py)
 
 
 @dataclass

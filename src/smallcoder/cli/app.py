@@ -27,6 +27,7 @@ from smallcoder.models.config import load_config
 from smallcoder.models.resolve import choose_spec, open_backend
 from smallcoder.sandbox import SandboxSettings, choose_isolation
 from smallcoder.github.notes import ModelNotes
+from smallcoder.workspace.environment import EnvironmentRequest
 from smallcoder.session.fix import FixOptions, apply_result, run_fix
 from smallcoder.session.issue import deliver, options_for, prepare_issue, report_failure
 from smallcoder.store.runs import RunStore
@@ -60,6 +61,8 @@ def fix(
     draft: Annotated[bool, typer.Option("--draft", help="With --pr: open the pull request as a draft.")] = False,
     comment: Annotated[bool, typer.Option("--comment", help="With --issue: comment the outcome on the issue.")] = False,
     reproduce: Annotated[Optional[bool], typer.Option("--reproduce/--no-reproduce", help="First write a test that fails on the problem (default: on with --issue).")] = None,
+    python: Annotated[Optional[str], typer.Option("--python", help="The project's Python interpreter (default: found; see docs/environments.md).")] = None,
+    env: Annotated[Optional[str], typer.Option("--env", help="The project's environment directory: a virtualenv or conda env.")] = None,
 ) -> None:
     """Fix a bug or do a task in a repository; deliver a verified branch (with --issue, a pull request)."""
     check_issue_flags(task, issue, pr=pr, draft=draft, comment=comment)
@@ -82,7 +85,8 @@ def fix(
         Console(stderr=True).print("[bold yellow]warning:[/] the model's commands run WITHOUT a sandbox: "
                                    "they can read and change anything you can")
     backend = open_backend(choose_spec(model, config), config)
-    options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps))
+    options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps),
+                         environment=EnvironmentRequest(python=python, env=env) if python or env else None)
     options.sandbox = sandbox
     options = options_for(job, options, reproduce is not False) if job else replace(options, reproduce=bool(reproduce))
     notes = ModelNotes()

@@ -40,6 +40,8 @@ class ProgressPrinter:
             c.print(f"[bold]run {event.run_id}[/] · model [cyan]{event.model}[/] · context {event.context_window:,}")
             c.print(f"worktree {event.worktree} · branch [cyan]{event.branch}[/]")
             c.print(f"tests: [cyan]{event.test_command or 'none found (pass --test-cmd)'}[/]")
+            if event.environment:
+                c.print(Text(f"environment: {event.environment}", style="dim"))
         elif isinstance(event, StepStarted):
             self._status = c.status(f"step {event.step}: thinking ({event.prompt_tokens:,} prompt tokens)…")
             self._status.start()

@@ -24,7 +24,8 @@ from smallcoder.store.paths import worktrees_dir
 from smallcoder.store.ids import new_run_id
 from smallcoder.tools import ToolContext, default_tools
 from smallcoder.types import Usage
-from smallcoder.workspace.testcmd import detect_test_command
+from smallcoder.session.preflight import prepare_worktree, run_preflight
+from smallcoder.workspace.environment import EnvironmentRequest, find_environment
 from smallcoder.workspace.worktree import (
     Worktree, apply_to_user_tree, commit_changes, create_worktree, find_repo_root, reset_worktree, worktree_diff,
 )
@@ -41,6 +42,7 @@ class FixOptions:
     # The first prompt shows the code the task concerns and a map of the rest; off only to measure what they buy.
     show_code: bool = True
     show_map: bool = True
+    environment: EnvironmentRequest | None = None  # --python / --env; None: found (workspace/environment.py)
 
 
 def observation_budget(context_window: int) -> int:
@@ -52,9 +54,11 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
     root = find_repo_root(repo, init=options.init)
     require_minimal_fit(backend, task, options.agent.max_reply_tokens)  # fail now, with the size it needs
     isolation = choose_isolation(options.sandbox)  # before the worktree exists: a refusal leaves nothing behind
+    envs = find_environment(root, options.environment)  # a broken environment stops here, leaving nothing
     run_id = new_run_id()
     wt = create_worktree(root, run_id, worktrees_dir())
-    test_command = options.test_command or detect_test_command(wt.path)
+    prep = prepare_worktree(envs, root, wt.path, options.test_command)  # submodules, node_modules, test command
+    test_command = prep.test_command
     started = time.perf_counter()
 
     def emit(event: object) -> None:
@@ -64,9 +68,11 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
             observer(event)  # type: ignore[arg-type]
 
     emit(RunStarted(run_id, task, str(root), str(wt.path), wt.branch, wt.base_commit, backend.name,
-                    test_command, backend.context_window))
-    sandbox = open_sandbox(isolation, wt.path, repo=root, run_id=run_id)
-    isolated = {"isolation": sandbox.record()}  # recorded with the run: which isolation its commands had
+                    test_command, backend.context_window, prep.describe()))
+    sandbox = open_sandbox(isolation, wt.path, repo=root, run_id=run_id, extra_env=prep.run_env,
+                           extra_read_only=prep.read_only)
+    # recorded with the run: which isolation its commands had, which environment
+    isolated = {"isolation": sandbox.record(), "environment": prep.record()}
     ctx = ToolContext(root=wt.path, test_command=test_command, command_timeout=options.command_timeout,
                       max_observation_chars=observation_budget(backend.context_window),
                       wrap=sandbox.wrap, env=sandbox.runner_env)
@@ -75,8 +81,7 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
     tests_before: TestRun | None = None
     reproduction: Reproduction | None = None
     try:
-        if test_command:
-            tests_before = agent.run_tests("before")
+        tests_before = run_preflight(prep, agent.run_tests)  # stops, naming the fix, when the tests cannot run
         if options.reproduce:  # the fix phase then starts from the failing reproduction
             reproduction, tests_before, task = reproduce_first(agent, task, tests_before, options.reproduce_name)
         first = build_first_prompt(wt.path, task, test_command, tests_before, backend.context_window,
