@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Union
 
 from smallcoder.types import Completion, ToolCall, Usage
+from smallcoder.workspace.deletions import Deletion
 
 
 @dataclass
@@ -43,8 +44,13 @@ class Reproduction:
 
 @dataclass
 class RunResult:
+    """A finished run. `status` is one of resolved | changed-unverified | unresolved | error | cancelled
+    (session/outcome.py, docs/outcomes.md) and `reason` says why in one line; `stop_reason` is how the
+    agent loop ended (submitted | limits_exceeded | stuck | format_errors | cancelled | error) and
+    `stop_message` its own words (the model's submit summary, or the limit hit)."""
+
     run_id: str
-    status: str  # resolved | unresolved | submitted | limits_exceeded | format_errors | cancelled | error
+    status: str
     reason: str
     repo: str
     worktree: str
@@ -61,12 +67,20 @@ class RunResult:
     wall_s: float
     model: str
     reproduction: Reproduction | None = None  # set when the run reproduced first (FixOptions.reproduce)
+    stop_reason: str = ""
+    stop_message: str = ""
+    # Functions/classes the diff removes whole that the task does not mention (workspace/deletions.py).
+    deletions: list[Deletion] = field(default_factory=list)
 
     @property
     def success(self) -> bool:
-        """A change was made, and the tests pass (when there are tests)."""
-        tests_ok = self.tests_after.passed if self.tests_after is not None else self.test_command is None
-        return bool(self.diff.strip()) and tests_ok
+        """The change is verified: tests that failed before pass after."""
+        return self.status == "resolved"
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the user must know before taking the change, one line each."""
+        return [f"the change deletes {d.describe()}" for d in self.deletions]
 
 
 @dataclass

@@ -1,11 +1,14 @@
-"""Live progress in the terminal: an observer of the agent's events."""
+"""Live progress in the terminal: an observer of the agent's events; and the diff, shown exactly."""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 
 from smallcoder.agent.events import (
@@ -16,6 +19,28 @@ from smallcoder.agent.events import (
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_DIFF_STYLES = (
+    ("+++", Style(bold=True)), ("---", Style(bold=True)), ("diff --git", Style(bold=True)),
+    ("@@", Style(color="cyan")), ("+", Style(color="green")), ("-", Style(color="red")),
+)
+
+
+class DiffView:
+    """A unified diff for the terminal, byte for byte: no wrapping, cropping, tab expansion or stripped
+    blank context lines (rich's Syntax and Text do all four), so what a user copies applies with `git apply`.
+    Lines are coloured by their first characters. Print with `console.print(view, soft_wrap=True, end="")`.
+    """
+
+    def __init__(self, diff: str) -> None:
+        self.diff = diff if diff.endswith("\n") or not diff else diff + "\n"
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        for line in self.diff[:-1].split("\n") if self.diff else []:
+            style = next((st for prefix, st in _DIFF_STYLES if line.startswith(prefix)), None)
+            yield Segment(line, style)  # a Segment is written as it is; Text would expand tabs
+            yield Segment("\n")
 
 
 class ProgressPrinter:
@@ -73,3 +98,5 @@ class ProgressPrinter:
             c.print(f"{self._elapsed()} tests ({event.phase}): {mark} in {event.result.duration_s:.1f}s")
         elif isinstance(event, RunFinished):
             self._stop_spinner()
+            for warning in event.result.warnings:  # a change that deletes code is never taken unawares
+                c.print(f"[bold yellow]warning:[/] {warning}", highlight=False)

@@ -14,10 +14,11 @@ import typer
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.rule import Rule
-from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
 
+from smallcoder.cli.exitcodes import USAGE
+from smallcoder.cli.render import DiffView
 from smallcoder.errors import SmallcoderError
 from smallcoder.store.runs import RunStore
 
@@ -25,14 +26,16 @@ runs_app = typer.Typer(help="List and inspect recorded runs.", no_args_is_help=T
 
 _STATUS_STYLE = {
     "resolved": "green",
-    "submitted": "green",
-    "running": "cyan",
+    "changed-unverified": "yellow",
     "unresolved": "yellow",
+    "error": "red",
+    "cancelled": "magenta",
+    "running": "cyan",  # the run's process is still working
+    "interrupted": "magenta",  # its process died before it recorded an outcome
+    # Words runs recorded before the status vocabulary (docs/outcomes.md) may carry.
+    "submitted": "yellow",
     "limits_exceeded": "yellow",
     "format_errors": "yellow",
-    "interrupted": "magenta",
-    "cancelled": "magenta",
-    "error": "red",
 }
 
 
@@ -124,7 +127,7 @@ def _open_store() -> RunStore:
 
 def _fail(err: SmallcoderError) -> typer.Exit:
     print(f"error: {err}", file=sys.stderr)
-    return typer.Exit(code=1)
+    return typer.Exit(code=USAGE)
 
 
 # -- list ------------------------------------------------------------------
@@ -179,8 +182,10 @@ def _summary(run: dict[str, Any]) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
+    extra = run.get("extra") or {}
     rows: list[tuple[str, Any]] = [
         ("status", Text.assemble(_status(run["status"]), f"  {run['reason']}" if run["reason"] else "")),
+        ("stopped", extra.get("stop_reason") or "–"),
         ("model", run["model"]),
         ("repo", run["repo"]),
         ("branch", f"{run['branch']} (from {run['base_commit'][:12]})" if run["base_commit"] else run["branch"]),
@@ -194,10 +199,18 @@ def _summary(run: dict[str, Any]) -> Panel:
         ("started", _when(run["started_at"])),
         ("wall time", _secs(run["wall_s"])),
     ]
+    for deletion in extra.get("deletions") or []:
+        rows.append(("warning", Text(f"the change deletes {_deleted(deletion)}", style="yellow")))
     for label, value in rows:
         grid.add_row(label, value if isinstance(value, Text) else Text(str(value)))
     task = Text(run["task"].strip() or "(no task recorded)")
     return Panel(Group(task, Text(""), grid), title=f"run {run['id']}", title_align="left")
+
+
+def _deleted(d: dict[str, Any]) -> str:
+    """A recorded deletion as workspace/deletions.py words it."""
+    what = f"{d['name']}()" if d.get("kind") in ("function", "method") else f"{d.get('kind')} {d['name']}"
+    return f"{what} in {d['path']}"
 
 
 def _test_line(t: dict[str, Any]) -> Text:
@@ -250,13 +263,22 @@ def _render_item(item: dict[str, Any]) -> list[Any]:
 def show_command(
     run_id: str = typer.Argument(..., help="A run id, or any unique prefix of one."),
     as_json: bool = typer.Option(False, "--json", help="Print the whole run as JSON."),
+    diff_only: bool = typer.Option(False, "--diff", help="Print only the run's diff, exactly, for `git apply`."),
 ) -> None:
     """Show one run: summary, each step, and the final diff."""
+    if as_json and diff_only:
+        raise _fail(SmallcoderError("--json and --diff print different things; pass one of them"))
     try:
         with _open_store() as store:
             detail = store.get_run(run_id)
     except SmallcoderError as err:
         raise _fail(err) from err
+    if diff_only:  # raw bytes to stdout: `smallcoder runs show ID --diff | git apply`
+        diff = detail["run"]["diff"]
+        if not diff.strip():
+            print(f"run {detail['run']['id']} made no changes", file=sys.stderr)
+        sys.stdout.write(diff if diff.endswith("\n") or not diff else diff + "\n")
+        return
     if as_json:
         print(json.dumps(detail, indent=2))
         return
@@ -278,7 +300,7 @@ def show_command(
             console.print(_test_line(t))
     console.print(Rule("diff", align="left", style="dim"))
     if run["diff"].strip():
-        console.print(Syntax(run["diff"], "diff", theme="ansi_dark", background_color="default"))
+        console.print(DiffView(run["diff"]), soft_wrap=True, end="")
     else:
         console.print(Text("(no changes)", style="dim"))
 

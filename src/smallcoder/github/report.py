@@ -69,8 +69,9 @@ def _changed_files(diff: str) -> list[str]:
 
 def pr_body(issue: Issue, result: RunResult, notes: ModelNotes) -> str:
     repro = result.reproduction
-    reason = result.reason.strip()
-    explained = _causes(notes.fix) + ([reason] if reason and reason not in STOCK_REASONS else [])
+    # The model's own account is its submit summary; `reason` says why the status is what it is.
+    summary = result.stop_message.strip() if result.stop_reason == "submitted" else ""
+    explained = _causes(notes.fix) + ([summary] if summary and summary not in STOCK_REASONS else [])
     diff = result.diff if len(result.diff) <= MAX_DIFF_CHARS else result.diff[:MAX_DIFF_CHARS] + "\n[… diff cut]"
     return _tidy(render(
         "github_pr_body", marker=MARKER, issue=issue, result=result, repro=repro, root_cause=explained,
