@@ -19,11 +19,13 @@ from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
 from smallcoder.session.fit import backend_record, require_minimal_fit
 from smallcoder.sandbox import SandboxSettings, choose_isolation, open_sandbox
+from smallcoder.session.outcome import judge, outcome_record, stop_reason
 from smallcoder.session.reproduce import reproduce_first, reproduction_extra
 from smallcoder.store.paths import worktrees_dir
 from smallcoder.store.ids import new_run_id
 from smallcoder.tools import ToolContext, default_tools
 from smallcoder.types import Usage
+from smallcoder.workspace.deletions import find_deletions
 from smallcoder.session.preflight import prepare_worktree, run_preflight
 from smallcoder.workspace.environment import EnvironmentRequest, find_environment
 from smallcoder.workspace.worktree import (
@@ -63,7 +65,7 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
 
     def emit(event: object) -> None:
         if isinstance(event, RunFinished):  # which model server served the run; whether code left the machine
-            event.extra = {**backend_record(backend), **event.extra}
+            event.extra = {**backend_record(backend), **outcome_record(event.result), **event.extra}
         for observer in observers:
             observer(event)  # type: ignore[arg-type]
 
@@ -102,33 +104,40 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
         result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=False)
         emit(RunFinished(run_id, result, extra=isolated))
         raise
-    result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=True)
-    result.reproduction = reproduction
+    result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=True,
+                     reproduction=reproduction)
     emit(RunFinished(run_id, result, extra={**reproduction_extra(reproduction), **isolated}))
     return result
 
 
 def _finish(wt: Worktree, run_id: str, task: str, backend: Backend, outcome: AgentOutcome,
             tests_before: TestRun | None, test_command: str | None, started: float, agent: Agent,
-            *, verify: bool) -> RunResult:
+            *, verify: bool, reproduction: Reproduction | None = None) -> RunResult:
+    """Commit what the run left, verify it, and judge it (session/outcome.py). verify=False (an error or a
+    cancel) neither runs the tests nor trusts the last step's run as a verdict."""
     diff = worktree_diff(wt)
     tests_after = outcome.last_test if outcome.last_test is not tests_before else None
-    if verify and diff.strip() and test_command and not (tests_after and tests_after.passed):
+    # A test run the model's submit triggered is current; after a limit or a stuck end, commands may have
+    # changed files since the last run, so the change is tested as it stands.
+    current = outcome.status == "submitted" and tests_after is not None and tests_after.passed
+    if verify and diff.strip() and test_command and not current:
         tests_after = agent.run_tests("after")
     commit = None
     if diff.strip():
         title = task.strip().splitlines()[0][:60] if task.strip() else "task"
         note = "" if verify else " (interrupted, unverified)"
         commit = commit_changes(wt, f"smallcoder: {title}{note}\n\nRun {run_id} with {backend.name}.")
-    status = outcome.status
-    if verify:
-        tests_ok = tests_after.passed if tests_after else test_command is None
-        status = "resolved" if diff.strip() and tests_ok else "unresolved"
+    stop = stop_reason(outcome.status, outcome.reason)
+    verdict = judge(stop, outcome.reason, changed=bool(diff.strip()), test_command=test_command,
+                    tests_before=tests_before, tests_after=tests_after if verify else None,
+                    reproduction=reproduction)
     return RunResult(
-        run_id=run_id, status=status, reason=outcome.reason, repo=str(wt.repo), worktree=str(wt.path),
+        run_id=run_id, status=verdict.status, reason=verdict.reason, repo=str(wt.repo), worktree=str(wt.path),
         branch=wt.branch, base_commit=wt.base_commit, commit=commit, diff=diff, test_command=test_command,
         tests_before=tests_before, tests_after=tests_after, steps=outcome.steps, model_calls=outcome.model_calls,
         usage=outcome.usage or Usage(), wall_s=time.perf_counter() - started, model=backend.name,
+        reproduction=reproduction, stop_reason=stop, stop_message=outcome.reason,
+        deletions=find_deletions(wt.path, wt.base_commit, diff, task) if diff.strip() else [],
     )
 
 
