@@ -105,11 +105,14 @@ class Timeline:
 
 _KINDS = {"model_calls": "model", "tool_executions": "tool", "test_runs": "test",
           "format_problems": "format", "fresh_attempts": "fresh"}
+# Records of one step written within the same millisecond keep the loop's order: the model call
+# comes first, then what was done with it (ids are per table, so they cannot order across tables).
+_ORDER = {kind: rank for rank, kind in enumerate(_KINDS.values())}
 
 
 def build_timeline(detail: dict[str, Any]) -> Timeline:
     """Group a run's records by step, in recording order, and add up each step's figures."""
-    rows: list[tuple[int, str, int, Item]] = []
+    rows: list[tuple[int, str, int, int, Item]] = []
     before: list[dict[str, Any]] = []
     after: list[dict[str, Any]] = []
     for table, kind in _KINDS.items():
@@ -117,9 +120,9 @@ def build_timeline(detail: dict[str, Any]) -> Timeline:
             if table == "test_runs" and rec["phase"] in ("before", "after"):
                 (before if rec["phase"] == "before" else after).append(rec)
                 continue
-            rows.append((rec["step"], rec["recorded_at"], rec["id"], Item(kind, rec)))
+            rows.append((rec["step"], rec["recorded_at"], _ORDER[kind], rec["id"], Item(kind, rec)))
     steps: dict[int, Step] = {}
-    for number, _, _, item in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
+    for number, _, _, _, item in sorted(rows, key=lambda r: r[:4]):
         step = steps.setdefault(number, Step(number))
         step.items.append(item)
         _add(step, item)

@@ -1,0 +1,54 @@
+"""Fixtures: an isolated SMALLCODER_HOME, a store with synthetic runs, the app under a test client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette", reason="the viewer extra is not installed (pip install 'smallcoder[viewer]')")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from smallcoder.store import RunStore  # noqa: E402
+from smallcoder.viewer.app import create_app  # noqa: E402
+from tests.viewer.synthetic import record_synthetic  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "home"
+    monkeypatch.setenv("SMALLCODER_HOME", str(path))
+    return path
+
+
+@pytest.fixture
+def db(home: Path) -> Path:
+    return home / "runs.sqlite3"
+
+
+@pytest.fixture
+def store(db: Path) -> Iterator[RunStore]:
+    with RunStore(db) as s:
+        yield s
+
+
+@pytest.fixture
+def runs(store: RunStore) -> dict[str, str]:
+    """Three runs: two on the same task with different models (one resolved), one on another task."""
+    return {
+        "a": record_synthetic(store, 6, compact_at=5, fresh_at=None),
+        "b": record_synthetic(store, 4, model="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", resolved=False,
+                              fresh_at=2),
+        "c": record_synthetic(store, 3, task="Rename the <script>alert(1)</script> helper"),
+    }
+
+
+@pytest.fixture
+def client(db: Path, runs: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(db, RESULTS), base_url="http://127.0.0.1:8765") as c:
+        yield c

@@ -1,0 +1,83 @@
+"""Benchmark result files → figures, and the chart geometry drawn from them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from smallcoder.viewer.bench_results import load_results
+from smallcoder.viewer.format import diff_stats, secs
+from smallcoder.viewer.pages import benchmark_charts
+from smallcoder.viewer.plots import Bar, bar_chart, nice_ceiling, stacked_columns
+from tests.viewer.conftest import RESULTS
+
+
+def test_reads_the_repository_results() -> None:
+    found = load_results(RESULTS)
+    if not (RESULTS / "humanevalfix-qwen2.5-coder-1.5b.json").is_file():
+        pytest.skip("benchmarks/results has no HumanEvalFix summary in this checkout")
+    main = next(s for s in found.task_sets if s.name == "qwen2.5-coder-1.5b")
+    raw = json.loads((RESULTS / "humanevalfix-qwen2.5-coder-1.5b.json").read_text())
+    assert (main.resolved, main.tasks, main.resolve_rate) == (raw["resolved"], raw["tasks"], raw["resolve_rate"])
+    expected = (raw["mean_prompt_tokens"] + raw["mean_completion_tokens"]) * raw["tasks"] / raw["resolved"]
+    assert main.tokens_per_resolved == pytest.approx(expected)
+    assert main.seconds_per_step == pytest.approx(raw["total_wall_s"] / (raw["mean_steps"] * raw["tasks"]))
+    assert main.kv_cache_share == raw["kv_cache_share"]
+    titles = [c.title for c in benchmark_charts(found)]
+    assert titles[:4] == ["resolve rate", "tokens per resolved task (prompt + completion)", "wall time per step",
+                          "share of prompt tokens from the KV cache"]
+
+
+def test_batch_reports_bad_files_and_unknown_shapes(tmp_path: Path) -> None:
+    (tmp_path / "batch-nightly.json").write_text(json.dumps(
+        {"model": "m", "tasks": [{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}], "resolved": 1}))
+    (tmp_path / "broken.json").write_text("{not json")
+    (tmp_path / "other.json").write_text(json.dumps({"figures": [1, 2]}))
+    (tmp_path / "list.json").write_text("[1, 2]")
+    found = load_results(tmp_path)
+    [batch] = found.task_sets
+    assert (batch.name, batch.tasks, batch.resolved, batch.resolve_rate) == ("batch-nightly", 4, 1, 0.25)
+    assert batch.tokens_per_resolved is None and batch.seconds_per_step is None
+    assert {name for name, _ in found.skipped} == {"broken.json", "other.json", "list.json"}
+    assert [c.title for c in benchmark_charts(found)] == ["resolve rate"]
+
+
+def test_missing_directory_is_empty() -> None:
+    assert load_results(None).empty and load_results(Path("/nonexistent")).empty
+
+
+def test_nice_axis_tops() -> None:
+    assert [nice_ceiling(v) for v in (0, 0.7, 1.0, 1.3, 3.1, 4.0, 7.2, 9.9, 23)] == [1, 0.8, 1, 2, 4, 4, 8, 10, 40]
+
+
+def test_bar_chart_scales_to_the_largest_value() -> None:
+    chart = bar_chart("t", [Bar("a", 2.0, "2"), Bar("b", 4.0, "4")], str)
+    a, b = chart.rects
+    assert b.w == pytest.approx(2 * a.w) and b.w == pytest.approx(380.0)  # 4 is its own nice top
+    shares = bar_chart("s", [Bar("x", 0.5, "50%")], str, top=1.0)
+    assert shares.rects[0].w == pytest.approx(190.0)
+
+
+def test_stacked_columns_stack_and_carry_hover_text() -> None:
+    chart = stacked_columns("time", [("c1", "first", [1.0, 2.0]), ("c2", "second", [1.0, 0.0])], ["1", "2"],
+                            secs, "seconds")
+    drawn = [r for r in chart.rects if r.css != "hit"]
+    assert len(drawn) == 3  # a zero segment draws nothing
+    step1 = [r for r in drawn if r.x == drawn[0].x]
+    assert step1[0].y == pytest.approx(step1[1].y + step1[1].h)  # the second segment sits on the first
+    hits = [r for r in chart.rects if r.css == "hit"]
+    assert hits[0].tip == "step 1: first 1.0s, second 1.0s (seconds)"
+    assert chart.legend == [("c1", "first"), ("c2", "second")]
+
+
+def test_five_hundred_steps_make_one_small_chart() -> None:
+    chart = stacked_columns("t", [("c", "x", [1.0] * 500)], [str(i) for i in range(500)], secs, "s")
+    assert len(chart.rects) == 1000 and len(chart.labels) <= 13
+    assert all(r.w >= 1.0 for r in chart.rects)
+
+
+def test_diff_stats() -> None:
+    from tests.viewer.synthetic import DIFF
+    assert diff_stats(DIFF) == (1, 1, 1) and diff_stats("") == (0, 0, 0)

@@ -1,0 +1,155 @@
+"""Every route over HTTP (Starlette's test client on the real app and a real database)."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from html import unescape
+from pathlib import Path
+
+from starlette.testclient import TestClient
+
+from smallcoder.viewer.app import create_app
+from tests.viewer.synthetic import SECRET
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r'data-run="([^"]+)"', html)
+
+
+def test_runs_list_and_filters(client: TestClient, runs: dict[str, str]) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "3 runs" in page.text
+    assert rows(page.text) == [runs["c"], runs["b"], runs["a"]]  # newest first
+    assert rows(client.get("/", params={"status": "unresolved"}).text) == [runs["b"]]
+    assert rows(client.get("/", params={"model": "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"}).text) == [runs["b"]]
+    assert rows(client.get("/", params={"q": "rename"}).text) == [runs["c"]]
+    assert rows(client.get("/", params={"sort": "steps", "order": "asc"}).text) == [runs["c"], runs["b"], runs["a"]]
+    assert rows(client.get("/", params={"sort": "steps"}).text) == [runs["a"], runs["b"], runs["c"]]
+    assert rows(client.get("/", params={"since": "2000-01-01", "until": "2000-01-02"}).text) == []
+    assert "No run matches these filters" in client.get("/", params={"q": "nothing like this"}).text
+
+
+def test_bad_filters_are_a_400_with_one_line(client: TestClient) -> None:
+    for params, said in (({"since": "yesterday"}, "'since' must be a date"), ({"sort": "size"}, "unknown sort"),
+                         ({"order": "up"}, "'order' must be asc or desc"), ({"page": "x"}, "'page' must be a number")):
+        page = client.get("/", params=params)
+        assert page.status_code == 400 and said in unescape(page.text), params
+
+
+def test_one_run_page(client: TestClient, runs: dict[str, str]) -> None:
+    page = client.get(f"/runs/{runs['a']}")
+    assert page.status_code == 200
+    html = page.text
+    assert html.count('class="step') == 6 and 'id="step-5"' in html
+    assert "compacted" in html and "format problem — the model was told" in html
+    assert "TTFT 1.4s" in html and "decode 1.6s" in html and "24.0 tok/s" in html
+    assert "1500 prompt (80% cached)" in html.replace("1.5k", "1500")
+    assert 'class="model-text"' in html and "read_file(path=&#34;calc.py&#34;)" in html
+    assert "bwrap (no network)" in html and "http://127.0.0.1:8080" in html and "(this machine)" in html
+    assert '<div class="diff"><div class="hl">' in html and "return a + b" in html
+    assert html.count("<svg") == 2 and "time per step" in html and "tokens per step" in html
+    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+
+
+def test_remote_endpoint_and_unsandboxed_runs_are_called_out(db: Path, store, runs: dict[str, str]) -> None:
+    extra = '{"isolation": {"kind": "none", "sandboxed": false}, "runtime": "vllm", ' \
+            '"endpoint": "http://10.0.0.5:8000", "remote_endpoint": "http://10.0.0.5:8000"}'
+    store._conn.execute("UPDATE runs SET extra = ? WHERE id = ?", (extra, runs["a"]))
+    with TestClient(create_app(db), base_url="http://localhost") as c:
+        html = c.get(f"/runs/{runs['a']}").text
+    assert "the code was sent to http://10.0.0.5:8000" in html
+    assert "none — the model's commands ran unsandboxed" in html
+
+
+def test_a_run_prefix_redirects_and_unknown_runs_are_404(client: TestClient, runs: dict[str, str]) -> None:
+    full = runs["a"]
+    unique = next(full[:n] for n in range(4, len(full)) if not any(
+        other.startswith(full[:n]) for other in runs.values() if other != full))
+    moved = client.get(f"/runs/{unique}", follow_redirects=False)
+    assert moved.status_code == 302 and moved.headers["location"].endswith(f"/runs/{full}")
+    missing = client.get("/runs/nosuchrun")
+    assert missing.status_code == 404 and "no run with id &#39;nosuchrun&#39;" in missing.text
+    assert client.get("/no/such/page").status_code == 404
+
+
+def test_secrets_stay_masked(client: TestClient, db: Path, runs: dict[str, str]) -> None:
+    html = client.get(f"/runs/{runs['a']}").text
+    assert SECRET not in html and "GITHUB_TOKEN=[REDACTED]" in html
+    # A record written before a masking rule existed (here: straight into the file) is masked when shown.
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE model_calls SET text = ? WHERE run_id = ? AND step = 1", (f"token {SECRET}", runs["a"]))
+    conn.execute("UPDATE runs SET diff = ? WHERE id = ?", (f"+key = '{SECRET}'\n", runs["a"]))
+    conn.commit()
+    conn.close()
+    html = client.get(f"/runs/{runs['a']}").text
+    assert SECRET not in html and html.count("[REDACTED]") >= 3
+
+
+def test_html_in_records_is_escaped(client: TestClient, runs: dict[str, str]) -> None:
+    for url in ("/", f"/runs/{runs['c']}", f"/compare?run={runs['a']}&run={runs['c']}", "/compare"):
+        html = client.get(url).text
+        assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+
+
+def test_compare_two_runs(client: TestClient, runs: dict[str, str]) -> None:
+    page = client.get("/compare", params=[("run", runs["a"]), ("run", runs["b"])])
+    assert page.status_code == 200
+    html = page.text
+    assert "different tasks" not in html  # same task, two models
+    assert "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf" in html and "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf" in html
+    assert re.search(r"<th>steps</th><td[^>]*>6</td><td[^>]*>4</td><td[^>]*>−2 \(-33%\)</td>", html)
+    side = html[html.index('class="steps-side"'):]
+    side = side[:side.index("</table>")]
+    assert side.count("<tr>") == 1 + 6  # header + the longer run's steps; B's missing steps show a dash
+    assert side.count('<span class="muted">—</span>') == 2
+    assert html.count('<div class="diff">') == 2 and "(no changes)" in html  # b made no change
+    other = client.get(f"/compare?a={runs['a']}&b={runs['c']}").text
+    assert "different tasks" in other
+
+
+def test_compare_picker_and_errors(client: TestClient, runs: dict[str, str]) -> None:
+    picker = client.get("/compare", params={"run": runs["a"]})
+    assert picker.status_code == 200 and f'value="{runs["a"]}" selected' in picker.text
+    assert client.get("/compare", params=[("run", runs["a"]), ("run", "nosuch")]).status_code == 404
+    many = client.get("/compare", params=[("run", r) for r in runs.values()])
+    assert many.status_code == 400 and "compare takes two runs" in unescape(many.text)
+
+
+def test_benchmarks_page(client: TestClient) -> None:
+    html = client.get("/benchmarks").text
+    assert "resolve rate" in html and "<svg" in html
+
+
+def test_benchmarks_page_without_results(db: Path, runs: dict[str, str]) -> None:
+    with TestClient(create_app(db, None), base_url="http://127.0.0.1") as c:
+        assert "No results directory" in c.get("/benchmarks").text
+
+
+def test_json_api(client: TestClient, runs: dict[str, str]) -> None:
+    listed = client.get("/api/runs", params={"status": "resolved"}).json()
+    assert listed["total"] == 2 and {r["id"] for r in listed["runs"]} == {runs["a"], runs["c"]}
+    one = client.get(f"/api/runs/{runs['b']}").json()
+    assert one["run"]["status"] == "unresolved" and len(one["fresh_attempts"]) == 1
+    assert client.get("/api/runs/nosuch").status_code == 404
+    assert SECRET not in client.get(f"/api/runs/{runs['a']}").text
+
+
+def test_static_files(client: TestClient) -> None:
+    assert client.get("/static/viewer.css").headers["content-type"].startswith("text/css")
+    assert ".hl" in client.get("/static/pygments.css").text
+    assert client.get("/favicon.ico").status_code == 204
+
+
+def test_other_host_names_are_refused(db: Path, runs: dict[str, str]) -> None:
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 must not read the runs."""
+    with TestClient(create_app(db), base_url="http://evil.example:8765") as c:
+        assert c.get("/").status_code == 400
+    with TestClient(create_app(db), base_url="http://localhost:8765") as c:
+        assert c.get("/").status_code == 200
+
+
+def test_empty_store(home: Path) -> None:
+    with TestClient(create_app(home / "runs.sqlite3"), base_url="http://127.0.0.1") as c:
+        assert "No runs recorded yet" in c.get("/").text
+        assert "No runs recorded yet" in c.get("/compare").text
