@@ -6,7 +6,8 @@ that have nothing to do with the task. Both come from the user's checkout, witho
 
 - a submodule is cloned from the user's own checkout of it (`git clone --shared`: objects are borrowed, not
   copied) and checked out at the commit the run's base records — nested submodules too;
-- an ignored dependency folder is linked (a symlink to the user's folder, which the sandbox shows read-only).
+- an ignored dependency folder is made of links: a real folder in the worktree whose entries are symlinks to
+  the user's (the sandbox shows those read-only; without a sandbox they are the user's own files).
 
 What cannot be provided is reported with the one command that fixes it; preflight stops the run on it.
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 from smallcoder.workspace.git import INTERNAL_CONFIG, git, git_out
 
 SUBMODULE_FIX = "git submodule update --init --recursive"
+LINKED_MARK = ".smallcoder-linked"  # in a provisioned folder: where its entries link to
 
 
 @dataclass
@@ -98,16 +100,32 @@ def _submodules(repo: Path, worktree: Path, prefix: str, done: Provisioned) -> N
 
 
 def _link_ignored(repo: Path, worktree: Path, rel: str, done: Provisioned) -> None:
+    """A real folder in the worktree holding one link per entry of the user's folder.
+
+    The folder itself is real so that git ignores it whatever the pattern (`node_modules/` does not match a
+    symlink); entries resolve to their real place, so Node finds their own dependencies next to them.
+    """
     source, target = repo / rel, worktree / rel
-    if not source.is_dir() or target.exists() or target.is_symlink():
+    if not source.is_dir() or source.is_symlink() or target.exists() or target.is_symlink():
         return
-    # Only what git ignores: a link to a tracked or untracked folder would end up in the run's commit.
-    if git(["check-ignore", "-q", rel], worktree, ok_codes=(0, 1, 128)).returncode != 0:
+    # Only what git ignores: a tracked or untracked folder would end up in the run's commit.
+    # Asked in the user's checkout, where the folder exists (a `dir/` pattern matches only a directory).
+    if git(["check-ignore", "-q", rel], repo, ok_codes=(0, 1, 128)).returncode != 0:
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.symlink_to(source.resolve(), target_is_directory=True)
+    real = source.resolve()
+    target.mkdir(parents=True)
+    (target / LINKED_MARK).write_text(f"{real}\n", encoding="utf-8")
+    for entry in real.iterdir():
+        (target / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
+    with _linked_list(worktree).open("a", encoding="utf-8") as listing:  # for deprovision()
+        listing.write(rel + "\n")
     done.linked.append(rel)
-    done.read_only.append(str(source.resolve()))
+    done.read_only.append(str(real))
+
+
+def _linked_list(worktree: Path) -> Path:
+    """The worktree's own git directory keeps the list of linked folders (never part of a commit)."""
+    return Path(git_out(["rev-parse", "--absolute-git-dir"], worktree)) / "smallcoder-linked"
 
 
 def deprovision(worktree: Path) -> None:
@@ -123,6 +141,13 @@ def deprovision(worktree: Path) -> None:
         if target.is_dir() and not target.is_symlink() and (target / ".git").exists():
             shutil.rmtree(target)
             target.mkdir()
-    for link in (worktree / "node_modules",):
-        if link.is_symlink():
-            link.unlink()
+    listing = _linked_list(worktree)
+    for rel in listing.read_text(encoding="utf-8").splitlines() if listing.is_file() else []:
+        folder, mark = worktree / rel, worktree / rel / LINKED_MARK
+        if not mark.is_file() or folder.is_symlink():
+            continue
+        for entry in folder.iterdir():
+            if entry.is_symlink() or entry == mark:
+                entry.unlink()
+        if not any(folder.iterdir()):
+            folder.rmdir()
