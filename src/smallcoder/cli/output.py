@@ -6,13 +6,17 @@ finished run, `failure_json` when the command failed (with the run's record when
 
 from __future__ import annotations
 
+import json
+import os
+import traceback
 from typing import Any
 
 from rich.console import Console
 
-from smallcoder.agent.events import RunResult
-from smallcoder.cli.exitcodes import exit_code
+from smallcoder.agent.events import Event, RunFinished, RunResult, RunStarted
+from smallcoder.cli.exitcodes import CHANGED_UNVERIFIED, REFUSED, error_status, exit_code
 from smallcoder.cli.render import DiffView
+from smallcoder.errors import SmallcoderError
 
 STATUS_STYLE = {
     "resolved": "green",
@@ -92,3 +96,65 @@ def print_summary(console: Console, result: RunResult, applied: bool) -> None:
         console.print("apply it with --apply, or `git merge` the branch")
     console.print(f"details: smallcoder runs show {result.run_id} · the raw diff: smallcoder runs show "
                   f"{result.run_id} --diff")
+
+
+class RunTracker:
+    """An observer that remembers the run's id once it starts and its result once it is recorded, so a
+    command that fails midway can still name the run (and `--json` print its record)."""
+
+    def __init__(self) -> None:
+        self.run_id: str | None = None
+        self.result: RunResult | None = None
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self.run_id = event.run_id
+        elif isinstance(event, RunFinished):
+            self.run_id, self.result = event.run_id, event.result
+
+
+def _one_line(error: BaseException) -> str:
+    if isinstance(error, KeyboardInterrupt):
+        return "interrupted by the user"
+    text = str(error).strip().splitlines()
+    return text[0] if isinstance(error, SmallcoderError) and text else f"{type(error).__name__}: {' '.join(text)}"
+
+
+def report_failure(error: BaseException, tracker: RunTracker, *, as_json: bool) -> int:
+    """Tell the user (one line on stderr) or the script (one JSON object on stdout) how `fix` failed, and
+    return the exit code (cli/exitcodes.py). SMALLCODER_DEBUG=1 adds the traceback on stderr."""
+    status, code = error_status(error, run_started=tracker.run_id is not None)
+    reason = _one_line(error)
+    if os.environ.get("SMALLCODER_DEBUG") and not isinstance(error, KeyboardInterrupt):
+        traceback.print_exception(error)
+    if as_json:
+        print(json.dumps(failure_json(status, reason, code, run_id=tracker.run_id, result=tracker.result), indent=2))
+        return code
+    err = Console(stderr=True, soft_wrap=True)
+    where = f" — run {tracker.run_id}: its worktree and record are kept (`smallcoder runs show {tracker.run_id}`)" \
+        if tracker.run_id else ""
+    if status == "cancelled":
+        err.print(f"[yellow]interrupted{where or ''}[/]", highlight=False)
+    else:
+        err.print(f"[bold red]error:[/] {reason}{where}", highlight=False)
+    return code
+
+
+def apply_decision(result: RunResult, *, force: bool) -> tuple[bool, str, int]:
+    """Whether `--apply` may take the change: (apply it, why not (empty when it may), exit code).
+
+    A resolved change applies unless it deletes definitions the task does not mention; then, and for a
+    changed-unverified change, only with --force. Anything else never applies.
+    """
+    code = exit_code(result.status)
+    if result.status == "resolved" and (force or not result.deletions):
+        return True, "", code
+    if result.status == "resolved":
+        gone = ", ".join(d.describe() for d in result.deletions)
+        return False, (f"not applied: the change deletes {gone}, which the task does not mention; review it "
+                       "and pass --force to apply it"), REFUSED
+    if result.status == "changed-unverified" and force:
+        return True, "", CHANGED_UNVERIFIED
+    if result.status == "changed-unverified":
+        return False, f"not applied: nothing verified the change ({result.reason}); pass --force to apply it", code
+    return False, f"not applied: the run is {result.status} ({result.reason}); the change stays on its branch", code
