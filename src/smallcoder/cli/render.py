@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from rich.console import Console, ConsoleOptions
 from rich.segment import Segment
+from rich.status import Status
 from rich.style import Style
 from rich.text import Text
 
@@ -49,7 +50,7 @@ class ProgressPrinter:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.started = time.perf_counter()
-        self._status = None
+        self._status: Status | None = None
 
     def _elapsed(self) -> str:
         return f"{time.perf_counter() - self.started:6.1f}s"
@@ -57,7 +58,7 @@ class ProgressPrinter:
     def _stop_spinner(self) -> None:
         if self._status is not None:
             self._status.stop()
-            self._status = None
+            self._status: Status | None = None
 
     def __call__(self, event: Event) -> None:
         c = self.console
