@@ -58,7 +58,7 @@ class ProgressPrinter:
     def _stop_spinner(self) -> None:
         if self._status is not None:
             self._status.stop()
-            self._status: Status | None = None
+            self._status = None
 
     def __call__(self, event: Event) -> None:
         c = self.console
