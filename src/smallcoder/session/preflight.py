@@ -25,7 +25,8 @@ from smallcoder.workspace.environment_tools import missing_tool_hint
 from smallcoder.workspace.provision import Missing, Provisioned, provision_worktree
 from smallcoder.workspace.testcmd import detect_test_command
 
-NO_MODULE = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '?([A-Za-z_][\w.]*)'?")
+# "ModuleNotFoundError: No module named 'x'" from an import; "/path/python: No module named pytest" from `-m`.
+NO_MODULE = re.compile(r"(?:Error|python[\d.]*): No module named '?([A-Za-z_][\w.]*)'?")
 NODE_NO_MODULE = re.compile(r"Cannot find module '([^'./][^']*)'")
 NOT_FOUND = re.compile(r"(?:^|\n)(?:sh|bash)(?:: line \d+|: \d+)?: ([\w.-]+): (?:command )?not found")
 NODE_INSTALL = {"npm": "npm ci", "pnpm": "pnpm install --frozen-lockfile", "yarn": "yarn install --frozen-lockfile",

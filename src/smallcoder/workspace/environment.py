@@ -158,3 +158,18 @@ def find_environment(repo: Path, request: EnvironmentRequest | None = None) -> E
         found.append(find_python(repo, request))
     found += others
     return Environments(found)
+
+
+def environment_report(path: Path) -> dict[str, Any]:
+    """What `smallcoder doctor` shows for the repository at (or above) `path`: the environment a run would use."""
+    from smallcoder.workspace.git import find_repo_root
+
+    try:
+        root = find_repo_root(path)
+    except WorkspaceError:
+        root = Path(path).resolve()
+    try:
+        envs = find_environment(root)
+    except EnvironmentProblem as e:
+        return {"repo": str(root), "ok": False, "summary": str(e)}
+    return {"repo": str(root), "ok": True, "summary": envs.describe(), "used": envs.record()}
