@@ -42,6 +42,8 @@ def render(console: Console, report: dict[str, Any]) -> None:
     console.print(f"[bold]embedded[/] {engine} · {len(e['cached_models'])} GGUF(s) in {e['models_dir']}")
     if "isolation" in report:
         console.print(f"[bold]sandbox[/] {escape(isolation_summary(report['isolation']))}")
+    if "environment" in report:  # the project environment a run from here would use (workspace/environment.py)
+        console.print(f"[bold]environment[/] {escape(report['environment']['summary'])}")
     if not report["runtimes"]:
         console.print(f"[yellow]no runtime answers[/] at {', '.join(report['probed'])} — start one "
                       "(`ollama serve`, `llama-server -m MODEL.gguf`, …) or use a GGUF with the embedded engine")

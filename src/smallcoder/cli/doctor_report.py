@@ -16,6 +16,7 @@ from smallcoder.backends.discovery import DEFAULT_URLS, Runtime, discover, ollam
 from smallcoder.backends.endpoints import api_key, openai_base
 from smallcoder.errors import SmallcoderError
 from smallcoder.sandbox import describe_isolation
+from smallcoder.workspace.environment import environment_report
 
 MAX_MODELS = 25  # /api/show per model: enough to be useful, bounded on big libraries
 _FIM_FAMILIES = re.compile(r"coder|codestral|starcoder|codellama|codegemma|granite-code|deepseek-coder", re.I)
@@ -124,4 +125,4 @@ def gather(base_url: str | None = None) -> dict[str, Any]:
         except Exception as e:
             runtimes.append({"runtime": rt.kind, "url": rt.url, "error": f"{type(e).__name__}: {e}", "models": []})
     return {"machine": machine(), "embedded": embedded(), "isolation": describe_isolation(), "runtimes": runtimes,
-            "probed": urls}
+            "probed": urls, "environment": environment_report(Path.cwd())}
