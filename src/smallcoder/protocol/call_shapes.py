@@ -110,7 +110,12 @@ def read_json_calls(
         name = _NAME_HINT.search(text, at, bound)
         reason = f"the JSON after {where} is invalid and could not be repaired ({exc})"
         return [Candidate(start, bound, name.group(1) if name else None, None, error=reason)], bound
+    return candidates_in(value, start, stop, known, where), stop
+
+
+def candidates_in(value: Any, start: int, stop: int, known: Container[str], where: str) -> list[Candidate]:
+    """The call candidates in a decoded JSON value that spans text[start:stop]."""
     shapes = calls_in_json(value, known, require_shape=False)
     if not shapes:
-        return [Candidate(start, stop, None, None, error=f"the JSON after {where} holds no tool call")], stop
-    return [Candidate(start, stop, n, a, i) for n, a, i in shapes], stop
+        return [Candidate(start, stop, None, None, error=f"the JSON after {where} holds no tool call")]
+    return [Candidate(start, stop, n, a, i) for n, a, i in shapes]

@@ -5,7 +5,10 @@
     </tool_call>
 
 Unlike vLLM's parser, one broken call does not discard the others: each <tool_call> is
-read on its own, strict JSON first, then repaired. Tolerated: a missing </tool_call> at
+read on its own, strict JSON first, then repaired. A </tool_call> or <tool_call> inside a
+JSON string is text, also when the JSON needs repair (raw newlines in a file body): each
+closing tag is tried in turn as the call's end, and the first one before which the JSON
+closes by itself is taken. Tolerated: a missing </tool_call> at
 the end, "arguments" given as a JSON string, a ```json fence inside the tags, and a call
 written as Python (read_file(path="a.py")) for a known tool. A <tool_call> holding
 <function=…> is Qwen3 XML and left to that parser.
@@ -15,12 +18,14 @@ from __future__ import annotations
 
 import re
 
-from smallcoder.protocol.call_shapes import python_call, read_json_calls
+from smallcoder.protocol import lenient_json
+from smallcoder.protocol.call_shapes import candidates_in, python_call, read_json_calls
 from smallcoder.protocol.result import MAX_CALLS, Candidate
 
 OPEN, CLOSE = "<tool_call>", "</tool_call>"
 _INNER_FENCE = re.compile(r"```[\w\-]*[ \t]*\n?")
 _AFTER = re.compile(r"\s*(?:```[ \t]*)?\s*</tool_call>")
+_MAX_ENDS = 16  # tags tried as a call's end; bounds the work on degenerate output
 
 
 def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
@@ -36,7 +41,7 @@ def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
             start = text.find(OPEN, at)  # Qwen3 XML inside the wrapper: not ours
             continue
         if at < len(text) and text[at] in "{[":
-            cands, stop = read_json_calls(text, at, bound, start, known, OPEN)
+            cands, stop = _json_calls(text, start, at, bound, known)
         else:
             cands, stop = _non_json(text, start, at, bound, known), bound
         after = _AFTER.match(text, stop)
@@ -46,6 +51,30 @@ def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
         found += cands
         start = text.find(OPEN, max(end, at))
     return found
+
+
+def _json_calls(text: str, start: int, at: int, bound: int, known: dict[str, list[str]]) -> tuple[list[Candidate], int]:
+    for end in _possible_ends(text, at):
+        try:
+            value, stop = lenient_json.decode_closed_at(text, at, end)
+        except ValueError:
+            continue
+        if not text[stop:end].strip().strip("`").strip():  # only space (or a fence) up to the tag
+            return candidates_in(value, start, stop, known, OPEN), stop
+    return read_json_calls(text, at, bound, start, known, OPEN)  # repaired up to the first tag
+
+
+def _possible_ends(text: str, at: int) -> list[int]:
+    """Each </tool_call> and <tool_call> after `at`, then the end of the text; a few at most."""
+    ends: list[int] = []
+    i = at
+    while len(ends) < _MAX_ENDS:
+        hits = [p for p in (text.find(CLOSE, i), text.find(OPEN, i)) if p >= 0]
+        if not hits:
+            break
+        ends.append(min(hits))
+        i = min(hits) + 1
+    return [*ends, len(text)]
 
 
 def _non_json(text: str, start: int, at: int, bound: int, known: dict[str, list[str]]) -> list[Candidate]:

@@ -62,6 +62,23 @@ def decode_at(text: str, start: int, end: int | None = None) -> tuple[Any, int]:
     return _Reader(text, start, len(text) if end is None else end).read_top()
 
 
+def decode_closed_at(text: str, start: int, end: int) -> tuple[Any, int]:
+    """Like decode_at, bounded by `end`, but only a value that closes before `end` counts: one the
+    reader had to close itself (an unterminated string, a missing brace) raises LenientJSONError.
+    Lets a caller try several ends, e.g. each </tool_call> in turn when an earlier one is text
+    inside a string."""
+    try:
+        value, stop = _DECODER.raw_decode(text[:end], start)
+        return value, stop
+    except (ValueError, RecursionError):
+        pass
+    reader = _Reader(text, start, end)
+    value, stop = reader.read_top()
+    if reader.truncated:
+        raise LenientJSONError("the value does not close before the end", stop)
+    return value, stop
+
+
 def _skip_space(s: str, i: int, n: int) -> int:
     while i < n and s[i] in " \t\r\n\ufeff":
         i += 1
@@ -71,6 +88,7 @@ def _skip_space(s: str, i: int, n: int) -> int:
 class _Reader:
     def __init__(self, s: str, start: int, end: int) -> None:
         self.s, self.i, self.n, self.depth = s, start, end, 0
+        self.truncated = False  # the end came inside a string, object or array
 
     def read_top(self) -> tuple[Any, int]:
         value = self.value("top")
@@ -139,6 +157,7 @@ class _Reader:
         while True:
             self.skip()
             if self.i >= self.n:
+                self.truncated = True
                 return out  # missing closing brace at the end of the output
             c = s[self.i]
             if c == "}":
@@ -150,12 +169,14 @@ class _Reader:
             key = self.key()
             self.skip()
             if self.i >= self.n:
+                self.truncated = True
                 return out
             if s[self.i] not in ":=":
                 raise self.error(f"expected ':' after key {key!r}")
             self.i += 1
             self.skip()
             if self.i >= self.n:
+                self.truncated = True
                 return out
             out[key] = self.value("value")
             self.skip()
@@ -178,6 +199,7 @@ class _Reader:
         while True:
             self.skip()
             if self.i >= self.n:
+                self.truncated = True
                 return out
             c = s[self.i]
             if c == "]":
@@ -219,6 +241,7 @@ class _Reader:
                 stray += c == quote
                 buf.append(c)
                 self.i += 1
+        self.truncated = True
         return "".join(buf)  # unterminated string at the end of the output
 
     def escape(self) -> str:

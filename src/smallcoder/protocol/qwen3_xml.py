@@ -12,6 +12,14 @@ Tolerated, as vLLM and llama.cpp do: a missing <tool_call> wrapper, missing </pa
 (the value ends at the next <parameter=, at </function> or at the end), missing
 </function> and </tool_call>. Exactly one newline is stripped on each side of a value and
 nothing else, so indentation survives. Values are not XML: '&' and '<' stay verbatim.
+
+Values are raw text with no escaping, so a value may hold the format's own tags: an XML
+fixture with <parameter name="x">…</parameter> lines, a parser's test with an example
+<tool_call>, a docstring. Such a tag is data. A value ends only at a </parameter> that is
+followed by the next <parameter=, </function>, </tool_call> or the end, and of the readings
+that fit, the first is taken in which every parameter name is given once (and known, when the
+tool is) and no stray </parameter> or </function> is left over after the call (structure.py).
+Nothing inside a value becomes a call: the next call is looked for after this one ends.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from __future__ import annotations
 import re
 
 from smallcoder.protocol import lenient_json
+from smallcoder.protocol.qwen3_xml_structure import read_structured
 from smallcoder.protocol.result import MAX_CALLS, Candidate
 
 _FUNCTION = re.compile(r"<function\s*=\s*")
@@ -30,11 +39,15 @@ _TRAILING_FENCE = re.compile(r"\n```[ \t]*\n?\s*\Z")
 
 def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
     """known: tool name → parameter names in schema order (for nameless <parameter> tags)."""
-    starts = list(_FUNCTION.finditer(text))[: MAX_CALLS + 1]
     found: list[Candidate] = []
-    for i, match in enumerate(starts[:MAX_CALLS]):
-        limit = starts[i + 1].start() if i + 1 < len(starts) else len(text)
-        found.append(_read_function(text, match.start(), match.end(), limit, known))
+    match = _FUNCTION.search(text)
+    while match is not None and len(found) < MAX_CALLS:
+        following = _FUNCTION.search(text, match.end())
+        limit = following.start() if following else len(text)
+        cand = _read_function(text, match.start(), match.end(), limit, known)
+        found.append(cand)
+        # A call read by structure may hold <function= in its values: look on after its end.
+        match = _FUNCTION.search(text, max(cand.end, match.end()))
     return found
 
 
@@ -42,9 +55,19 @@ def _read_function(text: str, start: int, name_at: int, limit: int, known: dict[
     lo = max(0, start - 200)
     before = text[lo:start].rstrip()
     call_start = lo + len(before) - len("<tool_call>") if before.endswith("<tool_call>") else start
-    name_end = _name_end(text, name_at, limit)
+    name_end = _name_end(text, name_at, len(text))
     name = text[name_at:name_end].strip().rstrip("/").strip().strip("\"'`").strip()  # also <function=x/>
-    body_start = name_end + 1 if name_end < limit and text[name_end] == ">" else name_end
+    body_start = name_end + 1 if name_end < len(text) and text[name_end] == ">" else name_end
+    visible = text
+    if _in_open_fence(text, call_start):  # a call inside a ``` block that the fence's end closes
+        fence = _TRAILING_FENCE.search(text, body_start)
+        visible = text[: fence.start() + 1] if fence else text
+    structured = read_structured(visible, body_start)
+    if structured is not None:
+        args, end = structured
+        return Candidate(start=call_start, end=end, name=name or None, arguments=args, raw_values=True)
+    name_end = min(name_end, limit)
+    body_start = min(body_start, limit)
     close = text.find("</function>", body_start, limit)
     if close >= 0:
         body_end = close
