@@ -52,3 +52,51 @@ def runs(store: RunStore) -> dict[str, str]:
 def client(db: Path, runs: dict[str, str]) -> Iterator[TestClient]:
     with TestClient(create_app(db, RESULTS), base_url="http://127.0.0.1:8765") as c:
         yield c
+
+
+class Served:
+    """A real `smallcoder runs serve` process; `url` ends with a slash."""
+
+    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+        import os
+        import subprocess
+        import sys
+
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "smallcoder.cli.app", "runs", "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})})
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()  # printed once the socket listens
+        if "http://" not in line:
+            self.proc.kill()
+            raise AssertionError(f"the viewer did not start: {line!r} {self.proc.stderr.read() if self.proc.stderr else ''}")
+        self.url = line.split("http://", 1)[1].split()[0]
+        self.url = "http://" + self.url
+
+    def stop(self) -> tuple[int, str]:
+        """Ctrl-C, as a user stops it; returns (exit code, stderr)."""
+        import signal
+
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            _, err = self.proc.communicate(timeout=20)
+        except Exception:
+            self.proc.kill()
+            raise
+        return self.proc.returncode, err
+
+
+@pytest.fixture
+def serve(home: Path) -> Iterator[type[Served]]:
+    started: list[Served] = []
+
+    class _Served(Served):
+        def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
+            super().__init__(*args, env=env)
+            started.append(self)
+
+    yield _Served
+    for s in started:
+        if s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait()

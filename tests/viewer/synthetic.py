@@ -48,16 +48,19 @@ def synthetic_events(run_id: str, steps: int = 6, *, model: str = "qwen2.5-coder
             events.append(ModelCalled(run_id, step, Completion(text, [], usage, 1.2, "stop", ttft_s=0.3)))
             events.append(FormatProblem(run_id, step, "no tool call found; answer with one tool call"))
         else:
-            call = ToolCall("read_file" if step % 2 else "run_tests", {"path": "calc.py"} if step % 2 else {})
+            edit = step % 2 == 0
+            call = ToolCall("replace_in_file", {"path": "calc.py", "old": "a - b", "new": "a + b"}) if edit \
+                else ToolCall("read_file", {"path": "calc.py"})
             text = f'<tool_call>\n{{"name": "{call.name}", "arguments": {call.arguments}}}\n</tool_call>'
             if step == 2:
                 text += f"\nexport GITHUB_TOKEN={SECRET}"
             events.append(ModelCalled(run_id, step, Completion(text, [], usage, 2.0 + step % 3, "stop",
                                                                ttft_s=0.4 + step % 2, tokens_per_s=24.0)))
-            observation = "def add(a, b):\n    return a - b\n" if call.name == "read_file" else failing.output
-            events.append(ToolExecuted(run_id, step, call, observation, step % 4 != 0, 0.02))
-            if call.name == "run_tests":
+            if edit:  # as in agent/loop.py: the tests run inside the edit's call, recorded before it
                 events.append(TestsRan(run_id, "step", step, failing))
+            observation = "edited calc.py\n\n" + failing.output if edit else "def add(a, b):\n    return a - b\n"
+            events.append(ToolExecuted(run_id, step, call, observation, step % 4 != 0,
+                                       0.02 + (failing.duration_s if edit else 0.0)))
         if fresh_at == step:
             events.append(FreshAttempt(run_id, step, 2, 0.7, "repeated an earlier answer word for word"))
             prompt = 1500

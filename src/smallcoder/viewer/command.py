@@ -92,5 +92,8 @@ def serve_command(
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn shut down cleanly, then re-raised the Ctrl-C: stopping the viewer is not an error
     finally:
         sock.close()
+    print("viewer stopped", file=sys.stderr)

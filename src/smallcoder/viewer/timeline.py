@@ -6,7 +6,9 @@ Times are seconds, tokens are counts as the backend reported them.
 Per model call the store keeps the latency (request to last token), the time to
 first token (prompt processing plus queueing) and the decode speed; decode time
 is latency minus time to first token. Tool time and test time are the recorded
-durations of the step's tool executions and test runs.
+durations of the step's tool executions and test runs; the loop runs the tests right after an
+edit, inside that edit's tool call (agent/loop.py), so tool time here is the tool's own share:
+the recorded tool durations minus the step's test time.
 """
 
 from __future__ import annotations
@@ -103,10 +105,11 @@ class Timeline:
         }
 
 
-_KINDS = {"model_calls": "model", "tool_executions": "tool", "test_runs": "test",
+_KINDS = {"model_calls": "model", "test_runs": "test", "tool_executions": "tool",
           "format_problems": "format", "fresh_attempts": "fresh"}
-# Records of one step written within the same millisecond keep the loop's order: the model call
-# comes first, then what was done with it (ids are per table, so they cannot order across tables).
+# Records of one step written within the same millisecond keep the loop's order: the model call,
+# then the tests an edit triggered (recorded before the edit's own record), then the tool call
+# (ids are per table, so they cannot order across tables).
 _ORDER = {kind: rank for rank, kind in enumerate(_KINDS.values())}
 
 
@@ -127,6 +130,8 @@ def build_timeline(detail: dict[str, Any]) -> Timeline:
         step.items.append(item)
         _add(step, item)
     ordered = [steps[n] for n in sorted(steps)]
+    for step in ordered:
+        step.tool_s = max(0.0, step.tool_s - step.test_s)  # the tests after an edit ran inside its call
     _mark_compactions(ordered)
     return Timeline(ordered, before, after)
 
