@@ -65,37 +65,67 @@ def pull_from_hub(source: GGUFSource, models_dir: Path, endpoint: str | None = N
                   progress: bool = True) -> Pulled:
     """Download (or resume) one GGUF into `models_dir/<owner>__<repo>/`, then verify its SHA-256.
 
+    The bytes go to `<file>.partial`, kept when the transfer stops, so the next pull resumes
+    with a Range request (huggingface_hub's own downloader deletes its partial file on failure).
     Raises PullError (one line) when no hub answers or the hub refuses, ChecksumError when the
-    bytes do not match (the file is deleted, the partial download too).
+    bytes do not match (the file is deleted).
     """
     try:
         import huggingface_hub
-        from huggingface_hub.utils import disable_progress_bars, enable_progress_bars
+        from huggingface_hub.file_download import http_get
+        from huggingface_hub.utils import build_hf_headers, disable_progress_bars, enable_progress_bars
+        from huggingface_hub.utils import tqdm as hub_tqdm
     except ImportError as e:
         raise PullError("pulling needs huggingface_hub — `pip install huggingface_hub`") from e
     endpoint = endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
     target = models_dir / source.repo.replace("/", "__")
-    (disable_progress_bars if not progress else enable_progress_bars)()
+    final = target / source.file
+    partial = final.with_name(final.name + ".partial")
+    (enable_progress_bars if progress else disable_progress_bars)()
+    url = huggingface_hub.hf_hub_url(source.repo, source.file, revision=source.revision, endpoint=endpoint)
     try:
-        meta = huggingface_hub.get_hf_file_metadata(
-            huggingface_hub.hf_hub_url(source.repo, source.file, revision=source.revision, endpoint=endpoint))
-        path = Path(huggingface_hub.hf_hub_download(source.repo, source.file, revision=source.revision,
-                                                    local_dir=target, endpoint=endpoint))
+        meta = huggingface_hub.get_hf_file_metadata(url)
+        expected, against = _expected_sha(source, meta.etag)
+        if final.is_file() and expected and final.stat().st_size == meta.size and sha256_file(final) == expected:
+            return Pulled(path=final, size=final.stat().st_size, sha256=expected, verified_against=against)
+        target.mkdir(parents=True, exist_ok=True)
+        done = partial.stat().st_size if partial.is_file() else 0
+        if meta.size is not None and done > meta.size:  # a different file was there: start over
+            partial.unlink()
+            done = 0
+        with partial.open("ab") as f:
+            http_get(meta.location or url, f, resume_size=done, headers=build_hf_headers(),
+                     expected_size=meta.size, displayed_filename=source.file,
+                     tqdm_class=_shown_bar(hub_tqdm) if progress else None)
     except Exception as e:  # the client raises many transport and HTTP error types; all end the pull
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        kept = partial.stat().st_size if partial.is_file() else 0
+        again = f"; {kept} bytes kept, a rerun resumes" if kept else ""
         raise PullError(f"could not download {source.repo}/{source.file} from {endpoint} "
-                        f"({type(e).__name__}: {first[:200]}) — check the network or HF_ENDPOINT; "
-                        "a rerun resumes where it stopped") from e
-    expected, against = _expected_sha(source, meta.etag)
-    digest = sha256_file(path)
+                        f"({type(e).__name__}: {first[:160]}){again}") from e
+    digest = sha256_file(partial)
     if expected is None:
         raise ChecksumError(f"{source.file}: neither the catalog nor the hub gives a SHA-256 to check it "
-                            f"against (got {digest}); kept at {path}, unverified")
+                            f"against (got {digest}); left unverified at {partial}")
     if digest != expected:
-        path.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
         raise ChecksumError(f"{source.file} is corrupt or not the catalogued file: SHA-256 {digest[:16]}… "
-                            f"≠ {expected[:16]}… ({against}); deleted — pull again")
-    return Pulled(path=path, size=path.stat().st_size, sha256=digest, verified_against=against)
+                            f"≠ {expected[:16]}… (from the {against}); deleted — pull again")
+    partial.replace(final)
+    return Pulled(path=final, size=final.stat().st_size, sha256=digest, verified_against=against)
+
+
+def _shown_bar(base: type) -> type:
+    """The hub's tqdm, shown even when stderr is not a terminal (CI logs, `2>file`): tqdm hides
+    bars off a TTY by default, and a multi-GB pull with no sign of life looks hung."""
+
+    class ShownBar(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            kwargs["disable"] = False
+            kwargs.setdefault("mininterval", 0.5)
+            super().__init__(*args, **kwargs)
+
+    return ShownBar
 
 
 def _expected_sha(source: GGUFSource, etag: str | None) -> tuple[str | None, str]:
