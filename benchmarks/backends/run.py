@@ -19,6 +19,7 @@ Writes benchmarks/results/backends.json and backends.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -92,10 +93,10 @@ def start_server(model: Path, n_ctx: int, threads: int, log: Path) -> tuple[subp
     sys.exit("llama_cpp.server did not start within 300 s")
 
 
-def run_task(kind: str, backend: Any, task: Any, args: argparse.Namespace, log: ServerLog | None) -> dict[str, Any]:
+def run_task(kind: str, session: Any, task: Any, args: argparse.Namespace, log: ServerLog | None) -> dict[str, Any]:
     from smallcoder.agent.events import ModelCalled
     from smallcoder.agent.loop import AgentConfig
-    from smallcoder.session.fix import FixOptions, run_fix
+    from smallcoder.session.fix import FixOptions
 
     calls: list[dict[str, Any]] = []
 
@@ -116,7 +117,7 @@ def run_task(kind: str, backend: Any, task: Any, args: argparse.Namespace, log: 
     options = FixOptions(test_command=f"{sys.executable} -m pytest -q -p no:cacheprovider test_solution.py",
                          agent=AgentConfig(max_steps=args.max_steps))
     started = time.perf_counter()
-    result = run_fix(task.report, repo, backend, options, [observe])
+    result = session.fix(task.report, repo, options, [observe])
     wall = time.perf_counter() - started
     resolved = verify(task, Path(result.worktree), args.work / "verify" / f"backends-{kind}" / task.slug)
     print(f"[{kind}] {task.task_id}: {'RESOLVED' if resolved else result.status} in {wall:.1f}s, "
@@ -163,14 +164,18 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=HERE.parent / "work")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops the server too
-    os.environ["SMALLCODER_HOME"] = str(args.work / "home")  # keep benchmark runs out of the user's store
+    from smallcoder.config import load_config
+    from smallcoder.paths import Home
+    from smallcoder.session.setup import open_session
 
-    from smallcoder.backends.embedded import EmbeddedBackend
-    from smallcoder.backends.openai_compat import OpenAICompatBackend
+    # Both backends through the front door, as a user's runs; benchmark runs stay out of the user's store.
+    home = Home(args.work / "home")
+    config = load_config().with_flags(ctx=args.n_ctx, threads=args.threads, temperature=0.0)
 
     tasks = load_tasks(args.tasks, args.limit, args.offset)
     t0 = time.perf_counter()
-    embedded = EmbeddedBackend(args.model.expanduser(), n_ctx=args.n_ctx, n_threads=args.threads, temperature=0.0)
+    stack = contextlib.ExitStack()
+    embedded = stack.enter_context(open_session(config.with_flags(model=str(args.model.expanduser())), home))
     embedded_load = time.perf_counter() - t0
     log_path = args.work / "llama_cpp_server.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +183,7 @@ def main() -> None:
     proc, url = start_server(args.model.expanduser(), args.n_ctx, args.threads, log_path)
     runs: dict[str, list[dict[str, Any]]] = {"embedded": [], "llama_cpp.server": []}
     try:
-        server = OpenAICompatBackend(url, temperature=0.0)
+        server = stack.enter_context(open_session(config.with_flags(model=f"openai:{url}"), home))
         server_load = time.perf_counter() - t0
         log = ServerLog(log_path)
         log.since_last()  # skip start-up and the context probe
@@ -186,11 +191,10 @@ def main() -> None:
         for task in tasks:
             runs["embedded"].append(run_task("embedded", embedded, task, args, None))
             runs["llama_cpp.server"].append(run_task("llama_cpp.server", server, task, args, log))
-        server.close()
     finally:
+        stack.close()  # the sessions first (their backends), then the server process
         proc.terminate()
         proc.wait(timeout=30)
-        embedded.close()
     write([summarize("embedded", runs["embedded"], embedded_load),
            summarize("llama_cpp.server", runs["llama_cpp.server"], server_load)], args)
 

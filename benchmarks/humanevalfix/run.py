@@ -16,6 +16,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -54,26 +55,32 @@ def main() -> None:
     out_dir = RESULTS / f"humanevalfix-{args.name}"
     per_task = out_dir / "tasks"
     per_task.mkdir(parents=True, exist_ok=True)
-    os.environ["SMALLCODER_HOME"] = str(args.work / "home")  # keep benchmark runs out of the user's store
 
-    from smallcoder.agent.loop import AgentConfig
     from smallcoder.agent.prompts import render
-    from smallcoder.models.config import load_config
-    from smallcoder.models.resolve import open_backend
-    from smallcoder.session.fix import FixOptions, run_fix
-    from smallcoder.store.runs import RunStore
+    from smallcoder.config import load_config
+    from smallcoder.paths import Home
+    from smallcoder.session.setup import open_session
     from smallcoder.tools import default_tools, tool_specs
     from smallcoder.types import Message
 
-    backend = open_backend(args.model, load_config())
-    fixed_overhead = backend.count_tokens([Message("system", render("system"))], tool_specs(default_tools()))
-    if args.summary_only:
-        backend.close()
-        summarize(out_dir, args, backend.name, fixed_overhead)
-        return
+    # Through the front door, as a user's run: the user's config (its [sandbox] table included), with
+    # the benchmark's runs kept out of the user's store.
+    config = load_config().with_flags(model=str(args.model))
+    with open_session(config, Home(args.work / "home")) as session:
+        backend = session.backend
+        fixed_overhead = backend.count_tokens([Message("system", render("system"))], tool_specs(default_tools()))
+        if not args.summary_only:
+            run_tasks(session, args, per_task)
+    summarize(out_dir, args, backend.name, fixed_overhead)
+
+
+def run_tasks(session: Any, args: argparse.Namespace, per_task: Path) -> None:
+    """Every task not yet saved under `per_task`, one after another (an interrupted run resumes)."""
+    from smallcoder.agent.loop import AgentConfig
+    from smallcoder.session.fix import FixOptions
+
     tasks = load_tasks(args.tasks, args.limit, args.offset)
     pool = load_tasks(args.tasks, max(40, args.offset + args.limit))  # the package layout's haystack
-    store = RunStore()
     for i, task in enumerate(tasks, 1):
         saved = per_task / f"{task.slug}.json"
         if saved.exists():
@@ -90,7 +97,7 @@ def main() -> None:
                              show_code="code" not in args.without, show_map="map" not in args.without)
         report = task.report if args.layout == "single" else package_report(task)
         try:
-            result = run_fix(report, repo, backend, options, [store])
+            result = session.fix(report, repo, options)
             record = {
                 "task_id": task.task_id, "status": result.status, "reason": result.reason,
                 "resolved": verify(task, Path(result.worktree), args.work / "verify" / task.slug, args.layout),
@@ -107,8 +114,6 @@ def main() -> None:
         shutil.rmtree(args.work / "verify" / task.slug, ignore_errors=True)
         print(f"[{i}/{len(tasks)}] {task.task_id}: {'RESOLVED' if record['resolved'] else record['status']} "
               f"in {record['wall_s']}s, {record['model_calls']} calls", flush=True)
-    backend.close()
-    summarize(out_dir, args, backend.name, fixed_overhead)
 
 
 def strict_parse_result(text, tools, dialect, native_calls=None):

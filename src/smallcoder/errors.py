@@ -5,6 +5,7 @@ SmallcoderError             shown to the user as one line (the CLI adds no trace
  ├── ModelNotFoundError
  ├── BackendError
  ├── WorkspaceError
+ ├── SandboxUnavailable     no isolation the user allows can run here
  └── ToolError              raised by a tool; becomes an observation for the model
 
 AgentInterrupt              control flow inside the agent loop; carries the reason
@@ -35,6 +36,10 @@ class BackendError(SmallcoderError):
 
 class WorkspaceError(SmallcoderError):
     pass
+
+
+class SandboxUnavailable(SmallcoderError):
+    """No isolation the user allows can run here; the message says how to fix it."""
 
 
 class ToolError(SmallcoderError):

@@ -8,8 +8,9 @@ import pytest
 
 from smallcoder.backends.openai_compat import OpenAICompatBackend
 from smallcoder.errors import BackendError, ConfigError
-from smallcoder.models.config import UserConfig
-from smallcoder.models.resolve import open_backend
+from smallcoder.config import UserConfig
+from smallcoder.backends.specs import open_backend
+from smallcoder.paths import Home
 from smallcoder.protocol import parse_tool_calls
 from smallcoder.session.fit import require_minimal_fit
 from smallcoder.types import Message, ToolSpec
@@ -89,7 +90,7 @@ def test_minimal_prompt_check_says_what_size_is_needed(backend):
 
 
 def test_spec_resolution(llama_server):
-    b = open_backend(f"openai:{llama_server}", UserConfig(temperature=0.0))
+    b = open_backend(f"openai:{llama_server}", UserConfig(temperature=0.0), Home.from_env())
     try:
         assert isinstance(b, OpenAICompatBackend) and b.context_window == N_CTX
         assert b.run_record["runtime"] == "llama-cpp-python" and "remote_endpoint" not in b.run_record

@@ -16,8 +16,9 @@ from smallcoder.backends.ollama import OllamaBackend
 from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.backends.specs import split_openai
 from smallcoder.errors import ConfigError, ModelNotFoundError
-from smallcoder.models.config import UserConfig
-from smallcoder.models.resolve import choose_spec, open_backend
+from smallcoder.config import UserConfig
+from smallcoder.backends.specs import choose_spec, open_backend
+from smallcoder.paths import Home
 from smallcoder.session.fix import FixOptions, run_fix
 from smallcoder.store.runs import RunStore
 
@@ -79,7 +80,7 @@ def test_a_window_too_small_for_the_task_fails_before_anything_happens(repo, tmp
 
 def test_the_run_record_notes_code_that_left_the_machine(repo):
     backend = ScriptedBackend(outputs=["<tool_call>\n" + json.dumps(FIX_CALL) + "\n</tool_call>"])
-    backend.run_record = {"runtime": "openai", "remote_endpoint": "https://api.example.com/v1"}  # type: ignore[attr-defined]
+    backend.run_record = {"runtime": "openai", "remote_endpoint": "https://api.example.com/v1"}
     with RunStore() as store:
         result = run_fix("mean() is wrong for [2, 4, 6]", repo, backend, FixOptions(), [store])
         extra = store.get_run(result.run_id)["run"]["extra"]
@@ -88,17 +89,17 @@ def test_the_run_record_notes_code_that_left_the_machine(repo):
 
 def test_specs_resolve_to_server_backends():
     with OllamaFake([FakeModel("llama3.2:3b"), FakeModel("qwen2.5-coder:1.5b")]) as fake:
-        b = open_backend("ollama:qwen2.5-coder:1.5b", UserConfig(base_url=fake.url))
+        b = open_backend("ollama:qwen2.5-coder:1.5b", UserConfig(base_url=fake.url), Home.from_env())
         assert isinstance(b, OllamaBackend) and b.model == "qwen2.5-coder:1.5b"
-        auto = open_backend("auto", UserConfig(base_url=fake.url))
+        auto = open_backend("auto", UserConfig(base_url=fake.url), Home.from_env())
         assert auto.name == "ollama:qwen2.5-coder:1.5b"  # the coding model is preferred
-        assert choose_spec(None, UserConfig(base_url=fake.url)) == "auto"
+        assert choose_spec(UserConfig(base_url=fake.url), Home.from_env()) == "auto"
         with pytest.raises(ModelNotFoundError, match="ollama pull llama3.2:1b"):
-            open_backend("ollama:llama3.2:1b", UserConfig(base_url=fake.url))
+            open_backend("ollama:llama3.2:1b", UserConfig(base_url=fake.url), Home.from_env())
     with OpenAIFake("vllm", model="m1") as fake:
-        b = open_backend(f"openai:{fake.url}/v1#m1", UserConfig())
+        b = open_backend(f"openai:{fake.url}/v1#m1", UserConfig(), Home.from_env())
         assert b.name == "vllm:m1"
-        assert open_backend("openai:m1", UserConfig(base_url=fake.url + "/v1")).context_window == 8192
+        assert open_backend("openai:m1", UserConfig(base_url=fake.url + "/v1"), Home.from_env()).context_window == 8192
     assert split_openai("http://h:1/v1#a/b:c", None) == ("http://h:1/v1", "a/b:c")
     with pytest.raises(ConfigError, match="names no server"):
         split_openai("model-name", None)

@@ -7,7 +7,9 @@ from smallcoder.errors import BackendError
 from smallcoder.github import GitHubError
 from smallcoder.session.fix import FixOptions
 from smallcoder.session.issue import fix_issue
-from smallcoder.store.runs import RunStore
+from smallcoder.config import UserConfig
+from smallcoder.paths import Home
+from smallcoder.session.setup import open_session
 
 from .conftest import git
 from .scripts import FIX, WRITE_REPRO, hermes
@@ -17,8 +19,8 @@ REF = "acme/textutil#7"
 
 def run(project, outputs, **flags):
     backend = ScriptedBackend(outputs=list(outputs))
-    with RunStore() as store:
-        done = fix_issue(REF, project, backend, FixOptions(), [store], **flags)
+    with open_session(UserConfig(), Home.from_env(), backend=backend) as session:
+        done = fix_issue(session, REF, project, FixOptions(), **flags)
     return done, backend
 
 
@@ -105,14 +107,16 @@ def test_closed_issue_is_refused_before_the_model_runs(hosted, project):
     hosted.repos["acme/textutil"].issues[7]["state"] = "closed"
     backend = ScriptedBackend(outputs=[FIX])
     with pytest.raises(GitHubError, match="issue acme/textutil#7 is closed — reopen it"):
-        fix_issue(REF, project, backend, FixOptions(), [])
+        with open_session(UserConfig(), Home.from_env(), backend=backend) as session:
+            fix_issue(session, REF, project, FixOptions())
     assert backend.requests == []
 
 
 def test_pr_refuses_a_dirty_checkout(hosted, project):
     (project / "notes.txt").write_text("mine\n")
     with pytest.raises(GitHubError, match="uncommitted changes, and --pr would push them"):
-        fix_issue(REF, project, ScriptedBackend(outputs=[]), FixOptions(), [], pr=True)
+        with open_session(UserConfig(), Home.from_env(), backend=ScriptedBackend(outputs=[])) as session:
+            fix_issue(session, REF, project, FixOptions(), pr=True)
 
 
 def test_a_failed_run_is_reported_on_the_issue(hosted, project):

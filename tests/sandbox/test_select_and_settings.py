@@ -15,7 +15,7 @@ from smallcoder.errors import ConfigError
 from smallcoder.sandbox import SandboxSettings, SandboxUnavailable, choose_isolation, describe_isolation, open_sandbox
 from smallcoder.sandbox.container import check, container_env, run_spec
 from smallcoder.sandbox.limits import limits_prefix
-from smallcoder.sandbox.settings import Limits
+from smallcoder.config import Limits, load_config
 from smallcoder.workspace.runner import run_command
 
 from .conftest import TEST_LIMITS, needs_bwrap, settings
@@ -136,7 +136,7 @@ def test_doctor_reports_the_isolation(tmp_path, monkeypatch):
     config = tmp_path / "config.toml"
     config.write_text('[sandbox]\nmode = "none"\n')
     monkeypatch.setenv("SMALLCODER_CONFIG", str(config))
-    d = describe_isolation()  # reads the user's config, as a run would
+    d = describe_isolation(load_config().sandbox)  # the user's config, as a run reads it
     assert d["chosen"] == "none" and d["ok"] is False
     res = subprocess.run([sys.executable, "-m", "smallcoder.cli.app", "doctor", "--base-url", "http://127.0.0.1:9"],
                          capture_output=True, text=True, timeout=120, env={**os.environ, "COLUMNS": "200"})

@@ -6,7 +6,8 @@ import pytest
 
 from smallcoder.agent import events
 from smallcoder.agent.events import ModelCalled, RunStarted, ToolExecuted
-from smallcoder.store import RunStore, redact
+from smallcoder.secrets import redact
+from smallcoder.store import RunStore
 from smallcoder.types import Completion, ToolCall
 
 

@@ -22,8 +22,8 @@ from smallcoder.agent.stuck import EDIT_TOOLS, StuckDetector
 from smallcoder.backends.base import Backend
 from smallcoder.errors import AgentInterrupt, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
 from smallcoder.protocol import ParseResult, format_error_message, parse_tool_calls
-from smallcoder.sandbox.approval import check, refusal
-from smallcoder.store.redact import redact
+from smallcoder.tools.approval import check, refusal
+from smallcoder.secrets import redact
 from smallcoder.tools import Tool, ToolContext, tool_specs
 from smallcoder.types import Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command

@@ -2,8 +2,8 @@
 
 The fix for a too-small window depends on who owns it: our --ctx for the embedded
 engine and for Ollama (we choose num_ctx), the server's launch flags for
-llama-server, llama-cpp-python and vLLM, the load settings in LM Studio. A backend
-may say which through a `context_advice(tokens) -> str` method.
+llama-server, llama-cpp-python and vLLM, the load settings in LM Studio. Each backend
+says which through its `context_advice(tokens)`.
 """
 
 from __future__ import annotations
@@ -19,16 +19,9 @@ def round_up(tokens: int) -> int:
     return -(-tokens // ROUND_TO) * ROUND_TO
 
 
-def advice(backend: object, tokens: int) -> str:
-    how = getattr(backend, "context_advice", None)
-    if callable(how):
-        return str(how(tokens))
-    return f"run with --ctx {tokens} or more"
-
-
 def too_small_message(backend: Backend, needed: int) -> str:
     n = round_up(needed)
-    return f"context {backend.context_window} is too small for this task; {advice(backend, n)} (it needs at least {n})"
+    return f"context {backend.context_window} is too small for this task; {backend.context_advice(n)} (it needs at least {n})"
 
 
 def check_fits(backend: Backend, messages: list[Message], tools: list[ToolSpec], reply_tokens: int) -> int:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from smallcoder.backends.gguf_facts import GGUFFacts
-from smallcoder.backends.stream_clock import OnText, StreamClock
+from smallcoder.backends.base import Capabilities, OnText, ctx_flag_advice
+from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError
 from smallcoder.types import Completion, Message, ToolSpec, Usage
 
@@ -98,7 +99,15 @@ class EmbeddedBackend:
             template=template, eos_token=self.eos, bos_token=bos
         )
         self.dialect = dialect or _dialect_for(self.facts)
-        self.on_text: OnText | None = None  # set by a terminal to show the answer as it is written
+        self.on_text: OnText | None = None  # set by a session to show the answer as it is written
+        self.run_record: dict[str, Any] = {"runtime": "llama.cpp (embedded)", "model_file": str(model_path)}
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(cached_tokens=True, streaming=True)
+
+    def context_advice(self, tokens: int) -> str:
+        return ctx_flag_advice(tokens)
 
     # -- prompt ---------------------------------------------------------------
 
@@ -167,6 +176,13 @@ class EmbeddedBackend:
             tokens_per_s=StreamClock.rate(generated, latency - ttft if ttft is not None else None),
             cache_source="kv",
         )
+
+    def infill(self, request: Any, *, should_stop: Any = None) -> Completion:
+        """Fill in the middle (fim.formats.InfillRequest → Completion); keystroke after keystroke only the
+        tokens from the cursor on are evaluated. See backends/infill_embedded.py."""
+        from smallcoder.backends.infill_embedded import embedded_infill
+
+        return embedded_infill(self.llm, request, context_window=self.context_window, should_stop=should_stop)
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -24,7 +24,8 @@ from smallcoder.backends.http_errors import Failure, user_error
 from smallcoder.backends.ollama_facts import OllamaModelFacts, choose_num_ctx, loaded_context
 from smallcoder.backends.prompt_count import PromptCounter
 from smallcoder.backends.retry import GaveUp, RetryPolicy, call_with_retries
-from smallcoder.backends.stream_clock import OnText, StreamClock
+from smallcoder.backends.base import Capabilities, OnText
+from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.backends.wire import calls_from_ollama, ollama_messages, with_tool_instructions
 from smallcoder.errors import BackendError
 from smallcoder.types import Completion, Message, ToolSpec, ToolCall, Usage
@@ -93,6 +94,11 @@ class OllamaBackend:
         facts = OllamaModelFacts.from_show(self.model, self._call(lambda: self.client.show(self.model)))
         facts.loaded_context = loaded_context(self._call(self.client.ps), self.model)
         return facts
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(native_tools=self.native_tools, streaming=True,
+                            fim=bool(self.facts.capabilities and "insert" in self.facts.capabilities))
 
     def context_advice(self, tokens: int) -> str:
         trained = self.facts.trained_context
@@ -187,6 +193,18 @@ class OllamaBackend:
                     f"Ollama loaded {self.model} with a context of {actual}, not the {self.num_ctx} asked for "
                     f"(not enough memory?), so it cut the prompt — run with --ctx {actual} or free memory"
                 )
+
+    def infill(self, request: Any, *, should_stop: Any = None) -> Completion:
+        """Fill in the middle through /api/generate: our rendered FIM string with raw=true, or (an empty
+        request.prompt) prefix + suffix through the model's template. See backends/infill_http.py."""
+        import httpx
+
+        from smallcoder.backends.infill_http import ollama_infill
+
+        options = {**SAMPLING, "num_ctx": self.num_ctx}
+        with httpx.Client(timeout=httpx.Timeout(120.0, connect=5.0)) as http:
+            return ollama_infill(http, self.url, self.model, request, raw=bool(request.prompt), options=options,
+                                 should_stop=should_stop)
 
     def close(self) -> None:
         self.client.close()

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import openai
 
-from smallcoder.backends.context_fit import advice, too_small_message
+from smallcoder.backends.context_fit import too_small_message
 from smallcoder.backends.discovery import start_hint
 from smallcoder.backends.endpoints import api_key, check_allowed, is_loopback, openai_base
 from smallcoder.backends.http_errors import Failure, user_error
@@ -26,7 +26,8 @@ from smallcoder.backends.openai_probe import ServerFacts, probe_server
 from smallcoder.backends.openai_stream import EmptyStream, StreamResult, read_response, read_stream
 from smallcoder.backends.prompt_count import PromptCounter
 from smallcoder.backends.retry import GaveUp, RetryPolicy, call_with_retries
-from smallcoder.backends.stream_clock import OnText, StreamClock
+from smallcoder.backends.base import Capabilities, OnText
+from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.backends.wire import openai_messages, with_tool_instructions
 from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError
 from smallcoder.types import Completion, Message, ToolSpec, Usage
@@ -125,6 +126,10 @@ class OpenAICompatBackend:
         raise ConfigError(f"the server at {self.base_url} ({self.facts.flavor}) does not report its context "
                           "window — pass --ctx N with the context it was started with")
 
+    @property
+    def capabilities(self) -> Capabilities:
+        return Capabilities(native_tools=self.native_tools, cached_tokens=True, streaming=True)
+
     def context_advice(self, tokens: int) -> str:
         template = _CONTEXT_ADVICE.get(self.facts.flavor)
         return template.format(n=tokens) if template else f"use a server with a context of {tokens} or more"
@@ -168,7 +173,7 @@ class OpenAICompatBackend:
                 return self.complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
             if e.failure.overflow:
                 raise BackendError(f"{user_error(e.failure, url=self.base_url, model=self.model, start_hint='')} "
-                                   f"— {advice(self, prompt + max_tokens)}") from None
+                                   f"— {self.context_advice(prompt + max_tokens)}") from None
             raise self._fail(e.failure) from None
         return self._completion(result, clocks[-1], messages, tools, prompt)
 
@@ -221,6 +226,17 @@ class OpenAICompatBackend:
             latency_s=latency, finish_reason=r.finish_reason or "stop", ttft_s=ttft,
             tokens_per_s=round(float(rate), 2) if rate else None, cache_source=source,
         )
+
+    def infill(self, request: Any, *, should_stop: Any = None) -> Completion:
+        """Fill in the middle: llama-server's /infill (server-side FIM prompt, cache_prompt), any other
+        server /v1/completions with our rendered FIM string. See backends/infill_http.py."""
+        from smallcoder.backends.infill_http import llama_server_infill, openai_completions_infill
+
+        if self.facts.flavor == "llama-server":
+            return llama_server_infill(self.http, self.base_url.removesuffix("/v1"), request, should_stop=should_stop)
+        extra = dict(LLAMA_CPP_SAMPLING) if self.facts.flavor == "llama-cpp-python" else {}
+        return openai_completions_infill(self.http, self.base_url, self.model, request, should_stop=should_stop,
+                                         extra=extra)
 
     def close(self) -> None:
         self.client.close()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from smallcoder.backends.base import Capabilities, OnText, ctx_flag_advice
 from smallcoder.errors import BackendError, ConfigError
 from smallcoder.types import Completion, Message, ToolSpec, Usage
 
@@ -24,6 +26,12 @@ class ScriptedBackend:
     dialect: str | None = "hermes"
     requests: list[list[Message]] = field(default_factory=list)
     temperatures: list[float | None] = field(default_factory=list)
+    on_text: OnText | None = None
+    capabilities: Capabilities = field(default_factory=Capabilities)
+    run_record: dict[str, Any] = field(default_factory=lambda: {"runtime": "scripted"})
+
+    def context_advice(self, tokens: int) -> str:
+        return ctx_flag_advice(tokens)
 
     @classmethod
     def from_file(cls, path: Path) -> ScriptedBackend:

@@ -9,9 +9,8 @@ as it is written; a failing hook never breaks the model call.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
-OnText = Callable[[str], None]
+from smallcoder.backends.base import OnText
 
 
 class StreamClock:

@@ -19,23 +19,31 @@ from rich.console import Console
 from smallcoder.agent.loop import AgentConfig
 from smallcoder.cli.issue import check_issue_flags, delivery_json, print_delivery
 from smallcoder.cli.output import print_summary, result_json
+from smallcoder.cli.complete import complete
 from smallcoder.cli.doctor import doctor
+from smallcoder.cli.lsp import lsp
 from smallcoder.cli.live import live_printer
 from smallcoder.cli.runs import runs_app
+from smallcoder.cli.tasks import tasks_app
+from smallcoder.cli.models import models_app
+from smallcoder.cli.batch import batch
 from smallcoder.errors import SmallcoderError
-from smallcoder.models.config import load_config
-from smallcoder.models.resolve import choose_spec, open_backend
-from smallcoder.sandbox import SandboxSettings, choose_isolation
-from smallcoder.github.notes import ModelNotes
+from smallcoder.config import load_config
+from smallcoder.paths import Home
 from smallcoder.workspace.environment import EnvironmentRequest
-from smallcoder.session.fix import FixOptions, apply_result, run_fix
-from smallcoder.session.issue import deliver, options_for, prepare_issue, report_failure
-from smallcoder.store.runs import RunStore
+from smallcoder.session.fix import FixOptions, apply_result
+from smallcoder.session.issue import options_for, prepare_issue, run_issue
+from smallcoder.session.setup import open_session
 
 app = typer.Typer(help="Local-first agentic coding for small open models.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
 app.add_typer(runs_app, name="runs")
+app.add_typer(tasks_app, name="tasks")
+app.add_typer(models_app, name="models")
+app.command()(batch)
 app.command()(doctor)
+app.command()(complete)
+app.command()(lsp)
 
 ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="PATH.gguf, hf:REPO[:QUANT], ollama:NAME, openai:URL#MODEL, auto or scripted:FILE.json")]
 CtxOpt = Annotated[Optional[int], typer.Option("--ctx", help="Context window in tokens (default: from the GGUF, capped by memory).")]
@@ -75,37 +83,27 @@ def fix(
     assert task is not None
     if not repo.is_dir():
         raise SmallcoderError(f"repository not found: {repo}")
-    config = load_config()
-    if ctx:
-        config.ctx = ctx
-    config.base_url, config.allow_remote = base_url or config.base_url, allow_remote or config.allow_remote
+    config = load_config().with_flags(model=model, ctx=ctx, base_url=base_url, allow_remote=allow_remote,
+                                      allow_network=allow_network, no_sandbox=no_sandbox)
     console = Console(stderr=as_json, quiet=as_json)
-    sandbox = SandboxSettings.from_config(config.sandbox).with_flags(allow_network=allow_network, no_sandbox=no_sandbox)
-    if not choose_isolation(sandbox).sandboxed:  # also refuses here, before a model is loaded, when none can run
-        Console(stderr=True).print("[bold yellow]warning:[/] the model's commands run WITHOUT a sandbox: "
-                                   "they can read and change anything you can")
-    backend = open_backend(choose_spec(model, config), config)
+    printer = live_printer(console)
     options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps),
                          environment=EnvironmentRequest(python=python, env=env) if python or env else None)
-    options.sandbox = sandbox
     options = options_for(job, options, reproduce is not False) if job else replace(options, reproduce=bool(reproduce))
-    notes = ModelNotes()
-    with RunStore() as store:
-        try:
-            result = run_fix(task, repo, backend, options, [store, live_printer(console, backend), notes])
-        except SmallcoderError as e:
-            if job and comment:
-                report_failure(job, e)
-            raise
-        finally:
-            backend.close()
+    with open_session(config, Home.from_env(), stream=printer.on_text if printer.streams else None) as session:
+        if session.warning:
+            Console(stderr=True).print(f"[bold yellow]warning:[/] {session.warning}")
+        if job:
+            run = run_issue(session, job, repo, options, [printer], pr=pr, draft=draft, comment=comment)
+            result, delivery = run.result, run.delivery
+        else:
+            result, delivery = session.fix(task, repo, options, [printer]), None
     applied = False
     if apply and result.success:
         apply_result(result)
         applied = True
     elif apply:
         console.print("[yellow]not applied: the change is not verified (see above); it stays on the branch[/]")
-    delivery = deliver(job, result, notes, pr=pr, draft=draft, comment=comment) if job else None
     if as_json:
         print(json.dumps({**result_json(result, applied), **delivery_json(job, delivery)}, indent=2))
     else:

@@ -12,6 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from smallcoder.cli.doctor_report import gather
+from smallcoder.config import load_config
+from smallcoder.paths import Home
 from smallcoder.sandbox import isolation_summary
 
 
@@ -24,7 +26,7 @@ def doctor(
     base_url: Annotated[Optional[str], typer.Option("--base-url", help="Check only this server.")] = None,
 ) -> None:
     """Check the machine and the local model runtimes (Ollama, llama-server, vLLM, LM Studio)."""
-    report = gather(base_url)
+    report = gather(load_config(), Home.from_env(), base_url)
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         return

@@ -8,13 +8,16 @@ import platform
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import httpx
 
 from smallcoder.backends.discovery import DEFAULT_URLS, Runtime, discover, ollama_url
 from smallcoder.backends.endpoints import api_key, openai_base
+from smallcoder.config import UserConfig
 from smallcoder.errors import SmallcoderError
+from smallcoder.paths import Home
 from smallcoder.sandbox import describe_isolation
 from smallcoder.workspace.environment import environment_report
 
@@ -53,17 +56,15 @@ def _nvidia_gpus() -> list[dict[str, Any]]:
     return gpus
 
 
-def embedded() -> dict[str, Any]:
-    from smallcoder.models.resolve import models_dir
-
+def embedded(models: Path) -> dict[str, Any]:
     try:
         import llama_cpp
 
         version = getattr(llama_cpp, "__version__", "installed")
     except ImportError:
         version = None
-    cached = sorted(p.name for p in models_dir().rglob("*.gguf"))
-    return {"llama_cpp_python": version, "models_dir": str(models_dir()), "cached_models": cached}
+    cached = sorted(p.name for p in models.rglob("*.gguf"))
+    return {"llama_cpp_python": version, "models_dir": str(models), "cached_models": cached}
 
 
 def guess_fim(name: str) -> bool | None:
@@ -116,7 +117,8 @@ def openai_runtime(rt: Runtime) -> dict[str, Any]:
             "more_models": max(0, len(rt.models) - MAX_MODELS)}
 
 
-def gather(base_url: str | None = None) -> dict[str, Any]:
+def gather(config: UserConfig, home: Home, base_url: str | None = None) -> dict[str, Any]:
+    """The whole report: machine, embedded engine, isolation (from the user's `[sandbox]`), runtimes."""
     urls = [base_url] if base_url else list(dict.fromkeys([ollama_url(), *DEFAULT_URLS]))
     runtimes = []
     for rt in discover(urls):
@@ -124,5 +126,6 @@ def gather(base_url: str | None = None) -> dict[str, Any]:
             runtimes.append(ollama_runtime(rt) if rt.kind == "ollama" else openai_runtime(rt))
         except Exception as e:
             runtimes.append({"runtime": rt.kind, "url": rt.url, "error": f"{type(e).__name__}: {e}", "models": []})
-    return {"machine": machine(), "embedded": embedded(), "isolation": describe_isolation(), "runtimes": runtimes,
+    return {"machine": machine(), "embedded": embedded(home.models),
+            "isolation": describe_isolation(config.sandbox), "runtimes": runtimes,
             "probed": urls, "environment": environment_report(Path.cwd())}

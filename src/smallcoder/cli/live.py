@@ -1,4 +1,4 @@
-"""The model's answer as it is written: a backend's `on_text` hook shown on the step's spinner line.
+"""The model's answer as it is written: the session's stream callback shown on the step's spinner line.
 
 The step printing stays as it is (one summary line per step); while a step runs,
 its spinner shows the tail of the text streaming in, so a slow local model is
@@ -6,8 +6,6 @@ visibly working rather than silent.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -30,6 +28,11 @@ class LivePrinter(ProgressPrinter):
             self._tail = ""
         super().__call__(event)
 
+    @property
+    def streams(self) -> bool:
+        """Whether streamed text can be shown (a terminal that is not silenced)."""
+        return not self.console.quiet and self.console.is_terminal
+
     def on_text(self, piece: str) -> None:
         self._tail = (self._tail + piece)[-400:]
         status = self._status
@@ -38,9 +41,6 @@ class LivePrinter(ProgressPrinter):
             status.update(f"{self._label} [dim]{escape(shown)}[/]")
 
 
-def live_printer(console: Console, backend: Any) -> ProgressPrinter:
-    """The progress printer for a run; it also shows streamed text when the backend can stream."""
-    printer = LivePrinter(console)
-    if hasattr(backend, "on_text") and not console.quiet and console.is_terminal:
-        backend.on_text = printer.on_text
-    return printer
+def live_printer(console: Console) -> LivePrinter:
+    """The progress printer for a run; pass its `on_text` as the session's stream when `streams`."""
+    return LivePrinter(console)

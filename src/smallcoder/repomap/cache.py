@@ -14,6 +14,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
+from smallcoder.paths import Home
 from smallcoder.repomap.queries import QUERIES
 from smallcoder.repomap.tags import FileTags
 
@@ -25,9 +26,8 @@ FLUSH_EVERY = 500  # rows; an interrupted cold build still leaves most of its wo
 
 
 def default_cache_dir() -> Path:
-    from smallcoder.store.paths import smallcoder_home  # creates the home dir: only on use
-
-    return smallcoder_home() / "repomap-cache"
+    """Where maps are cached when the caller names no directory: under smallcoder's home."""
+    return Home.from_env().root / "repomap-cache"
 
 
 _EXTRACTOR_SOURCES = ("tags.py", "fallback.py", "queries.py", "languages.py")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from smallcoder.sandbox.mounts import MountPlan
-from smallcoder.sandbox.settings import MIB
+from smallcoder.config import MIB
 
 PROBE_TIMEOUT_S = 15
 INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap)"

@@ -15,7 +15,7 @@ import signal
 import time
 from pathlib import Path
 
-from smallcoder.store.liveness import pid_alive
+from smallcoder.workspace.processes import pid_alive
 
 _V1 = Path("/sys/fs/cgroup/pids")
 # Moves the wrapper shell into the cgroup, then becomes the command: everything it starts stays inside.

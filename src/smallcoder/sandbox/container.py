@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from smallcoder.sandbox.gitdirs import GitDirs
-from smallcoder.sandbox.settings import SandboxSettings
+from smallcoder.config import SandboxSettings
 
 LABEL = "smallcoder.run"
 EXTRA_HINT = "pip install 'smallcoder[container]'"

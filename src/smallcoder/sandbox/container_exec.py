@@ -15,7 +15,7 @@ import sys
 from typing import Any
 
 from smallcoder.sandbox.container import open_client
-from smallcoder.sandbox.settings import SandboxSettings
+from smallcoder.config import SandboxSettings
 
 
 def main(argv: list[str]) -> int:

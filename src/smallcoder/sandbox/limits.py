@@ -16,7 +16,7 @@ import resource
 import shutil
 import sys
 
-from smallcoder.sandbox.settings import MIB, Limits
+from smallcoder.config import MIB, Limits
 
 # The shim sets each NAME=VALUE pair as soft and hard limit, then replaces itself with the command.
 _SHIM = (

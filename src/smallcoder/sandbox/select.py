@@ -18,8 +18,8 @@ from typing import Any
 
 from smallcoder.sandbox import bwrap, container
 from smallcoder.sandbox.limits import limit_tool
-from smallcoder.errors import ConfigError
-from smallcoder.sandbox.settings import SandboxSettings, SandboxUnavailable, settings_from_user_config
+from smallcoder.config import SandboxSettings
+from smallcoder.errors import SandboxUnavailable
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,9 @@ def choose_isolation(settings: SandboxSettings | None = None) -> Isolation:
 def describe_isolation(settings: SandboxSettings | None = None) -> dict[str, Any]:
     """What `smallcoder doctor` shows: each isolation's availability and the one a run would use.
 
-    Without `settings`, the user's config file decides (its `[sandbox]` table), as for a `fix` run.
+    `settings` come from the user's config (the `[sandbox]` table), as for a `fix` run; None = defaults.
     """
-    if settings is None:
-        try:
-            settings = settings_from_user_config()
-        except ConfigError as e:
-            return {"chosen": None, "ok": False, "detail": str(e)}
+    settings = settings or SandboxSettings()
     info = bwrap.probe()
     engine = container.check(settings)
     out: dict[str, Any] = {

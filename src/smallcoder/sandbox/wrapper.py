@@ -25,9 +25,9 @@ from smallcoder.sandbox import bwrap, cgroup, container
 from smallcoder.sandbox.gitdirs import find_git_dirs
 from smallcoder.sandbox.limits import limit_tool, limits_prefix
 from smallcoder.sandbox.mounts import MountPlan, plan_mounts, toolchain_paths
-from smallcoder.sandbox.secrets import filter_env
+from smallcoder.secrets import filter_env
 from smallcoder.sandbox.select import Isolation
-from smallcoder.store.liveness import pid_alive
+from smallcoder.workspace.processes import pid_alive
 
 SCRATCH_PREFIX = "smallcoder-sandbox-"
 

@@ -37,9 +37,3 @@ def minimal_task_prompt(task: str) -> str:
     for name in meta.find_undeclared_variables(jinja2.Environment().parse(source)):
         values.setdefault(name, "")
     return render("task", **values)
-
-
-def backend_record(backend: Any) -> dict[str, Any]:
-    """What the run record keeps about the model server (endpoint, runtime, whether code left the machine)."""
-    record = getattr(backend, "run_record", None)
-    return dict(record) if isinstance(record, dict) else {}

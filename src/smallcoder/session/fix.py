@@ -17,11 +17,11 @@ from smallcoder.agent.events import Observer, Reproduction, RunFinished, RunResu
 from smallcoder.agent.loop import Agent, AgentConfig, AgentOutcome
 from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
-from smallcoder.session.fit import backend_record, require_minimal_fit
+from smallcoder.session.fit import require_minimal_fit
 from smallcoder.sandbox import SandboxSettings, choose_isolation, open_sandbox
 from smallcoder.session.outcome import judge, outcome_record, stop_reason
 from smallcoder.session.reproduce import reproduce_first, reproduction_extra
-from smallcoder.store.paths import worktrees_dir
+from smallcoder.paths import Home
 from smallcoder.store.ids import new_run_id
 from smallcoder.tools import ToolContext, default_tools
 from smallcoder.types import Usage
@@ -45,6 +45,7 @@ class FixOptions:
     show_code: bool = True
     show_map: bool = True
     environment: EnvironmentRequest | None = None  # --python / --env; None: found (workspace/environment.py)
+    worktrees_dir: Path | None = None  # where run worktrees go; the session sets home.worktrees
 
 
 def observation_budget(context_window: int) -> int:
@@ -58,14 +59,14 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
     isolation = choose_isolation(options.sandbox)  # before the worktree exists: a refusal leaves nothing behind
     envs = find_environment(root, options.environment)  # a broken environment stops here, leaving nothing
     run_id = new_run_id()
-    wt = create_worktree(root, run_id, worktrees_dir())
+    wt = create_worktree(root, run_id, options.worktrees_dir or Home.from_env().worktrees)
     prep = prepare_worktree(envs, root, wt.path, options.test_command)  # submodules, node_modules, test command
     test_command = prep.test_command
     started = time.perf_counter()
 
     def emit(event: object) -> None:
         if isinstance(event, RunFinished):  # which model server served the run; whether code left the machine
-            event.extra = {**backend_record(backend), **outcome_record(event.result), **event.extra}
+            event.extra = {**backend.run_record, **outcome_record(event.result), **event.extra}
         for observer in observers:
             observer(event)  # type: ignore[arg-type]
 

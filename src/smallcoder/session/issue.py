@@ -10,12 +10,12 @@ when it is verified. Re-runs reuse the issue's branch and its open PR instead of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from smallcoder.agent.events import Observer, RunResult
-from smallcoder.backends.base import Backend
 from smallcoder.errors import SmallcoderError
 from smallcoder.github.client import GitHubClient
 from smallcoder.github.errors import GitHubError
@@ -24,7 +24,8 @@ from smallcoder.github.notes import ModelNotes
 from smallcoder.github.push import Pushed, issue_branch, push_commit, remote_head
 from smallcoder.github.refs import IssueRef, parse_issue_ref
 from smallcoder.github.report import failure_comment, issue_task, outcome_comment, pr_body, pr_title
-from smallcoder.session.fix import FixOptions, run_fix
+from smallcoder.session.fix import FixOptions
+from smallcoder.session.setup import Session
 from smallcoder.workspace.git import find_repo_root, git, git_out
 from smallcoder.workspace.snapshot import work_tree_state
 
@@ -102,18 +103,29 @@ def deliver(job: IssueJob, result: RunResult, notes: ModelNotes, *, pr: bool = F
     return delivery
 
 
-def fix_issue(ref_text: str, repo: Path, backend: Backend, options: FixOptions, observers: list[Observer], *,
-              pr: bool = False, draft: bool = False, comment: bool = False, reproduce: bool = True) -> IssueRun:
-    """The whole unattended flow, for library users and the CLI."""
-    job = prepare_issue(ref_text, repo, pr=pr, comment=comment)
+def run_issue(session: Session, job: IssueJob, repo: Path, options: FixOptions, observers: Sequence[Observer] = (),
+              *, pr: bool = False, draft: bool = False, comment: bool = False) -> IssueRun:
+    """Fix a prepared issue in `session`, then deliver (push + PR, comment) as asked.
+
+    `options` should come from `options_for(job, …)` (reproduce first). A failed run is reported on the
+    issue when `comment` is set (the Actions workflow relies on it), then re-raised.
+    """
     notes = ModelNotes()
     try:
-        result = run_fix(job.task, repo, backend, options_for(job, options, reproduce), [*observers, notes])
+        result = session.fix(job.task, repo, options, [*observers, notes])
     except SmallcoderError as e:
-        if comment:  # the issue's watchers hear about a failed run too (the Actions workflow relies on it)
+        if comment:
             report_failure(job, e)
         raise
     return IssueRun(job.issue, result, deliver(job, result, notes, pr=pr, draft=draft, comment=comment))
+
+
+def fix_issue(session: Session, ref_text: str, repo: Path, options: FixOptions, observers: Sequence[Observer] = (),
+              *, pr: bool = False, draft: bool = False, comment: bool = False, reproduce: bool = True) -> IssueRun:
+    """The whole unattended flow for library users: fetch the issue, fix it in `session`, deliver."""
+    job = prepare_issue(ref_text, repo, pr=pr, comment=comment)
+    return run_issue(session, job, repo, options_for(job, options, reproduce), observers,
+                     pr=pr, draft=draft, comment=comment)
 
 
 def report_failure(job: IssueJob, error: Exception) -> None:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import Any
 
-from smallcoder.store.liveness import pid_alive
+from smallcoder.workspace.processes import pid_alive
 
 # Columns stored as 0/1 (or NULL) that callers should see as bool (or None).
 _BOOL_COLUMNS = {"ok", "passed", "timed_out", "tests_before_passed", "tests_after_passed"}

@@ -30,8 +30,8 @@ from smallcoder.agent.events import (
 from smallcoder.errors import SmallcoderError
 from smallcoder.store.db import connect
 from smallcoder.store.ids import new_run_id
-from smallcoder.store.paths import db_path
-from smallcoder.store.redact import redact, redact_value
+from smallcoder.paths import Home
+from smallcoder.secrets import redact, redact_value
 from smallcoder.store.rows import row_to_dict, run_to_dict
 
 CHILD_TABLES = ("model_calls", "tool_executions", "test_runs", "format_problems", "fresh_attempts")
@@ -53,7 +53,7 @@ class RunStore:
     """Records agent events (use the instance itself as an Observer) and reads runs back."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path if path is not None else db_path()
+        self.path = path if path is not None else Home.from_env().db  # library use; sessions pass home.db
         self._lock = threading.RLock()
         self._conn = connect(self.path)
 
