@@ -7,7 +7,7 @@ import pytest
 pytest.importorskip("docker", reason="the container extra is not installed: pip install 'smallcoder[container]'")
 
 from smallcoder.sandbox import SandboxSettings, choose_isolation, open_sandbox  # noqa: E402
-from smallcoder.sandbox.settings import Limits  # noqa: E402
+from smallcoder.config import Limits  # noqa: E402
 from smallcoder.workspace.runner import run_command  # noqa: E402
 
 from .fake_docker import FakeEngine  # noqa: E402

@@ -6,9 +6,9 @@ import pytest
 
 from smallcoder.agent.loop import Agent, AgentConfig
 from smallcoder.backends.scripted import ScriptedBackend
-from smallcoder.sandbox.approval import Policy, check
-from smallcoder.sandbox.secrets import filter_env, is_secret_name, mask_values, secret_values
-from smallcoder.store.redact import redact
+from smallcoder.tools.approval import Policy, check
+from smallcoder.secrets import filter_env, is_secret_name, mask_values, secret_values
+from smallcoder.secrets import redact
 from smallcoder.tools import ToolContext, default_tools
 
 from .conftest import hermes
