@@ -88,14 +88,16 @@ def _requested(repo: Path, request: EnvironmentRequest) -> Environment:
 def _activated(repo: Path) -> Environment | None:
     """An activated virtualenv or (non-base) conda env — unless it is smallcoder's own and the repo has its own."""
     venv = os.environ.get("VIRTUAL_ENV")
-    if venv and env_python(Path(venv)) is not None:
+    python = env_python(Path(venv)) if venv else None
+    if venv and python is not None:
         own = Path(venv).resolve() == Path(sys.prefix).resolve()
         if not (own and _repo_has_env(repo)):
-            return describe_python(repo, env_python(Path(venv)), "virtualenv", "VIRTUAL_ENV (activated)")  # type: ignore[arg-type]
+            return describe_python(repo, python, "virtualenv", "VIRTUAL_ENV (activated)")
     conda = os.environ.get("CONDA_PREFIX")
-    if conda and os.environ.get("CONDA_DEFAULT_ENV", "base") != "base" and env_python(Path(conda)) is not None:
-        name = os.environ.get("CONDA_DEFAULT_ENV")
-        return describe_python(repo, env_python(Path(conda)), "conda", f"CONDA_PREFIX (conda env {name})")  # type: ignore[arg-type]
+    name = os.environ.get("CONDA_DEFAULT_ENV", "base")
+    python = env_python(Path(conda)) if conda else None
+    if python is not None and name != "base":
+        return describe_python(repo, python, "conda", f"CONDA_PREFIX (conda env {name})")
     return None
 
 
