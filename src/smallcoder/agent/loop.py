@@ -27,6 +27,7 @@ from smallcoder.secrets import redact
 from smallcoder.tools import Tool, ToolContext, tool_specs
 from smallcoder.types import Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command
+from smallcoder.workspace.testselect import TestSelection
 
 TEST_TAIL_CHARS = 2_500
 
@@ -84,6 +85,7 @@ class Agent:
         self.tests_failed_before = False
         self.submit_refused = False
         self.last_test: TestRun | None = None
+        self.select_tests: TestSelection | None = None  # narrows the runs after edits (workspace/testselect.py)
         self.stuck = StuckDetector()
         self.focus_file: str | None = None
         self.temperature: float | None = None  # None: the backend's default
@@ -249,10 +251,13 @@ class Agent:
 
     def run_tests(self, phase: str) -> TestRun:
         assert self.ctx.test_command
-        res = run_command(self.ctx.test_command, self.ctx.root, timeout=self.config.test_timeout,
+        command = self.select_tests.command_for(phase) if self.select_tests else self.ctx.test_command
+        res = run_command(command, self.ctx.root, timeout=self.config.test_timeout,
                           max_output_chars=20_000, env=self.ctx.env, wrap=self.ctx.wrap)
         test = TestRun(res.command, res.ok, res.exit_code, redact(res.output), res.duration_s, res.timed_out)
         self.last_test = test
+        if self.select_tests and phase == "before":
+            self.select_tests.saw_full_run(res.output, res.duration_s)
         self.emit(TestsRan(self.run_id, phase, self.steps, test))
         return test
 

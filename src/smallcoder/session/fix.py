@@ -28,6 +28,7 @@ from smallcoder.types import Usage
 from smallcoder.workspace.deletions import find_deletions
 from smallcoder.session.preflight import prepare_worktree, run_preflight
 from smallcoder.workspace.environment import EnvironmentRequest, find_environment
+from smallcoder.workspace.testselect import TestSelection
 from smallcoder.workspace.worktree import (
     Worktree, apply_to_user_tree, commit_changes, create_worktree, find_repo_root, reset_worktree, worktree_diff,
 )
@@ -80,6 +81,7 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
                       max_observation_chars=observation_budget(backend.context_window),
                       wrap=sandbox.wrap, env=sandbox.runner_env)
     agent = Agent(backend, default_tools(), ctx, options.agent, run_id, observers, reset=lambda: reset_worktree(wt))
+    agent.select_tests = TestSelection(test_command, wt.path) if test_command else None  # slow suites: narrowed
     outcome: AgentOutcome | None = None
     tests_before: TestRun | None = None
     reproduction: Reproduction | None = None
@@ -120,7 +122,8 @@ def _finish(wt: Worktree, run_id: str, task: str, backend: Backend, outcome: Age
     tests_after = outcome.last_test if outcome.last_test is not tests_before else None
     # A test run the model's submit triggered is current; after a limit or a stuck end, commands may have
     # changed files since the last run, so the change is tested as it stands.
-    current = outcome.status == "submitted" and tests_after is not None and tests_after.passed
+    current = (outcome.status == "submitted" and tests_after is not None and tests_after.passed
+               and tests_after.command == test_command)  # a narrowed run (testselect.py) is no verdict
     if verify and diff.strip() and test_command and not current:
         tests_after = agent.run_tests("after")
     commit = None
