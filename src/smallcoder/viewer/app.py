@@ -15,6 +15,7 @@ reading the runs through DNS rebinding.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -63,8 +64,12 @@ def create_app(db: Path, results: Path | None = None, allowed_hosts: Sequence[st
             yield r
 
     def html(name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
-        body = env.get_template(name).render(**context)
+        body = fmt.mask_page(env.get_template(name).render(**context))
         return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": _CSP})
+
+    def json_response(data: Any, status: int = 200) -> Response:
+        body = fmt.mask_page(json.dumps(data, ensure_ascii=False, default=str))
+        return Response(body, status_code=status, media_type="application/json")
 
     def page(handler: Callable[[Request], Response]) -> Callable[[Request], Response]:
         """Turn one-line errors into an error page: 404 for a missing run, 400 for a bad query."""
@@ -105,15 +110,15 @@ def create_app(db: Path, results: Path | None = None, allowed_hosts: Sequence[st
     def api_runs(request: Request) -> Response:
         with reader() as r:
             found = r.query(parse_query(request.query_params))
-        return JSONResponse({"total": found.total, "runs": found.runs})
+        return json_response({"total": found.total, "runs": found.runs})
 
     @page
     def api_run(request: Request) -> Response:
         with reader() as r:
             try:
-                return JSONResponse(r.detail(request.path_params["run_id"]))
+                return json_response(r.detail(request.path_params["run_id"]))
             except SmallcoderError as e:
-                return JSONResponse({"error": str(e)}, status_code=404)
+                return json_response({"error": str(e)}, 404)
 
     def pygments_css(request: Request) -> Response:
         return PlainTextResponse(fmt.pygments_css(), media_type="text/css")

@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from markupsafe import Markup
+from markupsafe import escape as markup_escape
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import DiffLexer
 
-from smallcoder.secrets import redact
+from smallcoder.secrets import mask_values, secret_values
 
 _DIFF_FORMATTER = HtmlFormatter(cssclass="hl", nowrap=False)
 
@@ -71,14 +72,24 @@ def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-def masked(text: str | None) -> str:
-    """Text as stored, masked again: records written before a masking rule existed stay safe to show."""
-    return redact(text or "")
+def mask_page(body: str) -> str:
+    """A rendered page with the values of this process's secret environment variables masked.
+
+    The store masked credentials when it wrote each record (smallcoder.secrets.redact, with the
+    recording process's environment); this adds the viewer's own environment, in the page as sent
+    (raw, and as HTML-escaped when escaping changes the value). Reading the environment once per
+    page rather than once per field keeps a 500-step page fast (redact() reads it on every call).
+    """
+    values = secret_values()
+    if not values:
+        return body
+    escaped = [e for v in values if (e := str(markup_escape(v))) != v]
+    return mask_values(body, [*values, *escaped])
 
 
 def diff_html(diff: str) -> Markup:
     """The unified diff coloured by Pygments' DiffLexer (classes styled by /static/pygments.css)."""
-    return Markup(highlight(masked(diff), DiffLexer(), _DIFF_FORMATTER))
+    return Markup(highlight(diff, DiffLexer(), _DIFF_FORMATTER))
 
 
 def diff_stats(diff: str) -> tuple[int, int, int]:
@@ -96,5 +107,5 @@ def pygments_css() -> str:
 
 FILTERS = {
     "secs": secs, "count": count, "pct": pct, "when": when, "first_line": first_line, "args": args_text,
-    "pretty_json": pretty_json, "masked": masked, "diff_html": diff_html,
+    "pretty_json": pretty_json, "diff_html": diff_html,
 }
