@@ -84,7 +84,8 @@ def toolchain_paths(repo: Path | None) -> list[Path]:
 
 def plan_mounts(worktree: Path, git: GitDirs | None, *, repo: Path | None = None,
                 extra_read_only: tuple[str, ...] = (), extra_hidden: tuple[str, ...] = (),
-                allow_network: bool = False) -> MountPlan:
+                allow_network: bool = False, read_only_worktree: bool = False) -> MountPlan:
+    """read_only_worktree: the worktree too is mounted read-only (chat's `plan` mode: commands may read, not write)."""
     plan = MountPlan()
     hidden = [Path(p) for p in (*HIDDEN_DIRS, *extra_hidden)] + home_dirs()
     for path in _unique(hidden):
@@ -106,7 +107,10 @@ def plan_mounts(worktree: Path, git: GitDirs | None, *, repo: Path | None = None
         if git.clean_config is not None:
             plan.read_only.append((git.clean_config, git.common_dir / "config"))
     wt = worktree.resolve()
-    plan.writable.append(wt)
+    if read_only_worktree:
+        plan.read_only.append((wt, wt))
+    else:
+        plan.writable.append(wt)
     if (wt / ".git").is_file():
         plan.read_only.append((wt / ".git", wt / ".git"))
     return plan

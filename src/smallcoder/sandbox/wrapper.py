@@ -36,8 +36,10 @@ class Sandbox:
     """Built once per run, for one worktree. `wrap` is what the command runner calls."""
 
     def __init__(self, isolation: Isolation, worktree: Path, *, repo: Path | None = None, run_id: str = "run",
-                 extra_env: dict[str, str] | None = None, extra_read_only: tuple[str, ...] = ()) -> None:
+                 extra_env: dict[str, str] | None = None, extra_read_only: tuple[str, ...] = (),
+                 read_only_worktree: bool = False) -> None:
         self.isolation = isolation
+        self.read_only_worktree = read_only_worktree  # chat's `plan` mode
         self.extra_read_only = tuple(extra_read_only)  # the project's environment (session/preflight.py)
         self.settings = isolation.settings
         self.worktree = Path(worktree).resolve()
@@ -65,7 +67,8 @@ class Sandbox:
         s = self.settings
         self.plan = plan_mounts(self.worktree, self.git, repo=self.repo,
                                 extra_read_only=(*s.read_only_paths, *self.extra_read_only),
-                                extra_hidden=s.hidden_paths, allow_network=s.allow_network)
+                                extra_hidden=s.hidden_paths, allow_network=s.allow_network,
+                                read_only_worktree=self.read_only_worktree)
         # As root, RLIMIT_NPROC does not apply: a pids cgroup stops fork bombs instead (see cgroup.py).
         if os.geteuid() == 0:
             self.cgroup = cgroup.create(self.run_id, s.limits.processes)
@@ -145,5 +148,7 @@ def _cleanup(scratch: Path, cg: Path | None, settings: Any, run_id: str, contain
 
 
 def open_sandbox(isolation: Isolation, worktree: Path, *, repo: Path | None = None, run_id: str = "run",
-                 extra_env: dict[str, str] | None = None, extra_read_only: tuple[str, ...] = ()) -> Sandbox:
-    return Sandbox(isolation, worktree, repo=repo, run_id=run_id, extra_env=extra_env, extra_read_only=extra_read_only)
+                 extra_env: dict[str, str] | None = None, extra_read_only: tuple[str, ...] = (),
+                 read_only_worktree: bool = False) -> Sandbox:
+    return Sandbox(isolation, worktree, repo=repo, run_id=run_id, extra_env=extra_env, extra_read_only=extra_read_only,
+                   read_only_worktree=read_only_worktree)
