@@ -81,3 +81,27 @@ def test_five_hundred_steps_make_one_small_chart() -> None:
 def test_diff_stats() -> None:
     from tests.viewer.synthetic import DIFF
     assert diff_stats(DIFF) == (1, 1, 1) and diff_stats("") == (0, 0, 0)
+
+
+def test_batch_output_directories(tmp_path: Path) -> None:
+    """A batch written by the batch runner's own writer: one task set per model, environment errors apart."""
+    from smallcoder.session.batch_records import BatchOutput
+
+    out = tmp_path / "results" / "nightly"
+    output = BatchOutput(out)
+    output.start({"tasks": "swe.jsonl"}, resume=False)
+    rows = [("small", "a", "resolved", 1000, 40, 5, 10.0), ("small", "b", "unresolved", 3000, 60, 3, 6.0),
+            ("small", "c", "env_error", 0, 0, 0, 1.0), ("big", "a", "resolved", 800, 20, 2, 8.0)]
+    for model, iid, outcome, prompt, cached, steps, wall in rows:
+        output.write({"model": model, "instance_id": iid, "model_name_or_path": model, "model_patch": "",
+                      "outcome": outcome, "prompt_tokens": prompt, "completion_tokens": 100, "cached_tokens": cached,
+                      "steps": steps, "model_calls": steps, "wall_s": wall})
+    found = load_results(tmp_path / "results")  # found as a subdirectory holding batch.json
+    by_name = {s.name: s for s in found.task_sets}
+    small = by_name["nightly · small"]
+    assert (small.tasks, small.resolved, small.resolve_rate) == (2, 1, 0.5)  # the env error is not judged
+    assert small.tokens_per_resolved == pytest.approx((1100 + 3100) / 1)
+    assert small.seconds_per_step == pytest.approx(16.0 / 8)
+    assert small.kv_cache_share == pytest.approx(100 / 4000)
+    assert by_name["nightly · big"].resolve_rate == 1.0
+    assert load_results(None, [out]).task_sets == found.task_sets  # named with --batch

@@ -50,8 +50,10 @@ def _environment() -> Environment:
     return env
 
 
-def create_app(db: Path, results: Path | None = None, allowed_hosts: Sequence[str] | None = None) -> Starlette:
-    """The viewer for the run database `db` and the benchmark results directory `results` (None: none).
+def create_app(db: Path, results: Path | None = None, allowed_hosts: Sequence[str] | None = None,
+               batches: Sequence[Path] = ()) -> Starlette:
+    """The viewer for the run database `db`, the benchmark results directory `results` (None: none)
+    and the batch output directories `batches`.
 
     `allowed_hosts` are the Host header values accepted (default: loopback names only).
     """
@@ -104,7 +106,7 @@ def create_app(db: Path, results: Path | None = None, allowed_hosts: Sequence[st
 
     @page
     def benchmarks(request: Request) -> Response:
-        return html("benchmarks.html", {**benchmarks_page(load_results(results)), "nav": "benchmarks"})
+        return html("benchmarks.html", {**benchmarks_page(load_results(results, batches)), "nav": "benchmarks"})
 
     @page
     def api_runs(request: Request) -> Response:

@@ -9,6 +9,11 @@ Formats read, as the runners in benchmarks/ write them:
   `tokens_per_s_median`, `cache_reuse_share`, `resolved`, `tasks`.
 - parsers.json: `intended_calls.<corpus>.<parser>_share_of_all`.
 
+- batch output directories (`smallcoder batch`, session/batch_records.py): OUT/batch.json and one
+  OUT/<model>/records.jsonl per model; each model is one task set, its resolve rate as the batch
+  report defines it (resolved / (instances − environment errors), session/batch_report.py). Found
+  as subdirectories of the results directory holding a batch.json, or named with --batch.
+
 A file that is not JSON or has none of these shapes is listed as skipped with the reason, never dropped
 silently. Derived figures: tokens per resolved task = (mean prompt + mean completion tokens) × tasks ÷
 resolved; time per step = total wall time ÷ (mean steps × tasks).
@@ -19,7 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 
 @dataclass(frozen=True)
@@ -121,9 +126,46 @@ def _parsers(d: dict[str, Any]) -> dict[str, dict[str, float]]:
     return out
 
 
-def load_results(directory: Path | None) -> BenchResults:
-    """Read every *.json directly under `directory` (per-task subfolders are the runners' own state)."""
+def load_batch(out: Path) -> list[TaskSetResult]:
+    """One task set per model of the batch output directory `out` (none when it holds no records)."""
+    from smallcoder.session.batch_records import BatchOutput
+    from smallcoder.session.batch_report import summarize
+
+    output = BatchOutput(out)
+    sets = []
+    for label in output.labels():
+        records = output.records(label)
+        summary = summarize(label, records)
+        judged, resolved = summary.judged, summary.counts["resolved"]
+        if not judged:
+            continue
+        ran = [r for r in records if r.get("model_calls")]
+        tokens = sum(int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0) for r in ran)
+        steps = sum(int(r.get("steps") or 0) for r in ran)
+        wall = sum(float(r.get("wall_s") or 0) for r in ran)
+        skipped = summary.counts["env_error"] + summary.counts["not_evaluated"]
+        sets.append(TaskSetResult(
+            name=f"{out.name} · {label}", source=f"{out}/{label}/records.jsonl", model=label, tasks=judged,
+            resolved=resolved, resolve_rate=resolved / judged, tokens_per_resolved=tokens / resolved if resolved
+            else None, seconds_per_step=wall / steps if steps else None, kv_cache_share=summary.cache_reuse,
+            date="", notes=f"batch: {summary.instances} instances, {skipped} not judged (environment errors or "
+                           "not evaluated)" if skipped else f"batch: {summary.instances} instances",
+        ))
+    return sets
+
+
+def load_results(directory: Path | None, batches: Sequence[Path] = ()) -> BenchResults:
+    """Read every *.json directly under `directory` (per-task subfolders are the runners' own state),
+    the batch directories among its subdirectories, and the batch directories in `batches`."""
     found = BenchResults(directory)
+    batch_dirs = list(batches)
+    if directory is not None and directory.is_dir():
+        batch_dirs += sorted(p.parent for p in directory.glob("*/batch.json"))
+    for out in batch_dirs:
+        try:
+            found.task_sets += load_batch(out)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            found.skipped.append((str(out), f"not a readable batch directory: {e}"))
     if directory is None or not directory.is_dir():
         return found
     for path in sorted(directory.glob("*.json")):

@@ -63,6 +63,7 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on (0: any free one).")] = DEFAULT_PORT,
     host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default 127.0.0.1). Anything but loopback exposes your runs to the network.")] = None,
     results: Annotated[Optional[Path], typer.Option("--results", help="Benchmark results directory to plot (default: ./benchmarks/results if present).")] = None,
+    batch: Annotated[Optional[list[Path]], typer.Option("--batch", help="A `smallcoder batch` output directory to plot (repeatable).")] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in a web browser.")] = False,
 ) -> None:
     """Serve a local web page of the recorded runs: list, timeline, compare, benchmark plots."""
@@ -75,6 +76,9 @@ def serve_command(
     address = host or "127.0.0.1"
     if results is not None and not results.is_dir():
         raise ViewerError(f"--results {results} is not a directory")
+    for out in batch or []:
+        if not (out / "batch.json").is_file():
+            raise ViewerError(f"--batch {out} is not a batch output directory (it has no batch.json)")
     allowed = list(LOOPBACK_NAMES)
     if not is_loopback(address):
         # Said on stderr before anything listens: the runs hold code, diffs and task text.
@@ -85,7 +89,8 @@ def serve_command(
     bound_port = sock.getsockname()[1]
     shown = f"[{address}]" if ":" in address else address
     url = f"http://{shown}:{bound_port}/"
-    app = create_app(Home.from_env().db, results if results is not None else default_results(), allowed)
+    app = create_app(Home.from_env().db, results if results is not None else default_results(), allowed,
+                     batches=batch or [])
     print(f"smallcoder runs viewer: {url}  (Ctrl-C stops it)", flush=True)
     if open_browser:
         webbrowser.open(url)
