@@ -63,3 +63,23 @@ def test_quick_suites_and_other_runners_run_whole(tmp_path: Path) -> None:
     assert npm.command_for("step") == "npm test"
     assert is_pytest("pytest") and is_pytest(".venv/bin/python -m pytest -q") and is_pytest("tox -e py -- pytest")
     assert not is_pytest("python -m unittest discover") and not is_pytest("make test")
+
+
+def test_the_agents_test_runs_go_through_the_selection(tmp_path: Path) -> None:
+    from smallcoder.agent.loop import Agent, AgentConfig
+    from smallcoder.backends.scripted import ScriptedBackend
+    from smallcoder.tools import ToolContext, default_tools
+
+    root = project(tmp_path)
+    command = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {PYTEST}"
+    agent = Agent(ScriptedBackend(outputs=[]), default_tools(), ToolContext(root=root, test_command=command),
+                  AgentConfig(), "r1")
+    agent.select_tests = TestSelection(command, root, min_suite_s=0)
+    before = agent.run_tests("before")
+    assert not before.passed and before.command == command
+    (root / "tests" / "test_a.py").write_text("def test_a1():\n    assert 2 == 2\n")  # what an edit does
+    step = agent.run_tests("step")
+    assert step.command != command  # narrowed: the failures and the edited test file
+    assert "tests/test_a.py::test_a1" in step.command and "test_c" not in step.command
+    assert "1 failed, 1 passed in" in step.output  # b[2] still fails, a1 passes; a2 (gone), b[1], c not run
+    assert agent.run_tests("after").command == command
