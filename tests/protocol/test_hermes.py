@@ -54,7 +54,9 @@ def test_no_tools_accepts_any_call():
     assert [(c.name, c.arguments) for c in result.calls] == [("anything", {"x": "1"})]
 
 
-def test_call_inside_thinking_is_used_when_nothing_else(tools):
+def test_call_inside_thinking_is_never_used_and_the_model_is_told(tools):
+    # Reasoning is not the answer (issue 12): a call drafted there is not run, even when nothing else is.
     text = '<think>I will call <tool_call>\n{"name": "run_tests", "arguments": {}}\n</tool_call></think>'
     result = parse_tool_calls(text, tools)
-    assert [c.name for c in result.calls] == ["run_tests"] and result.content == ""
+    assert result.calls == [] and result.content == ""
+    assert len(result.errors) == 1 and "inside your reasoning" in result.errors[0]

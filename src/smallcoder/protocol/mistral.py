@@ -5,9 +5,12 @@
     [TOOL_CALLS]read_file[ARGS]{"path": "a.py"}                                             v13+ (Devstral)
     [TOOL_CALLS]read_file{"path": "a.py"}            [ARGS] dropped when decoding specials
 
-Calls may follow each other with or without a new [TOOL_CALLS]. When the [TOOL_CALLS]
-token itself was dropped, NAME[ARGS]{…} for any name, and NAME{…} at the start of a line
-for a known tool, are still read.
+Calls may follow each other with or without a new [TOOL_CALLS]. When a server strips the
+control tokens ([TOOL_CALLS] and [ARGS] decoded as nothing), the call may end up glued to the
+prose on the same line: "I'll read it first.read_file{"path": "a.py"}". So without the marker,
+NAME[ARGS]{…} is read for any name, and NAME{…} for a known tool wherever the name does not
+continue a longer word (after a space, a dot, a quote or a closing brace; a dotted prefix such
+as "first.read_file" counts only with its known last part).
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ _NAMED = re.compile(r"\s*([A-Za-z_][\w.\-]*)\s*(?:\[CALL_ID\]\s*([^\[{\s]*)\s*)?
 _CHAINED = re.compile(r"\s*[A-Za-z_][\w.\-]*\s*(?:\[CALL_ID\]|\[ARGS\])")
 _UNMARKED = re.compile(
     r"([A-Za-z_][\w.\-]*)(?:\[CALL_ID\][^\[{\s]*)?\[ARGS\]"  # NAME[ARGS] anywhere
-    r"|(?m:^[ \t]*([A-Za-z_][\w.\-]*)[ \t]*(?=\{))"  # NAME{ at the start of a line
+    r"|(?<![\w\-])([A-Za-z_][\w\-]*)[ \t]*(?=\{)"  # NAME{ where NAME is a whole word (checked as known)
 )
 
 
@@ -78,16 +81,20 @@ def _unmarked(text: str, known: dict[str, list[str]]) -> list[Candidate]:
         if len(found) >= MAX_CALLS:
             break
         name = match.group(1) or match.group(2)
+        start = match.start(1) if match.group(1) else match.start(2)
+        if match.group(1) and name not in known and "." in name and name.rsplit(".", 1)[1] in known:
+            start += len(name) - len(name.rsplit(".", 1)[1])  # "first.read_file[ARGS]": prose glued on
+            name = name.rsplit(".", 1)[1]
         if match.group(2) and name not in known:
             continue
-        if found and match.start() < found[-1].end:
+        if found and start < found[-1].end:
             continue
         brace = match.end()
         while brace < len(text) and text[brace] in " \t\r\n":
             brace += 1
         if brace >= len(text) or text[brace] != "{":
             continue
-        cands, _ = _read_args(text, match.start(), brace, _bound(text, brace), name)
+        cands, _ = _read_args(text, start, brace, _bound(text, brace), name)
         if cands[0].error is None:
             found += cands
     return found

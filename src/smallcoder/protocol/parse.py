@@ -3,6 +3,11 @@
 Every dialect parser reads the text; the one that yields the most valid calls wins, ties
 going to the call that starts first (the outermost markup), then to the expected dialect.
 An expected dialect that reads cleanly wins at once. Never raises.
+
+Only the reply counts, and only its answer: the text ends at the first end-of-turn marker
+(turns.py), reasoning is taken out (think.py), and a call one parser finds inside the value of a
+call another parser read (an example call in a file body) is data. Markers and reasoning tags
+inside a call's value are data too, so the calls are read first to know where the values are.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Callable
 from smallcoder.protocol import bare_json, fenced_json, hermes, lmstudio, mistral, native, qwen3_xml
 from smallcoder.protocol.result import Candidate, ParseResult
 from smallcoder.protocol.think import split_thinking
+from smallcoder.protocol.turns import reply_end
 from smallcoder.protocol.validate import validate
 from smallcoder.types import ToolCall, ToolSpec
 
@@ -51,34 +57,57 @@ def parse_tool_calls(
 
 def _parse(text: str, tools: list[ToolSpec], dialect: str | None, native_calls: list[ToolCall] | None) -> ParseResult:
     text = text if isinstance(text, str) else ("" if text is None else str(text))
-    body, thoughts = split_thinking(text)
     if native_calls:
+        body, _ = split_thinking(text[slice(*reply_end(text))])
         calls, errors = validate(native.candidates(native_calls), tools)
         return ParseResult(content=body.strip(), calls=calls, errors=errors, dialect="native")
     known = {t.name: _param_order(t) for t in tools}
-    best = _best(body, tools, known, dialect)
-    if best is None and thoughts.strip():
-        # Some models put the call inside their reasoning and stop there.
-        in_thoughts = _best(thoughts, tools, known, dialect)
-        if in_thoughts is not None and in_thoughts[1]:
-            _, calls, errors, name = in_thoughts
-            return ParseResult(content=body.strip(), calls=calls, errors=errors, dialect=name)
+    found = _candidates(text, known)
+    spans = _spans(found, tools)
+    start, end = reply_end(text, spans)
+    body, thoughts = split_thinking(text[start:end], [(s - start, e - start) for s, e in spans])
+    if body != text:
+        found = _candidates(body, known)
+    best = _best(found, tools, dialect)
     if best is None:
-        return ParseResult(content=body.strip())
+        errors = []
+        if thoughts.strip() and _best(_candidates(thoughts, known), tools, dialect) is not None:
+            errors.append("the tool call was inside your reasoning, which is never executed: "
+                          "write it after the reasoning ends")
+        return ParseResult(content=body.strip(), errors=errors)
     start, calls, errors, name = best
     return ParseResult(content=_clean_content(body[:start]), calls=calls, errors=errors, dialect=name)
 
 
-def _best(
-    text: str, tools: list[ToolSpec], known: dict[str, list[str]], preferred: str | None
-) -> tuple[int, list[ToolCall], list[str], str] | None:
+Found = dict[str, list[Candidate]]
+
+
+def _candidates(text: str, known: dict[str, list[str]]) -> Found:
+    """Every parser's candidates, less those inside the value of a call another parser read."""
+    found = {name: parser(text, known) for name, parser in PARSERS.items()}
+    outer = [(name, c.start, c.end) for name, cands in found.items() for c in cands if c.name and not c.error]
+    return {
+        name: [c for c in cands
+               if not any(o != name and s <= c.start and c.end <= e and (s, e) != (c.start, c.end)
+                          for o, s, e in outer)]
+        for name, cands in found.items()
+    }
+
+
+def _spans(found: Found, tools: list[ToolSpec]) -> list[tuple[int, int]]:
+    """Where the calls that hold up are: a reasoning tag or end-of-turn marker there is data."""
+    return sorted({(c.start, c.end) for cands in found.values() for c in cands
+                   if c.name and not c.error and validate([c], tools)[0]})
+
+
+def _best(found: Found, tools: list[ToolSpec], preferred: str | None) -> tuple[int, list[ToolCall], list[str], str] | None:
     order = list(PARSERS)
     if preferred in PARSERS:
         order.remove(preferred)
         order.insert(0, preferred)
     ranked = []
     for rank, name in enumerate(order):
-        cands = PARSERS[name](text, known)
+        cands = found[name]
         if not cands:
             continue
         calls, errors = validate(cands, tools)
