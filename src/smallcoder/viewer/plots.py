@@ -20,6 +20,11 @@ class Rect:
     css: str  # a class in viewer.css that sets the fill
     tip: str  # shown as the SVG <title> (hover text)
 
+    def __post_init__(self) -> None:
+        # A tenth of a unit is finer than a pixel; shorter numbers make a lighter page for long runs.
+        for name in ("x", "y", "w", "h"):
+            object.__setattr__(self, name, round(getattr(self, name), 1))
+
 
 @dataclass(frozen=True)
 class Label:
