@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +25,7 @@ from smallcoder.workspace.environment_other import node_package_manager
 from smallcoder.workspace.environment_tools import missing_tool_hint
 from smallcoder.workspace.provision import Missing, Provisioned, provision_worktree
 from smallcoder.workspace.testcmd import detect_test_command
+from smallcoder.workspace.testselect import is_pytest
 
 # "ModuleNotFoundError: No module named 'x'" from an import; "/path/python: No module named pytest" from `-m`.
 NO_MODULE = re.compile(r"(?:Error|python[\d.]*): No module named '?([A-Za-z_][\w.]*)'?")
@@ -72,6 +74,9 @@ def prepare_worktree(envs: Environments, root: Path, worktree: Path, test_comman
             provisioned.missing.append(Missing("node_modules", "dependencies", fix))
     python = envs.python.executable if envs.python else None
     command = test_command or detect_test_command(worktree, python=python)
+    if command and not test_command and is_pytest(command):
+        # A submodule is another project: its tests need its own environment (and its maintainers run them).
+        command += "".join(f" --ignore={shlex.quote(p)}" for p in provisioned.submodules if "/" not in p)
     return Prepared(root, worktree, envs, provisioned, command)
 
 
