@@ -104,7 +104,9 @@ class EmbeddedBackend:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(cached_tokens=True, streaming=True)
+        from smallcoder.backends.infill_embedded import can_infill
+
+        return Capabilities(cached_tokens=True, streaming=True, fim=can_infill(self.llm))
 
     def context_advice(self, tokens: int) -> str:
         return ctx_flag_advice(tokens)

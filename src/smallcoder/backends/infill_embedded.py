@@ -73,3 +73,11 @@ def _adds_bos(llm: Any) -> bool:
     # Qwen GGUFs say add_bos_token=false; Mistral ones true (the <s> of encode_fim, §4.2).
     flag = str(llm.metadata.get("tokenizer.ggml.add_bos_token", "true")).lower()
     return flag != "false" and llm.token_bos() != -1
+
+
+def can_infill(llm: Any) -> bool:
+    """Whether the model's vocabulary has a known family's FIM tokens (model-formats.md §4)."""
+    from smallcoder.fim.formats import CODESTRAL_TOKENS, QWEN_TOKENS
+
+    return all(has_token(llm, t) for t in (QWEN_TOKENS.prefix, QWEN_TOKENS.suffix, QWEN_TOKENS.middle)) or all(
+        has_token(llm, t) for t in (CODESTRAL_TOKENS.prefix, CODESTRAL_TOKENS.suffix))

@@ -128,7 +128,10 @@ class OpenAICompatBackend:
 
     @property
     def capabilities(self) -> Capabilities:
-        return Capabilities(native_tools=self.native_tools, cached_tokens=True, streaming=True)
+        from smallcoder.fim.formats import format_for_model  # llama-server's /infill reads the model's own FIM tokens
+
+        fim = self.facts.flavor == "llama-server" or format_for_model(PurePath(self.model).name) is not None
+        return Capabilities(native_tools=self.native_tools, cached_tokens=True, streaming=True, fim=fim)
 
     def context_advice(self, tokens: int) -> str:
         template = _CONTEXT_ADVICE.get(self.facts.flavor)

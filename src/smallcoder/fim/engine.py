@@ -81,8 +81,10 @@ class FimEngine:
     def __init__(self, backend: Any, *, fmt: FimFormat | None = None, options: FimOptions | None = None,
                  repo_name: str = "", gatherer: ContextGatherer | None = None,
                  count: Callable[[str], int] | None = None) -> None:
-        if not hasattr(backend, "infill"):
-            raise BackendError(f"{getattr(backend, 'name', 'this backend')} has no fill-in-the-middle transport")
+        caps = getattr(backend, "capabilities", None)
+        if not hasattr(backend, "infill") or (caps is not None and not caps.fim):
+            raise BackendError(f"{getattr(backend, 'name', 'this model')} cannot fill in the middle (no FIM "
+                               "tokens or transport) — use a FIM-trained model such as Qwen2.5-Coder or Qwen3-Coder")
         self.backend = backend
         self.format = fmt or fim_format(backend)
         self.options = options or FimOptions()
