@@ -33,7 +33,7 @@ needs_bwrap = pytest.mark.skipif(not probe().usable, reason=f"bubblewrap is not 
 def run(argv: list[str], cwd: Path, *, env: dict[str, str] | None = None, timeout: float = 600,
         check: bool = True) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(argv, cwd=cwd, env={**os.environ, **IDENTITY, **(env or {})}, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
     return proc

@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from .conftest import (
-    commit_all, has, install_or_skip, needs_bwrap, run, run_record, script, smallcoder_fix, write,
+    commit_all,
+    has,
+    install_or_skip,
+    needs_bwrap,
+    run,
+    run_record,
+    script,
+    smallcoder_fix,
+    write,
 )
 
 pytestmark = [pytest.mark.realproject, needs_bwrap]
@@ -180,6 +188,6 @@ def test_missing_submodule_stops_before_the_model_naming_the_fix(tmp_path: Path,
     run(["git", "submodule", "deinit", "-q", "--all"], repo)
     model = tmp_path / "model.json"
     model.write_text("[]")
-    code, result, err = smallcoder_fix(repo, model, home)
+    code, _, err = smallcoder_fix(repo, model, home)
     assert code == 2, err
     assert "vendor/mathlib" in err and "git submodule update --init --recursive" in err

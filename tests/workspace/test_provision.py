@@ -6,8 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from smallcoder.workspace.provision import SUBMODULE_FIX, provision_worktree, submodule_entries
-from smallcoder.workspace.worktree import commit_changes, create_worktree, remove_worktree
+from smallcoder.workspace.provision import (
+    SUBMODULE_FIX,
+    provision_worktree,
+    submodule_entries,
+)
+from smallcoder.workspace.worktree import (
+    commit_changes,
+    create_worktree,
+    remove_worktree,
+)
 
 from .conftest import git
 

@@ -8,7 +8,12 @@ import sys
 from pathlib import Path
 
 from smallcoder.workspace.runner import run_command
-from smallcoder.workspace.testselect import TestSelection, changed_test_files, failed_node_ids, is_pytest
+from smallcoder.workspace.testselect import (
+    TestSelection,
+    changed_test_files,
+    failed_node_ids,
+    is_pytest,
+)
 
 from .conftest import git
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 from smallcoder.workspace.environment import Environment
 
+# Gradle locks files in its user home even offline, so a read-only one fails (docs/environments.md).
+GRADLE_NOTE = "gradle needs a writable user home: the sandbox shows it read-only; use --no-sandbox or a container"
 LOCKFILES = (("pnpm-lock.yaml", "pnpm"), ("yarn.lock", "yarn"), ("bun.lockb", "bun"), ("bun.lock", "bun"),
              ("package-lock.json", "npm"), ("npm-shrinkwrap.json", "npm"))
 
@@ -27,6 +30,18 @@ def _home() -> Path:
 def _tool(name: str) -> str | None:
     found = shutil.which(name)
     return str(Path(found).resolve()) if found else None
+
+
+def _version(exe: str | None) -> str | None:
+    """`exe --version`, first line without a leading v (node prints v20.1.0), or None."""
+    if exe is None:
+        return None
+    try:
+        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10,
+                             stdin=subprocess.DEVNULL, check=False).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.splitlines()[0].lstrip("v") if out else None
 
 
 def _existing(*paths: Path) -> tuple[str, ...]:
@@ -50,7 +65,7 @@ def node_environment(repo: Path) -> Environment | None:
     notes = () if node else ("node is not on PATH",)
     variables = (("npm_config_offline", "true"), ("npm_config_update_notifier", "false"), ("CI", "true"))
     return Environment(
-        language="node", kind=manager, source=source, executable=node,
+        language="node", kind=manager, source=source, executable=node, version=_version(node),
         read_only=_existing(Path(node).parent.parent) if node else (),
         variables=variables, provision=("node_modules",), notes=notes,
     )
@@ -96,8 +111,7 @@ def java_environment(repo: Path) -> Environment | None:
         return Environment(language="java", kind="gradle", source=gradle,
                            executable=str(repo / "gradlew") if (repo / "gradlew").is_file() else _tool("gradle"),
                            prefix=str(home), read_only=_existing(home),
-                           notes=("gradle writes locks into its user home: give the sandbox a writable copy "
-                                  "through [sandbox] read_only_paths or run with --no-sandbox",))
+                           notes=(GRADLE_NOTE,))
     return None
 
 

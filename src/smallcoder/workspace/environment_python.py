@@ -12,7 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from smallcoder.workspace.environment import Environment, EnvironmentProblem, EnvironmentRequest
+from smallcoder.workspace.environment import (
+    Environment,
+    EnvironmentProblem,
+    EnvironmentRequest,
+)
 from smallcoder.workspace.environment_editable import editable_source_dirs
 from smallcoder.workspace.environment_tools import tool_environment
 
@@ -129,7 +133,8 @@ def describe_python(repo: Path, python: Path, kind: str, source: str) -> Environ
     facts = probe_python(python)
     prefix = Path(str(facts["prefix"]))
     base = Path(str(facts["base_prefix"]))
-    site_dirs = [Path(str(p)) for p in facts.get("site", []) or []]  # type: ignore[union-attr]
+    raw_site = facts.get("site")
+    site_dirs = [Path(str(p)) for p in raw_site] if isinstance(raw_site, list) else []
     shown = [prefix, base, Path(str(facts["executable"])).resolve().parent]
     sources, extra_shown = editable_source_dirs(repo, site_dirs)
     notes = []
