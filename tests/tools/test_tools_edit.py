@@ -158,12 +158,20 @@ def test_bom_preserved(ctx, repo):
     assert path.read_bytes() == "\ufeffbye\n".encode()
 
 
-def test_syntax_error_is_written_with_warning(ctx, circle):
-    out = replace_in_file(ctx, "shapes.py", "def name(self):", "def name(self:")
-    assert "def name(self:" in circle.read_text()
-    assert "WARNING: shapes.py no longer compiles: SyntaxError" in out
-    assert "(line 11)" in out
-    assert out.endswith("Fix it.")
+def test_an_edit_that_breaks_compiling_is_refused_quoting_the_line(ctx, circle):
+    with pytest.raises(ToolError) as exc:
+        replace_in_file(ctx, "shapes.py", "def name(self):", "def name(self:")
+    assert circle.read_text() == SOURCE  # not applied
+    message = str(exc.value)
+    assert message.startswith("the edit was not applied: shapes.py would no longer compile: SyntaxError")
+    assert "  11|     def name(self:" in message and "(line 11)" in message
+
+
+def test_a_file_that_did_not_compile_before_is_edited_with_a_warning(ctx, repo):
+    path = write(repo, "m.py", "def f(:\n    return 1\n")
+    out = replace_in_file(ctx, "m.py", "return 1", "return 2")
+    assert "return 2" in path.read_text()
+    assert "does not compile (it did not before this change either)" in out
 
 
 def test_no_warning_for_non_python_or_valid_edit(ctx, repo, circle):

@@ -7,6 +7,11 @@ Layers, tried in order; the first layer that finds anything decides:
   4. non-blank lines, ignoring blank lines inside and around `old`.
 If nothing matches and `old` was copied with read_file's line numbers, they are
 stripped and the layers run again. Pure functions on text; no I/O.
+
+The new lines keep the file's conventions: indentation in the file's unit at every level
+(tabs stay tabs, also for levels deeper than anything in `old`; indentation.py), and the line
+ending of the lines they replace (a CRLF region of a mixed file stays CRLF), so a diff shows only
+the lines that changed.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from smallcoder.tools.indentation import TAB, convert, indent_unit, lead, level_of, mixes_units
 
 
 @dataclass
@@ -62,9 +69,14 @@ def _apply(text: str, old: str, new: str) -> Edit:
     spots = _find_all(text, old)
     if len(spots) == 1:
         pos = spots[0]
+        line_start = text.rfind("\n", 0, pos) + 1
+        line_end = text.find("\n", pos + len(old))
+        if line_end > 0 and text[line_end - 1] == "\r" and "\r\n" not in new:
+            new = new.replace("\n", "\r\n")  # a CRLF line of a mixed file: its new lines are CRLF too
         result = text[:pos] + new + text[pos + len(old) :]
         first = text.count("\n", 0, pos)
         last = first + max(0, new.count("\n") - (1 if new.endswith("\n") else 0))
+        result = _in_file_unit(result, first, last, text, from_line_start=pos == line_start)
         return Edit(result, first, last, "")
     if spots:
         raise Ambiguous([text.count("\n", 0, p) + 1 for p in spots], "")
@@ -86,13 +98,48 @@ def _apply(text: str, old: str, new: str) -> Edit:
         if found:
             start, end, matched = found[0]
             replacement = _trim_blank_edges(new_lines, old_lines) if how == "ignoring blank lines" else new_lines
+            unit = indent_unit(body)
             if how != "ignoring trailing whitespace":
-                replacement = _reindent(replacement, old_lines, matched)
+                replacement = _reindent(replacement, old_lines, matched, unit)
+            replacement = [_one_unit(x, unit, new_lines) for x in replacement]
+            replacement = _with_endings(replacement, matched)
             lines = body[:start] + replacement + body[end:]
             result = "\n".join(lines) + ("\n" if final_nl and lines else "")
             last = start + max(0, len(replacement) - 1)
             return Edit(result, start, last, how)
     raise NotFound(closest_region(text, old))
+
+
+def _in_file_unit(result: str, first: int, last: int, before: str, from_line_start: bool) -> str:
+    """An exact match leaves `new` as written: its lines that indent with the other kind of
+    whitespace than the file (spaces in a tab file) are moved to the file's unit."""
+    lines = result.split("\n")
+    unit = indent_unit(before.split("\n"))
+    new_lines = lines[first : last + 1]
+    for i in range(first if from_line_start else first + 1, min(last + 1, len(lines))):
+        lines[i] = _one_unit(lines[i], unit, new_lines)
+    return "\n".join(lines)
+
+
+def _one_unit(line: str, unit: str, written: list[str]) -> str:
+    """`line` in the file's `unit` when its indentation starts with the other kind of whitespace."""
+    text = lead(line)
+    if not text or not (text.startswith(" ") if unit == TAB else TAB in text):
+        return line
+    spaced = [x for x in written if lead(x).startswith(" ")]
+    src = indent_unit(spaced) if unit == TAB else unit
+    return convert([line], src, unit)[0]
+
+
+def _with_endings(replacement: list[str], matched: list[str]) -> list[str]:
+    """Each new line ends like the line it replaces (the last replaced line's ending for extra lines)."""
+    if not matched or not any(x.endswith("\r") for x in matched):
+        return replacement
+    out = []
+    for i, line in enumerate(replacement):
+        crlf = matched[min(i, len(matched) - 1)].endswith("\r")
+        out.append(line.rstrip("\r") + ("\r" if crlf else ""))
+    return out
 
 
 def _find_all(text: str, old: str) -> list[int]:
@@ -150,19 +197,25 @@ def _count_blank(lines: list[str]) -> int:
     return n
 
 
-def _lead(s: str) -> str:
-    return s[: len(s) - len(s.lstrip())]
-
-
-def _reindent(new: list[str], old: list[str], matched: list[str]) -> list[str]:
+def _reindent(new: list[str], old: list[str], matched: list[str], unit: str) -> list[str]:
     """Move `new` from old's indentation to the file's.
 
-    Each indentation of `old` maps to the file's indentation at the same line; when that
-    mapping is consistent it is applied level by level (so 2-space nesting written for a
-    4-space file is fixed), otherwise the first line's difference is applied to every line.
+    When the model wrote in another unit than the file's (spaces for a tab file, 2-space steps
+    for a 4-space file), every line is rewritten level by level in the file's unit, moved by the
+    levels between old's first line and the file's. Otherwise each indentation of `old` maps to
+    the file's indentation at the same line; when that mapping is consistent it is applied (so a
+    dropped class level comes back), else the first line's difference is applied to every line.
     """
-    pairs = list(zip([_lead(x) for x in old if x.strip()], [_lead(x) for x in matched if x.strip()]))
-    if not pairs or all(o == f for o, f in pairs):
+    written = [x for x in old if x.strip()]
+    found = [x for x in matched if x.strip()]
+    if not written or not found:
+        return new
+    model_unit = indent_unit([*old, *new], default=unit)
+    if model_unit != unit:
+        shift = level_of(lead(found[0]), unit)[0] - level_of(lead(written[0]), model_unit)[0]
+        return convert(new, model_unit, unit, shift)
+    pairs = list(zip([lead(x) for x in written], [lead(x) for x in found]))
+    if all(o == f for o, f in pairs):
         return new
     mapping: dict[str, str] = {}
     consistent = all(mapping.setdefault(o, f) == f for o, f in pairs)
@@ -172,13 +225,13 @@ def _reindent(new: list[str], old: list[str], matched: list[str]) -> list[str]:
         if not line.strip():
             out.append("")
             continue
-        lead, rest = _lead(line), line.lstrip()
-        if consistent and lead in mapping:
-            out.append(mapping[lead] + rest)
-        elif lead.startswith(base_old):
-            out.append(base_file + lead[len(base_old) :] + rest)
-        elif base_old.startswith(lead):  # less indented than old's first line: dedent as far
-            keep = max(0, len(base_file) - (len(base_old) - len(lead)))
+        indent, rest = lead(line), line.lstrip(" \t")
+        if consistent and indent in mapping:
+            out.append(mapping[indent] + rest)
+        elif indent.startswith(base_old):
+            out.append(base_file + indent[len(base_old) :] + rest)
+        elif base_old.startswith(indent):  # less indented than old's first line: dedent as far
+            keep = max(0, len(base_file) - (len(base_old) - len(indent)))
             out.append(base_file[:keep] + rest)
         else:
             out.append(line)

@@ -92,6 +92,12 @@ def number_lines(lines: list[str], first: int, width: int | None = None) -> str:
 
 def python_syntax_error(shown: str, text: str) -> str | None:
     """For a .py file, a one-line description of its first syntax error, or None."""
+    problem = python_syntax_problem(shown, text)
+    return problem[0] if problem else None
+
+
+def python_syntax_problem(shown: str, text: str) -> tuple[str, int | None] | None:
+    """For a .py file that does not compile: (one-line description, 1-based line number or None)."""
     if not shown.endswith((".py", ".pyi")):
         return None
     try:
@@ -99,10 +105,25 @@ def python_syntax_error(shown: str, text: str) -> str | None:
     except SyntaxError as exc:
         where = f"line {exc.lineno}" if exc.lineno else "unknown line"
         bad = (exc.text or "").rstrip("\n")
-        return f"{type(exc).__name__}: {exc.msg} ({where})" + (f": {bad.strip()}" if bad.strip() else "")
+        return f"{type(exc).__name__}: {exc.msg} ({where})" + (f": {bad.strip()}" if bad.strip() else ""), exc.lineno
     except ValueError as exc:  # e.g. source with null bytes
-        return f"{type(exc).__name__}: {exc}"
+        return f"{type(exc).__name__}: {exc}", None
     return None
+
+
+def quote_line(text: str, lineno: int) -> str:
+    """Line `lineno` of `text` and the one before, numbered as read_file shows them, with the
+    indentation spelled out when it holds tabs (models cannot tell a tab from spaces)."""
+    lines = split_lines(text)
+    if not 1 <= lineno <= len(lines):
+        return ""
+    first = max(1, lineno - 1)
+    shown = number_lines(lines[first - 1 : lineno], first)
+    indent = lines[lineno - 1][: len(lines[lineno - 1]) - len(lines[lineno - 1].lstrip(" \t"))]
+    if "\t" in indent:
+        tabs, spaces = indent.count("\t"), indent.count(" ")
+        shown += f"\n(line {lineno} is indented with {tabs} tab(s)" + (f" and {spaces} space(s))" if spaces else ")")
+    return shown
 
 
 def syntax_warning(shown: str, text: str, before: str | None) -> str:
