@@ -63,19 +63,21 @@ def test_bar_chart_scales_to_the_largest_value() -> None:
 def test_stacked_columns_stack_and_carry_hover_text() -> None:
     chart = stacked_columns("time", [("c1", "first", [1.0, 2.0]), ("c2", "second", [1.0, 0.0])], ["1", "2"],
                             secs, "seconds")
-    drawn = [r for r in chart.rects if r.css != "hit"]
-    assert len(drawn) == 3  # a zero segment draws nothing
-    step1 = [r for r in drawn if r.x == drawn[0].x]
-    assert step1[0].y == pytest.approx(step1[1].y + step1[1].h)  # the second segment sits on the first
-    hits = [r for r in chart.rects if r.css == "hit"]
+    paths = dict(chart.paths)
+    # Plot area x 56..952 (two 448-wide slots, columns 80% of that), y 10..158 (148 high), axis top 2 s;
+    # step 1 is 1 s + 1 s, step 2 is 2 s + nothing.
+    assert paths["c1"] == "M56.0 84.0h358.4v74.0h-358.4zM504.0 10.0h358.4v148.0h-358.4z"
+    assert paths["c2"] == "M56.0 10.0h358.4v74.0h-358.4z"  # on top of step 1's first segment; none for step 2
+    hits = chart.rects
     assert hits[0].tip == "step 1: first 1.0s, second 1.0s (seconds)"
     assert chart.legend == [("c1", "first"), ("c2", "second")]
 
 
 def test_five_hundred_steps_make_one_small_chart() -> None:
     chart = stacked_columns("t", [("c", "x", [1.0] * 500)], [str(i) for i in range(500)], secs, "s")
-    assert len(chart.rects) == 1000 and len(chart.labels) <= 13
-    assert all(r.w >= 1.0 for r in chart.rects)
+    assert chart.rects == [] and len(chart.paths) == 1 and len(chart.labels) <= 13  # no hover text past 200
+    assert chart.paths[0][1].count("M") == 500 and "h1.4v" in chart.paths[0][1]  # 896/500*0.8 wide columns
+    assert "timeline" in chart.note
 
 
 def test_diff_stats() -> None:

@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 
+# Columns get hover text up to this many steps.
+HOVER_LIMIT = 200
+
+
 @dataclass(frozen=True)
 class Rect:
     x: float
@@ -42,6 +46,7 @@ class Chart:
     width: float
     height: float
     rects: list[Rect] = field(default_factory=list)
+    paths: list[tuple[str, str]] = field(default_factory=list)  # (css class, SVG path data): one per series
     labels: list[Label] = field(default_factory=list)
     gridlines: list[tuple[float, str]] = field(default_factory=list)  # (y or x, label)
     legend: list[tuple[str, str]] = field(default_factory=list)  # (css class, name)
@@ -107,18 +112,24 @@ def stacked_columns(title: str, series: Sequence[tuple[str, str, Sequence[float]
     if n == 0:
         return chart
     slot = plot_w / n
-    col_w = max(1.0, slot * 0.8)
-    for i in range(n):
-        base = top_pad + plot_h
-        tip_parts = []
-        for css, name, vals in series:
-            v = max(0.0, vals[i])
-            h = plot_h * v / scale
+    col_w = round(max(1.0, slot * 0.8), 1)
+    # Each series is one <path> of rectangles (not one <rect> per step): a 500-step run stays a light page.
+    segments: dict[str, list[str]] = {css: [] for css, _, _ in series}
+    bases = [top_pad + plot_h] * n
+    for css, _, vals in series:
+        for i in range(n):
+            h = plot_h * max(0.0, vals[i]) / scale
             if h > 0:
-                chart.rects.append(Rect(left + i * slot, base - h, col_w, h, css, ""))
-            base -= h
-            if v > 0:
-                tip_parts.append(f"{name} {fmt(v)}")
+                bases[i] -= h
+                segments[css].append(f"M{left + i * slot:.1f} {bases[i]:.1f}h{col_w}v{h:.1f}h-{col_w}z")
+    chart.paths = [(css, "".join(parts)) for css, parts in segments.items() if parts]
+    if n > HOVER_LIMIT:  # hover text would be most of the page; every step's figures head its section
+        chart.note = "each step's figures are in its section of the timeline"
+        n_hover = 0
+    else:
+        n_hover = n
+    for i in range(n_hover):
+        tip_parts = [f"{name} {fmt(vals[i])}" for _, name, vals in series if vals[i] > 0]
         # One hover target per column, the full height, carrying all figures of the step.
         chart.rects.append(Rect(left + i * slot, top_pad, col_w, plot_h, "hit",
                                 f"step {xlabels[i]}: " + ", ".join(tip_parts) + f" ({unit})"))
