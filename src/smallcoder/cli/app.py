@@ -22,6 +22,7 @@ from smallcoder.cli.output import print_summary, result_json
 from smallcoder.cli.complete import complete
 from smallcoder.cli.doctor import doctor
 from smallcoder.cli.lsp import lsp
+from smallcoder.cli.chat import chat, default_to_chat
 from smallcoder.cli.live import live_printer
 from smallcoder.cli.runs import runs_app
 from smallcoder.cli.tasks import tasks_app
@@ -35,7 +36,7 @@ from smallcoder.session.fix import FixOptions, apply_result
 from smallcoder.session.issue import options_for, prepare_issue, run_issue
 from smallcoder.session.setup import open_session
 
-app = typer.Typer(help="Local-first agentic coding for small open models.", no_args_is_help=True,
+app = typer.Typer(help="Local-first agentic coding for small open models.", no_args_is_help=False,
                   pretty_exceptions_enable=False)
 app.add_typer(runs_app, name="runs")
 app.add_typer(tasks_app, name="tasks")
@@ -44,6 +45,8 @@ app.command()(batch)
 app.command()(doctor)
 app.command()(complete)
 app.command()(lsp)
+app.command()(chat)
+app.callback(invoke_without_command=True)(default_to_chat)  # `smallcoder` alone starts a chat
 
 ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="PATH.gguf, hf:REPO[:QUANT], ollama:NAME, openai:URL#MODEL, auto or scripted:FILE.json")]
 CtxOpt = Annotated[Optional[int], typer.Option("--ctx", help="Context window in tokens (default: from the GGUF, capped by memory).")]
