@@ -112,3 +112,12 @@ def shop_history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
                        "Fix crash in prices.py on an empty cart")
     ids["c5"] = commit(repo, {"README.md": "# shop\n"}, "docs: readme")
     return ids
+
+
+@pytest.fixture(scope="session")
+def shop_task(shop_history):
+    """The one verified task mined from the shop's history (mined once per test session)."""
+    from smallcoder.session.mine import mine
+
+    [task] = mine(shop_history["repo"], name="shop")
+    return task

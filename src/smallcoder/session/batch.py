@@ -30,9 +30,15 @@ Progress = Callable[[dict[str, Any], "BatchCounts"], None]
 
 
 def model_label(spec: str) -> str:
-    """A model's name in paths and reports: the GGUF file name without `.gguf`, else the spec made file-safe."""
-    name = spec.rstrip("/").split("/")[-1] if spec.endswith(".gguf") else spec
-    name = name.removesuffix(".gguf").split("#")[-1]
+    """A model's name in paths and reports: the served name after `#`, else the last path part without
+    `.gguf`/`.json` (`scripted:` and `hf:` kept as a prefix), made file-safe."""
+    name = spec.rstrip("/")
+    if "#" in name:
+        name = name.rsplit("#", 1)[1]
+    elif "/" in name:
+        prefix = name.split(":", 1)[0] + "-" if name.startswith(("scripted:", "hf:")) else ""
+        name = prefix + name.rsplit("/", 1)[1]
+    name = name.removesuffix(".gguf").removesuffix(".json")
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_.")[:80] or "model"
 
 

@@ -139,6 +139,8 @@ def run_job(job: Job) -> dict[str, Any]:
                 stream.write(f"--- evaluation: {verdict.verdict}: {verdict.reason}\n{verdict.log}\n")
                 record.update(outcome=verdict.verdict, reason=verdict.reason, evaluation=verdict.to_json(),
                               eval_s=round(time.perf_counter() - t0, 2))
+            elif job.model == GOLD:
+                record.update(outcome="not_evaluated", reason="the reference patch, not evaluated (--no-eval)")
             else:
                 record.update(outcome="resolved" if run_ok else "unresolved",
                               reason=f"run: {record['run_status']} ({record.get('run_reason', '')})")

@@ -19,7 +19,7 @@ from typing import Any
 
 from smallcoder.session.batch_records import BatchOutput
 
-OUTCOMES = ("resolved", "unresolved", "env_error", "timeout", "error")
+OUTCOMES = ("resolved", "unresolved", "env_error", "timeout", "error", "not_evaluated")
 
 
 @dataclass
@@ -36,7 +36,7 @@ class ModelSummary:
 
     @property
     def judged(self) -> int:
-        return self.instances - self.counts["env_error"]
+        return self.instances - self.counts["env_error"] - self.counts["not_evaluated"]
 
     @property
     def resolve_rate(self) -> float | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from smallcoder.agent.first_prompt import build_first_prompt
 from smallcoder.agent.events import Observer, Reproduction, RunFinished, RunResult, RunStarted, TestRun, TestsRan
 from smallcoder.agent.loop import Agent, AgentConfig, AgentOutcome
+from smallcoder.agent.policy import FixPolicy
 from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
 from smallcoder.session.fit import require_minimal_fit
@@ -29,9 +30,9 @@ from smallcoder.workspace.deletions import find_deletions
 from smallcoder.session.preflight import prepare_worktree, run_preflight
 from smallcoder.workspace.environment import EnvironmentRequest, find_environment
 from smallcoder.workspace.testselect import TestSelection
-from smallcoder.workspace.worktree import (
-    Worktree, apply_to_user_tree, commit_changes, create_worktree, find_repo_root, reset_worktree, worktree_diff,
-)
+from smallcoder.workspace.diff import apply_to_user_tree, worktree_diff
+from smallcoder.workspace.git import find_repo_root
+from smallcoder.workspace.worktree import Worktree, commit_changes, create_worktree, reset_worktree
 
 @dataclass
 class FixOptions:
@@ -80,7 +81,8 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
     ctx = ToolContext(root=wt.path, test_command=test_command, command_timeout=options.command_timeout,
                       max_observation_chars=observation_budget(backend.context_window),
                       wrap=sandbox.wrap, env=sandbox.runner_env)
-    agent = Agent(backend, default_tools(), ctx, options.agent, run_id, observers, reset=lambda: reset_worktree(wt))
+    policy = FixPolicy(reset=lambda: reset_worktree(wt))
+    agent = Agent(backend, default_tools(), ctx, options.agent, run_id, observers, policy)
     agent.select_tests = TestSelection(test_command, wt.path) if test_command else None  # slow suites: narrowed
     outcome: AgentOutcome | None = None
     tests_before: TestRun | None = None
@@ -92,9 +94,8 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
         first = build_first_prompt(wt.path, task, test_command, tests_before, backend.context_window,
                                    show_code=options.show_code, show_map=options.show_map,
                                    offer_code_block=options.agent.code_block_edits)
-        outcome = agent.run(render("system"), first.text,
-                            tests_failed_before=bool(tests_before and not tests_before.passed),
-                            focus_file=first.focus_file)
+        policy.tests_failed_before = bool(tests_before and not tests_before.passed)
+        outcome = agent.run(render("system"), first.text, focus_file=first.focus_file)
     except KeyboardInterrupt:
         outcome = AgentOutcome("cancelled", "interrupted by the user", agent.steps, agent.model_calls,
                                agent.usage, agent.last_test)

@@ -17,31 +17,21 @@ from pathlib import Path, PurePosixPath
 
 from smallcoder.agent.context import ContextFile, gather_context, repo_files
 from smallcoder.agent.events import Reproduction, TestRun
-from smallcoder.agent.loop import EDIT_TOOLS, Agent
+from smallcoder.agent.loop import Agent
+from smallcoder.agent.policy import TEST_TAIL_CHARS, FixPolicy
 from smallcoder.agent.prompts import render
 from smallcoder.errors import Submitted
+from smallcoder.tools import Tool
 from smallcoder.types import ToolCall
 from smallcoder.workspace.git import git
+from smallcoder.workspace.testpaths import is_test_path
 
 MAX_STEPS = 6
 FAILS = "the new test fails"
 CONTEXT_CHARS = 12_000
-TEST_TAIL_CHARS = 2_500
-CACHE_PARTS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules", ".tox"}
 # Output that means the new test did not even run: it cannot show the bug.
 BROKEN_TEST = re.compile(r"error(?:s)? during collection|ERROR collecting|Failed to import test module|"
                          r"^\s*SyntaxError|IndentationError|no tests ran|NO TESTS RAN", re.MULTILINE)
-
-
-def is_test_path(path: str) -> bool:
-    p = PurePosixPath(path)
-    if CACHE_PARTS & set(p.parts):
-        return False
-    name = p.name.lower()
-    in_test_dir = any(part.lower() in ("test", "tests", "spec", "specs", "__tests__") for part in p.parts[:-1])
-    named = (name.startswith("test_") or "_test." in name or ".test." in name or ".spec." in name
-             or name.endswith("_spec.rb") or re.match(r".*Tests?\.\w+$", p.name) is not None)
-    return named or (in_test_dir and p.suffix not in ("", ".txt", ".md"))
 
 
 def suggest_test_path(root: Path, name: str) -> str | None:
@@ -57,20 +47,21 @@ def suggest_test_path(root: Path, name: str) -> str | None:
     return filename if folder == "." else f"{folder}/{filename}"
 
 
-class ReproduceAgent(Agent):
-    """The loop with the goal turned around: it is done when an edit makes a test fail, not pass."""
+class ReproducePolicy(FixPolicy):
+    """The fix policy with the goal turned around: done when an edit makes a test fail, not pass."""
 
-    def execute(self, call: ToolCall) -> str:
-        if call.name == "submit":  # the phase is judged by the worktree afterwards; the summary is the model's note
-            raise Submitted(str(call.arguments.get("summary", "")))
-        observation = super().execute(call)
-        test = self.last_test
-        path = str(call.arguments.get("path", ""))
-        if call.name in EDIT_TOOLS and is_test_path(path) and test and not test.passed:
+    def finish(self, agent: Agent, call: ToolCall) -> str:
+        # the phase is judged by the worktree afterwards; the summary is the model's note
+        raise Submitted(str(call.arguments.get("summary", "")))
+
+    def after_tool(self, agent: Agent, tool: Tool, call: ToolCall, observation: str) -> tuple[str, bool]:
+        observation, _ = super().after_tool(agent, tool, call, observation)
+        test = agent.last_test
+        if tool.edits and is_test_path(str(call.arguments.get("path", ""))) and test and not test.passed:
             if BROKEN_TEST.search(test.output):
-                return observation + "\n\n" + render("reproduce_broken")
+                return observation + "\n\n" + render("reproduce_broken"), False
             raise Submitted(FAILS)
-        return observation
+        return observation, False
 
 
 def reproduce_first(agent: Agent, task: str, baseline: TestRun | None,
@@ -81,8 +72,9 @@ def reproduce_first(agent: Agent, task: str, baseline: TestRun | None,
     if not test_command:
         return Reproduction("skipped", "no test command, so nothing can show the problem failing"), baseline, task
     config = replace(agent.config, max_steps=max_steps, stop_when_tests_pass=False)
-    phase = ReproduceAgent(agent.backend, list(agent.tools.values()), agent.ctx, config, agent.run_id, agent.observers,
-                           reset=agent.reset)
+    policy = agent.policy if isinstance(agent.policy, FixPolicy) else FixPolicy()
+    phase = Agent(agent.backend, list(agent.tools.values()), agent.ctx, config, agent.run_id, agent.observers,
+                  ReproducePolicy(reset=policy.reset))
     test_path = suggest_test_path(root, name)
     files = _context(root, task, baseline)
     prompt = render("reproduce_task", task=task, test_command=test_command, baseline=baseline,
@@ -98,7 +90,7 @@ def reproduce_first(agent: Agent, task: str, baseline: TestRun | None,
     if not record.reproduced:
         return record, baseline, task
     agent.last_test = record.tests_failing  # the fix phase's "before": without it a no-op fix would look verified
-    agent.reset = _keeping(agent.reset, root, record.test_files)
+    policy.reset = _keeping(policy.reset, root, record.test_files)
     fix_task = task.rstrip() + "\n\n" + render("reproduce_note", files=record.test_files)
     return record, record.tests_failing, fix_task
 
