@@ -27,7 +27,8 @@ from smallcoder.workspace.git import find_repo_root, git
 
 FIX_WORDS = re.compile(r"\b(fix(e[sd])?|bug|crash(es|ed)?|error|wrong|incorrect(ly)?|broken|regression|fail(s|ed|ure)?|"
                        r"issue|handle|correct(ly)?|exception|invalid|missing|should)\b|#\d+", re.IGNORECASE)
-NOT_FIX = re.compile(r"^(merge|release|bump|revert|docs?\b|typo|style|lint|format|ci\b|refactor|test(s|ing)?:)",
+NOT_FIX = re.compile(r"^(merge|release|bump|revert|docs?\b|typo|style|lint|format|ci\b|refactor|test(s|ing)?:|"
+                     r"add(s|ed)?\b|deprecate|implement|support)",
                      re.IGNORECASE)
 TRAILER = re.compile(r"^(signed-off-by|co-authored-by|reviewed-by|cc|change-id):", re.IGNORECASE)
 
