@@ -91,7 +91,7 @@ def fit(
     t.add_row("KV cache", _gib(b.kv_cache), escape(f"2 × {shape.layers} layers × {shape.kv_heads} KV heads × "
                                                    f"{shape.key_length} dims × {ctx} tokens ({kv_src})"))
     t.add_row("compute buffer", _gib(b.compute), "llama.cpp graph at 512-token steps (fitted, see docs/models.md)")
-    t.add_row("runtime", _gib(b.overhead), "Python + llama.cpp, measured")
+    t.add_row("runtime", _gib(b.overhead), "Python + llama.cpp + tokenizer tables (measured on a real load)")
     t.add_row("[bold]total[/]", f"[bold]{_gib(b.total)}[/]", "")
     console.print(t)
     for key, where in {"weights": shape.weights_source, **shape.sources}.items():

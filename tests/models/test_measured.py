@@ -1,0 +1,32 @@
+"""Predicted vs measured resident memory of a real llama.cpp load of the 0.5B test model, at two contexts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from smallcoder.models.gguf_header import read_header
+from smallcoder.models.measure import measure_load
+from smallcoder.models.memory import estimate, shape_from_header
+
+MODEL = Path(os.environ.get("SMALLCODER_TEST_MODELS", Path.home() / ".cache/smallcoder-test-models")) / \
+    "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+
+pytestmark = [pytest.mark.model,
+              pytest.mark.skipif(not MODEL.is_file(), reason="test model absent (../shared/scripts/fetch-test-models.sh)")]
+
+
+def test_resident_memory_after_load_and_after_a_prompt_at_two_contexts() -> None:
+    shape = shape_from_header(read_header(MODEL, MODEL.parent.parent / "smallcoder-test-header-cache"), MODEL.name)
+    small, large = measure_load(MODEL, 1024, fill=64), measure_load(MODEL, 4096, fill=64)
+    for m in (small, large):
+        predicted = estimate(shape, m.context)
+        # weights read in, KV cache zeroed, interpreter and tokenizer tables: within 5%
+        assert abs(predicted.resident_at_load - m.rss_after_load) / m.rss_after_load < 0.05
+        # everything llama.cpp allocated is an upper bound of what a prompt makes resident
+        assert m.peak_rss <= predicted.total
+    grown = large.rss_after_load - small.rss_after_load
+    kv_growth = estimate(shape, 4096).kv_cache - estimate(shape, 1024).kv_cache  # 36 MiB
+    assert abs(grown - kv_growth) / kv_growth < 0.15
