@@ -32,11 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # tests.viewer.synthetic
 
-import httpx  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
+import httpx
+from playwright.sync_api import sync_playwright
 
-from smallcoder.store import RunStore  # noqa: E402
-from tests.viewer.synthetic import record_synthetic  # noqa: E402
+from smallcoder.store import RunStore
+from tests.viewer.synthetic import record_synthetic
 
 RESULTS = ROOT / "benchmarks" / "results" / "viewer.json"
 CHROMIUM = os.environ.get("SMALLCODER_CHROMIUM", "/usr/bin/chromium")

@@ -9,11 +9,11 @@ import pytest
 
 pytest.importorskip("starlette", reason="the viewer extra is not installed (pip install 'smallcoder[viewer]')")
 
-from starlette.testclient import TestClient  # noqa: E402
+from starlette.testclient import TestClient
 
-from smallcoder.store import RunStore  # noqa: E402
-from smallcoder.viewer.app import create_app  # noqa: E402
-from tests.viewer.synthetic import record_synthetic  # noqa: E402
+from smallcoder.store import RunStore
+from smallcoder.viewer.app import create_app
+from tests.viewer.synthetic import record_synthetic
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"

@@ -8,7 +8,15 @@ cache, a compaction when the window fills, one fresh attempt, format problems, t
 from __future__ import annotations
 
 from smallcoder.agent.events import (
-    Event, FormatProblem, FreshAttempt, ModelCalled, RunFinished, RunResult, RunStarted, TestRun, TestsRan,
+    Event,
+    FormatProblem,
+    FreshAttempt,
+    ModelCalled,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    TestRun,
+    TestsRan,
     ToolExecuted,
 )
 from smallcoder.store import RunStore

@@ -15,7 +15,7 @@ from tests.viewer.conftest import RESULTS
 
 
 def smallcoder(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "smallcoder.cli.app", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "smallcoder.cli.app", *args], capture_output=True, text=True, check=False,
                           timeout=60, env=os.environ.copy())
 
 

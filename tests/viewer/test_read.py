@@ -78,9 +78,8 @@ def test_same_shape_as_the_store(db: Path, store: RunStore, runs: dict[str, str]
 
 
 def test_reader_cannot_write(db: Path, runs: dict[str, str]) -> None:
-    with RunReader(db) as r:
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            r._conn.execute("DELETE FROM runs")
+    with RunReader(db) as r, pytest.raises(sqlite3.OperationalError, match="readonly"):
+        r._conn.execute("DELETE FROM runs")
     with RunStore(db) as s:
         assert len(s.list_runs(None)) == 3
 

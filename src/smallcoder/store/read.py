@@ -124,8 +124,8 @@ class RunReader:
         sql = f"SELECT {cols} FROM runs {where} ORDER BY {sql_order}"
         if q.status in _DERIVED:
             # Whether a "running" row is really running depends on its process: filter in Python.
-            rows = [run_to_dict(r) for r in self._conn.execute(sql, params)]
-            matching = [r for r in rows if r["status"] == q.status]
+            candidates = [run_to_dict(r) for r in self._conn.execute(sql, params)]
+            matching = [r for r in candidates if r["status"] == q.status]
             return RunPage(matching[q.offset:q.offset + q.limit], len(matching), q)
         total = self._conn.execute(f"SELECT COUNT(*) FROM runs {where}", params).fetchone()[0]
         rows = self._conn.execute(f"{sql} LIMIT ? OFFSET ?", (*params, q.limit, q.offset)).fetchall()
@@ -187,7 +187,7 @@ class RunReader:
             raise SmallcoderError(f"no run with id '{ref}'")
         if len(matches) > 1:
             raise SmallcoderError(f"run id '{ref}' is ambiguous (matches {', '.join(matches[:5])}); give more characters")
-        return matches[0]
+        return str(matches[0])
 
     def detail(self, ref: str) -> dict[str, Any]:
         """The same shape as RunStore.get_run: {"run": {...}, "model_calls": [...], "tool_executions": [...],

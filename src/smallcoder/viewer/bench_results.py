@@ -22,9 +22,10 @@ resolved; time per step = total wall time ÷ (mean steps × tasks).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 
 @dataclass(frozen=True)

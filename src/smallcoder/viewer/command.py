@@ -11,7 +11,7 @@ import socket
 import sys
 import webbrowser
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -61,9 +61,9 @@ def default_results() -> Path | None:
 
 def serve_command(
     port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, help="Port to listen on (0: any free one).")] = DEFAULT_PORT,
-    host: Annotated[Optional[str], typer.Option("--host", help="Address to listen on (default 127.0.0.1). Anything but loopback exposes your runs to the network.")] = None,
-    results: Annotated[Optional[Path], typer.Option("--results", help="Benchmark results directory to plot (default: ./benchmarks/results if present).")] = None,
-    batch: Annotated[Optional[list[Path]], typer.Option("--batch", help="A `smallcoder batch` output directory to plot (repeatable).")] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Address to listen on (default 127.0.0.1). Anything but loopback exposes your runs to the network.")] = None,
+    results: Annotated[Path | None, typer.Option("--results", help="Benchmark results directory to plot (default: ./benchmarks/results if present).")] = None,
+    batch: Annotated[list[Path] | None, typer.Option("--batch", help="A `smallcoder batch` output directory to plot (repeatable).")] = None,
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in a web browser.")] = False,
 ) -> None:
     """Serve a local web page of the recorded runs: list, timeline, compare, benchmark plots."""

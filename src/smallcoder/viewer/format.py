@@ -8,9 +8,9 @@ from typing import Any
 
 from markupsafe import Markup
 from markupsafe import escape as markup_escape
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import DiffLexer
+from pygments import highlight  # type: ignore[import-untyped]
+from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
+from pygments.lexers import DiffLexer  # type: ignore[import-untyped]
 
 from smallcoder.secrets import mask_values, secret_values
 
@@ -102,7 +102,7 @@ def diff_stats(diff: str) -> tuple[int, int, int]:
 
 
 def pygments_css() -> str:
-    return _DIFF_FORMATTER.get_style_defs(".hl")
+    return str(_DIFF_FORMATTER.get_style_defs(".hl"))
 
 
 FILTERS = {

@@ -7,9 +7,8 @@ needs nothing vendored. Coordinates are SVG user units; the templates scale to w
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
-
 
 # Columns get hover text up to this many steps.
 HOVER_LIMIT = 200
