@@ -113,3 +113,52 @@ def test_think_split_keeps_tags_inside_calls():
 def test_text_after_an_end_of_turn_marker_never_yields_a_call(marker, dialect, tail):
     head = "Let me look.\n" + render_tool_calls([READ], dialect)
     assert names(head + marker + tail, None) == ["read_file"]
+
+
+# --- end to end: the fix pipeline with the field report's recorded replies ---------------------------------
+
+STATS_SRC = ('"""Statistics helpers."""\n\n\ndef mean(values):\n    return sum(values) / (len(values) - 1)\n\n\n'
+             'def spread(values):\n    return max(values) - min(values)\n')
+TEST_SRC = ('import unittest, sys\nsys.path.insert(0, "src")\nfrom stats import mean\n\n\nclass T(unittest.TestCase):\n'
+            '    def test_mean(self):\n        self.assertEqual(mean([2, 4, 6]), 4)\n')
+FIX_XML = ("<tool_call>\n<function=replace_in_file>\n<parameter=path>\nsrc/stats.py\n</parameter>\n"
+           "<parameter=old>\n(len(values) - 1)\n</parameter>\n<parameter=new>\nlen(values)\n</parameter>\n"
+           "</function>\n</tool_call>")
+
+
+def fix_with(tmp_path, outputs, dialect):
+    import sys
+
+    from smallcoder.agent.events import ToolExecuted
+    from smallcoder.backends.scripted import ScriptedBackend
+    from smallcoder.session.fix import FixOptions, run_fix
+
+    from .conftest import make_repo
+
+    repo = make_repo(tmp_path / "repo", {"src/stats.py": STATS_SRC, "test_stats.py": TEST_SRC})
+    events: list[object] = []
+    backend = ScriptedBackend(outputs=outputs, dialect=dialect)
+    options = FixOptions(test_command=f"{sys.executable} -m unittest -q test_stats")
+    result = run_fix("mean([2,4,6]) should be 4", repo, backend, options, [events.append])
+    ran = [e.call.name for e in events if isinstance(e, ToolExecuted)]
+    return result, ran, (Path(result.worktree) / "src" / "stats.py").read_text()
+
+
+def test_end_to_end_the_draft_in_reasoning_never_runs_and_spread_survives(tmp_path):
+    import json
+
+    outputs = json.loads((DATA / "think-no-opener-draft-call-xml.json").read_text())
+    result, ran, stats = fix_with(tmp_path, outputs, "qwen3_xml")
+    assert ran == ["replace_in_file"] and result.status == "resolved", result.reason
+    assert "def spread(values):" in stats and '"""Statistics helpers."""' in stats
+
+
+def test_end_to_end_the_invented_turn_never_runs(tmp_path):
+    import json
+
+    leaked = json.loads((DATA / "stop-token-leak-hallucinated-turn.json").read_text())
+    # The recorded reply, then what a model says next once it sees the real file.
+    result, ran, stats = fix_with(tmp_path, [*leaked, FIX_XML], "hermes")
+    assert "write_file" not in ran and ran[0] == "read_file"
+    assert result.status == "resolved", result.reason
+    assert "def spread(values):" in stats
