@@ -1,0 +1,25 @@
+#!/bin/bash
+# Run the repobugs dev set with one model, resumable, and copy the figures into benchmarks/results/.
+#   bash benchmarks/repobugs/run.sh MODEL.gguf [OUT_DIR] [WORKERS]
+# OUT_DIR (default /tmp/repobugs-<model>) keeps checkouts, logs and records; rerunning continues (--resume).
+# The reference fixes run first as the pseudo-model `gold`: every task must resolve with its own fix.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+model="$1"
+name="$(basename "$model" .gguf)"
+out="${2:-/tmp/repobugs-$name}"
+workers="${3:-2}"
+config="$out.config.toml"
+# One thread per worker: the workers share the machine's cores; a window that holds a repository map and a file.
+printf 'threads = 1\nctx = 8192\n' > "$config"
+resume=""
+[ -f "$out/batch.json" ] && resume="--resume"
+SMALLCODER_CONFIG="$config" python -m smallcoder.cli.app batch "$here/tasks.jsonl" --model gold --model "$model" \
+    --workers "$workers" --max-steps 6 --time-limit 600 --out "$out" $resume
+dest="$here/../results/repobugs-$name"
+mkdir -p "$dest"
+for d in "$out"/*/; do
+    m="$(basename "$d")"; [ -f "$d/records.jsonl" ] || continue
+    mkdir -p "$dest/$m"; cp "$d/records.jsonl" "$d/predictions.jsonl" "$dest/$m/"
+done
+cp "$out/report.md" "$out/report.html" "$dest/"
