@@ -158,3 +158,18 @@ def test_empty_store(home: Path) -> None:
     with TestClient(create_app(home / "runs.sqlite3"), base_url="http://127.0.0.1") as c:
         assert "No runs recorded yet" in c.get("/").text
         assert "No runs recorded yet" in c.get("/compare").text
+
+
+def test_compare_marks_the_better_value_only_between_like_outcomes(db: Path, store) -> None:  # type: ignore[no-untyped-def]
+    from smallcoder.store.read import RunReader
+    from smallcoder.viewer.pages import compare_rows, run_view
+    from tests.viewer.synthetic import record_synthetic
+
+    long_run, short_run = record_synthetic(store, 6), record_synthetic(store, 3)
+    failed = record_synthetic(store, 2, resolved=False)
+    with RunReader(db) as r:
+        rows = {row["label"]: row for row in compare_rows(run_view(r, long_run), run_view(r, short_run))}
+        assert rows["steps"]["better"] == "b" and rows["steps"]["delta"] == "−3 (-50%)"
+        assert rows["cached prompt tokens"]["better"] == "a"  # more from the KV cache is better
+        unlike = compare_rows(run_view(r, long_run), run_view(r, failed))
+    assert all(row["better"] == "" for row in unlike)

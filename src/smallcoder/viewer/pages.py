@@ -130,8 +130,10 @@ def run_page(reader: RunReader, ref: str) -> dict[str, Any]:
 
 # -- compare ------------------------------------------------------------------
 
+# Figures where more is better; for every other one, less is.
+_HIGHER_IS_BETTER = {"cached_tokens", "t:tokens_per_s_median"}
 _COMPARED: list[tuple[str, str, Any]] = [
-    # (label, key in run or totals, formatter); lower is better for every figure but resolve.
+    # (label, key in run or totals, formatter)
     ("steps", "steps", str), ("model calls", "model_calls", str), ("wall time", "wall_s", secs),
     ("prompt tokens", "prompt_tokens", count), ("cached prompt tokens", "cached_tokens", count),
     ("completion tokens", "completion_tokens", count), ("model time", "t:model_s", secs),
@@ -149,7 +151,12 @@ def _figure(view: RunView, key: str) -> Any:
 
 
 def compare_rows(a: RunView, b: RunView) -> list[dict[str, Any]]:
-    """One row per figure: both values written out, and B − A where both are numbers."""
+    """One row per figure: both values written out, and B − A where both are numbers.
+
+    The better value is marked only when both runs ended the same way: fewer tokens are no
+    virtue in a run that gave up.
+    """
+    judge = a.run["status"] == b.run["status"]
     rows = []
     for label, key, fmt in _COMPARED:
         va, vb = _figure(a, key), _figure(b, key)
@@ -160,14 +167,14 @@ def compare_rows(a: RunView, b: RunView) -> list[dict[str, Any]]:
             if va:
                 delta += f" ({(vb - va) / va:+.0%})"
         rows.append({"label": label, "a": "–" if va is None else fmt(va), "b": "–" if vb is None else fmt(vb),
-                     "delta": delta, "better": _better(va, vb)})
+                     "delta": delta, "better": _better(va, vb, key in _HIGHER_IS_BETTER) if judge else ""})
     return rows
 
 
-def _better(va: Any, vb: Any) -> str:
+def _better(va: Any, vb: Any, higher: bool) -> str:
     if not isinstance(va, (int, float)) or not isinstance(vb, (int, float)) or va == vb:
         return ""
-    return "b" if vb < va else "a"
+    return "b" if (vb > va) == higher else "a"
 
 
 def compare_page(reader: RunReader, refs: list[str]) -> dict[str, Any]:
