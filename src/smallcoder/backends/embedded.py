@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from smallcoder.backends.gguf_facts import GGUFFacts
+from smallcoder.backends.gguf_facts import GGUFFacts, plan_long_context, record_load_memory, resident_bytes
 from smallcoder.backends.base import Capabilities, OnText, ctx_flag_advice
 from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError
@@ -76,9 +76,12 @@ class EmbeddedBackend:
         try:
             with _quiet_stderr():
                 probe = llama_cpp.Llama(str(model_path), vocab_only=True, verbose=False)
-                self.facts = GGUFFacts.from_metadata(dict(probe.metadata))
+                self.facts = GGUFFacts.from_metadata(dict(probe.metadata), file_bytes=model_path.stat().st_size)
                 del probe
                 self.context_window = n_ctx or self.facts.choose_context()
+                # past the trained window: YaRN, only if the model supports it and memory allows
+                self.rope = plan_long_context(self.facts, model_path, self.context_window)
+                rss_before = resident_bytes()
                 self.llm = llama_cpp.Llama(
                     str(model_path),
                     n_ctx=self.context_window,
@@ -86,7 +89,9 @@ class EmbeddedBackend:
                     n_batch=512,
                     seed=seed,
                     verbose=False,
+                    **self.rope.kwargs,
                 )
+                record_load_memory(self.facts, model_path, self.context_window, rss_before)
         except (ValueError, RuntimeError) as e:
             raise BackendError(f"llama.cpp could not load {model_path.name}: {e} — is it a valid GGUF file?") from e
         template = self.facts.chat_template or CHATML_FALLBACK

@@ -1,9 +1,23 @@
-"""What a GGUF file's metadata tells us: architecture, trained context, KV-cache size per token."""
+"""What a GGUF file's metadata tells us: architecture, trained context, KV-cache size per token.
+
+The metadata is interpreted by smallcoder.models.gguf_header, the same reader `smallcoder models
+fit` uses, so the embedded backend and the advisor agree on every file.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+from smallcoder.errors import ConfigError, SmallcoderError
+from smallcoder.models.calibration import record_load
+from smallcoder.models.gguf_header import GGUFHeader, header_from_metadata
+from smallcoder.models.long_context import RopePlan, plan_rope
+from smallcoder.models.memory import GIB, RUNTIME_OVERHEAD, estimate, largest_context, shape_from_header
+from smallcoder.paths import Home
 
 # Never allocate more context than this by default: small models rarely use it well,
 # and the allocation costs memory and start-up time. `--ctx` overrides.
@@ -18,27 +32,21 @@ class GGUFFacts:
     trained_context: int
     chat_template: str | None
     kv_bytes_per_token: int  # f16 K and V over all layers
+    header: GGUFHeader | None = field(default=None, repr=False)
 
     @classmethod
-    def from_metadata(cls, meta: dict[str, str]) -> GGUFFacts:
-        arch = meta.get("general.architecture", "unknown")
-
-        def num(key: str, default: int) -> int:
-            try:
-                return int(meta.get(f"{arch}.{key}", default))
-            except ValueError:
-                return default
-
-        layers = num("block_count", 32)
-        heads = num("attention.head_count", 32)
-        kv_heads = num("attention.head_count_kv", heads)
-        head_dim = num("attention.key_length", num("embedding_length", 4096) // max(heads, 1))
+    def from_metadata(cls, meta: dict[str, str], file_bytes: int | None = None) -> GGUFFacts:
+        h = header_from_metadata(meta, file_bytes=file_bytes)
+        # llama.cpp's own fallbacks when a key is missing: 32 layers and heads, a 4,096 window.
+        layers, heads = h.layers or 32, h.heads or 32
+        head_dim = h.key_length or (h.embedding_length or 4096) // heads
         return cls(
-            architecture=arch,
-            name=meta.get("general.name", ""),
-            trained_context=num("context_length", 4096),
-            chat_template=meta.get("tokenizer.chat_template"),
-            kv_bytes_per_token=2 * layers * kv_heads * head_dim * 2,
+            architecture=h.architecture,
+            name=h.name,
+            trained_context=h.trained_context or 4096,
+            chat_template=h.chat_template,
+            kv_bytes_per_token=2 * layers * (h.kv_heads or heads) * head_dim * 2,
+            header=h,
         )
 
     def choose_context(self, memory_budget_bytes: int | None = None) -> int:
@@ -56,3 +64,40 @@ def default_kv_budget() -> int:
     except (ValueError, OSError):
         total = 8 << 30
     return min(total // 4, 8 << 30)
+
+
+def plan_long_context(facts: GGUFFacts, model_path: Path, n_ctx: int) -> RopePlan:
+    """YaRN settings for a window past the trained one, when the model supports it (GGUF metadata or
+    the catalog) and the load fits in available memory; no settings within the trained window.
+
+    Raises ConfigError (one line, with the largest context that fits) otherwise.
+    """
+    header = facts.header or header_from_metadata({})
+    rope = plan_rope(header, model_path.name, n_ctx)
+    if rope.factor is None:
+        return rope
+    shape = shape_from_header(header, model_path.name)
+    need = estimate(shape, n_ctx).total
+    free = psutil.virtual_memory().available
+    if need > free:
+        fits = largest_context(shape, free)
+        raise ConfigError(f"{n_ctx} tokens with YaRN need {need / GIB:.1f} GiB, {free / GIB:.1f} GiB is free — "
+                          f"use --ctx {fits} or less")
+    return rope
+
+
+def resident_bytes() -> int:
+    """This process's resident memory now."""
+    return int(psutil.Process().memory_info().rss)
+
+
+def record_load_memory(facts: GGUFFacts, model_path: Path, n_ctx: int, rss_before: int) -> None:
+    """Append the predicted and measured memory of a load just made (for `models fit`'s calibration)."""
+    if facts.header is None or not facts.header.layers:
+        return
+    try:
+        b = estimate(shape_from_header(facts.header, model_path.name), n_ctx)
+    except SmallcoderError:
+        return
+    predicted = b.resident_at_load - RUNTIME_OVERHEAD  # the interpreter was there before the load
+    record_load(Home.from_env().cache, model_path.name, n_ctx, predicted, resident_bytes() - rss_before)
