@@ -17,6 +17,7 @@ from smallcoder.backends.discovery import DEFAULT_URLS, Runtime, discover, ollam
 from smallcoder.backends.endpoints import api_key, openai_base
 from smallcoder.config import UserConfig
 from smallcoder.errors import SmallcoderError
+from smallcoder.models.long_context import yarn_capability
 from smallcoder.paths import Home
 from smallcoder.sandbox import describe_isolation
 from smallcoder.workspace.environment import environment_report
@@ -64,7 +65,8 @@ def embedded(models: Path) -> dict[str, Any]:
     except ImportError:
         version = None
     cached = sorted(p.name for p in models.rglob("*.gguf"))
-    return {"llama_cpp_python": version, "models_dir": str(models), "cached_models": cached}
+    return {"llama_cpp_python": version, "models_dir": str(models), "cached_models": cached,
+            "long_context": {name: yarn_capability(name) for name in cached if yarn_capability(name)}}  # YaRN reach
 
 
 def guess_fim(name: str) -> bool | None:

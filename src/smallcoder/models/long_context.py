@@ -81,3 +81,12 @@ def plan_rope(header: GGUFHeader, file_name: str, context: int) -> RopePlan:
     return RopePlan(context, rope.original_context, round(factor, 4), f"catalog: {entry.source_of('rope')}",
                     {"rope_scaling_type": LLAMA_ROPE_SCALING_TYPE_YARN, "rope_freq_scale": 1 / factor,
                      "yarn_orig_ctx": rope.original_context})
+
+
+def yarn_capability(file_name: str) -> str | None:
+    """One line on how far a (catalogued) GGUF can go with YaRN, for `doctor`; None if not known."""
+    entry = catalog_entry_for(file_name, "")
+    rope = entry.rope if entry is not None else None
+    if rope is None:
+        return None
+    return f"YaRN up to {rope.max_context} tokens (trained {rope.original_context}; {entry.source_of('rope')})"
