@@ -166,10 +166,16 @@ class SmallcoderServer(LanguageServer):
             rng = getattr(change, "range", None)
             if rng is None:
                 continue
-            if shown is not None and rng.start.line == shown.line and rng.start.character == shown.col:
-                inserted = change.text
-                if inserted and shown.text.startswith(inserted):
-                    self.outcome(shown.row, "accepted" if inserted == shown.text else "partial", len(inserted))
+            if shown is not None and rng.start.line == shown.line and len(change.text) > 1:
+                # an insertion of more than a keystroke on the suggestion's line: was it the suggestion?
+                after = doc.source.split("\n")[shown.line:]
+                text_after = "\n".join(after)[shown.col:] if after else ""
+                first = shown.text.split("\n", 1)[0]
+                if text_after.startswith(shown.text):
+                    self.outcome(shown.row, "accepted", len(shown.text))
+                    self.shown.pop(uri, None)
+                elif first.strip() and text_after.startswith(first):
+                    self.outcome(shown.row, "partial", len(first))
                     self.shown.pop(uri, None)
             lines = doc.lines
             first = max(0, rng.start.line - EDIT_CONTEXT_LINES)
@@ -231,17 +237,22 @@ def build_server(open_engine: Callable[[], FimEngine], *, debounce_s: float = 0.
         while start > 0 and (line[start - 1].isalnum() or line[start - 1] == "_"):
             start -= 1
         word = line[start:col]
+        replace = lsp.Range(lsp.Position(params.position.line, start), params.position)
+        command = lsp.Command("accept suggestion", ACCEPTED, [row]) if row else None
         first_line = result.text.split("\n", 1)[0]
-        item = lsp.CompletionItem(
-            label=(word + first_line).strip() or result.text.strip().split("\n", 1)[0],
-            kind=lsp.CompletionItemKind.Snippet, detail="smallcoder", filter_text=word + result.text,
-            documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, f"```\n{word + result.text}\n```"),
-            text_edit=lsp.TextEdit(lsp.Range(lsp.Position(params.position.line, start), params.position),
-                                   word + result.text),
-            insert_text_format=lsp.InsertTextFormat.PlainText,
-            command=lsp.Command("accept suggestion", ACCEPTED, [row]) if row else None,
-        )
-        return lsp.CompletionList(is_incomplete=True, items=[item])
+        # Many clients (Vim's completion menu among them) insert one line only: the first line is the
+        # first item; the whole suggestion follows when it has more lines.
+        texts = [first_line] if first_line.strip() else []
+        if "\n" in result.text:
+            texts.append(result.text)
+        items = [lsp.CompletionItem(
+            label=(word + text).strip().split("\n", 1)[0] + (" …" if "\n" in text else ""),
+            kind=lsp.CompletionItemKind.Snippet, detail="smallcoder", filter_text=word + text,
+            sort_text=f"{i:02d}", documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, f"```\n{word + text}\n```"),
+            text_edit=lsp.TextEdit(replace, word + text), insert_text_format=lsp.InsertTextFormat.PlainText,
+            command=command,
+        ) for i, text in enumerate(texts)]
+        return lsp.CompletionList(is_incomplete=True, items=items)
 
     @server.command(ACCEPTED)
     def accepted(ls: SmallcoderServer, *args: Any) -> None:
