@@ -60,3 +60,17 @@ def test_bad_results_directory_and_bad_host(home: Path, tmp_path: Path) -> None:
 def test_loopback_addresses() -> None:
     assert all(is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost"))
     assert not any(is_loopback(h) for h in ("0.0.0.0", "192.168.1.4", "::", "example.com"))
+
+
+def test_without_the_extra_it_says_what_to_install(home: Path) -> None:
+    # A Python where uvicorn cannot be imported (None in sys.modules makes the import fail).
+    code = ("import sys; sys.modules['uvicorn'] = None; sys.argv = ['smallcoder', 'runs', 'serve']; "
+            "from smallcoder.cli.app import main; main()")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert res.stderr.startswith("error: the viewer needs its extra (uvicorn is missing)")
+    # The message itself names the extra (the CLI's rich printer currently drops "[viewer]" as markup).
+    debug = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False,
+                           env={**os.environ, "SMALLCODER_DEBUG": "1"})
+    assert "ViewerError: the viewer needs its extra (uvicorn is missing): pip install 'smallcoder[viewer]'" \
+        in debug.stderr
