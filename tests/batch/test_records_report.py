@@ -42,6 +42,19 @@ def test_a_line_cut_by_a_kill_is_dropped_and_predictions_follow_the_records(tmp_
     assert len((tmp_path / "m" / "records.jsonl").read_text().splitlines()) == 3
 
 
+def test_retry_reruns_chosen_outcomes_and_keeps_one_prediction_each(tmp_path):
+    out = BatchOutput(tmp_path)
+    out.start({}, resume=False)
+    out.write(record("a"))
+    out.write(record("b", outcome="error"))
+    assert out.done("m", retry=("error",)) == {"a"} and out.done("m") == {"a", "b"}
+    out.write(record("b", outcome="unresolved"))  # the retry's record: the latest wins
+    out.finish()
+    preds = [json.loads(line) for line in (tmp_path / "m" / "predictions.jsonl").read_text().splitlines()]
+    assert [p["instance_id"] for p in preds] == ["a", "b"]
+    assert {r["instance_id"]: r["outcome"] for r in out.records("m")} == {"a": "resolved", "b": "unresolved"}
+
+
 def test_resolve_rate_leaves_environment_errors_out(tmp_path):
     recs = [record("a", prompt_tokens=900, completion_tokens=100, cached_tokens=600, model_calls=2, steps=2,
                    wall_s=10), record("b", outcome="unresolved", prompt_tokens=1900, completion_tokens=100,

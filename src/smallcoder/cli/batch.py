@@ -34,16 +34,19 @@ def batch(
     ctx: Annotated[Optional[int], typer.Option("--ctx", help="Context window in tokens.")] = None,
     no_eval: Annotated[bool, typer.Option("--no-eval", help="Only predict; do not run the hidden tests.")] = False,
     no_sandbox: Annotated[bool, typer.Option("--no-sandbox", help="Run the model's commands WITHOUT isolation.")] = False,
+    retry: Annotated[Optional[list[str]], typer.Option("--retry", help="With --resume: run again the instances recorded with this outcome (error, timeout, env_error); repeatable.")] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Only the first N tasks of the file.")] = None,
 ) -> None:
     """Run `smallcoder fix` over every task, write SWE-bench predictions, judge them, and report."""
     tasks = read_tasks(tasks_file)[:limit] if limit else read_tasks(tasks_file)
     models = model or []
+    if retry and not resume:
+        raise SmallcoderError("--retry continues a batch: pass it with --resume")
     if not models:
         raise SmallcoderError("no model — pass --model SPEC (repeat it to compare models), or --model gold")
     settings = BatchSettings(out=out.resolve(), models=models, workers=workers, time_limit_s=time_limit,
                              max_steps=max_steps, ctx=ctx, no_sandbox=no_sandbox, evaluate=not no_eval,
-                             ray_address=ray)
+                             ray_address=ray, retry=tuple(retry or ()))
     console = Console(stderr=True)
     columns = (TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.description}"))

@@ -57,6 +57,7 @@ class BatchSettings:
     test_timeout_s: float = 300.0
     ray_address: str | None = None  # None: local processes; "local": a Ray instance started here
     keep_checkout: bool = False
+    retry: tuple[str, ...] = ()  # with resume: outcomes to run again (e.g. "error", "timeout")
 
 
 @dataclass
@@ -96,7 +97,7 @@ def plan_jobs(tasks: list[BatchTask], settings: BatchSettings, output: BatchOutp
     if len(set(labels)) != len(labels):
         raise SmallcoderError(f"two --model values share the name {labels!r} — rename a file so they differ")
     for spec, label in zip(settings.models, labels):
-        done = output.done(label)
+        done = output.done(label, retry=settings.retry)
         for task in tasks:
             if task.instance_id in done:
                 continue
@@ -134,6 +135,7 @@ def run_batch(tasks: list[BatchTask], settings: BatchSettings, *, base_dir: Path
         run_on_ray(jobs, settings.time_limit_s, settings.ray_address, settings.workers, finished)
     else:
         _run_local(jobs, settings.time_limit_s, settings.workers, finished)
+    output.finish()  # a retried instance keeps one prediction line: its latest
     return counts
 
 

@@ -97,5 +97,6 @@ def run_in_subprocess(job: Job, time_limit_s: float) -> dict[str, Any]:
         job_path.unlink(missing_ok=True)
         stderr_path.unlink(missing_ok=True)
         return record
-    return {**base, "outcome": "error", "reason": f"worker exited with code {code} without a record: "
-                                                  f"{_tail(stderr_path).strip().splitlines()[-1:] or ''}"}
+    how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+    last = (_tail(stderr_path).strip().splitlines() or [""])[-1]
+    return {**base, "outcome": "error", "reason": f"the instance process {how} without a record: {last}".strip()}

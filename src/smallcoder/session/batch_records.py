@@ -75,8 +75,9 @@ class BatchOutput:
         latest = {r["instance_id"]: r for r in read_jsonl(self.out / label / "records.jsonl") if "instance_id" in r}
         return list(latest.values())
 
-    def done(self, label: str) -> set[str]:
-        return {r["instance_id"] for r in self.records(label)}
+    def done(self, label: str, *, retry: tuple[str, ...] = ()) -> set[str]:
+        """Instance ids of `label` that are finished: recorded, with an outcome not in `retry`."""
+        return {r["instance_id"] for r in self.records(label) if r.get("outcome") not in retry}
 
     def labels(self) -> list[str]:
         """Every model with records in this directory, in name order."""
@@ -95,6 +96,12 @@ class BatchOutput:
             _repair(self.out / label / "records.jsonl")
             self._rewrite_predictions(label)  # records are the truth: a kill between the two writes leaves no twin
         meta.write_text(json.dumps(settings, indent=2, default=str), encoding="utf-8")
+
+    def finish(self) -> None:
+        """Rewrite every predictions file from the records: one line per instance, the latest (after retries)."""
+        with self._lock:
+            for label in self.labels():
+                self._rewrite_predictions(label)
 
     def _rewrite_predictions(self, label: str) -> None:
         rows = [_prediction(r) for r in self.records(label)]
