@@ -41,7 +41,7 @@ def test_one_run_page(client: TestClient, runs: dict[str, str]) -> None:
     page = client.get(f"/runs/{runs['a']}")
     assert page.status_code == 200
     html = page.text
-    assert html.count('class="step') == 6 and 'id="step-5"' in html
+    assert html.count('<section class="step') == 6 and 'id="step-5"' in html
     assert "compacted" in html and "format problem — the model was told" in html
     assert "TTFT 1.4s" in html and "decode 1.6s" in html and "24.0 tok/s" in html
     assert "1500 prompt (80% cached)" in html.replace("1.5k", "1500")
@@ -173,3 +173,19 @@ def test_compare_marks_the_better_value_only_between_like_outcomes(db: Path, sto
         assert rows["cached prompt tokens"]["better"] == "a"  # more from the KV cache is better
         unlike = compare_rows(run_view(r, long_run), run_view(r, failed))
     assert all(row["better"] == "" for row in unlike)
+
+
+def test_the_timeline_can_show_only_some_steps(client: TestClient, runs: dict[str, str]) -> None:
+    def steps(show: str) -> list[str]:
+        page = client.get(f"/runs/{runs['a']}", params={"show": show})
+        assert page.status_code == 200
+        return re.findall(r'<section class="step[^"]*" id="step-(\d+)"', page.text)
+
+    assert steps("all") == ["1", "2", "3", "4", "5", "6"]
+    # 3: format problem; 4: a failed edit; 5: compacted.
+    assert steps("problems") == ["3", "4", "5"]
+    assert steps("edits") == ["2", "4", "6"] and steps("tests") == ["2", "4", "6"]
+    page = client.get(f"/runs/{runs['a']}", params={"show": "problems"})
+    assert "3 of 6 steps" in page.text and page.text.count("<svg") == 2  # the charts keep every step
+    bad = client.get(f"/runs/{runs['a']}", params={"show": "odd"})
+    assert bad.status_code == 400 and "must be one of all, problems, edits, tests" in unescape(bad.text)

@@ -105,7 +105,7 @@ def create_app(db: Path, results: Path | None = None, allowed_hosts: Sequence[st
     def run(request: Request) -> Response:
         ref = request.path_params["run_id"]
         with reader() as r:
-            context = run_page(r, ref)
+            context = run_page(r, ref, request.query_params.get("show") or "all")
         if context["run"]["id"] != ref:  # a prefix: send the browser to the run's own address
             return RedirectResponse(request.url_for("run", run_id=context["run"]["id"]), status_code=302)
         return html("run.html", {**context, "nav": "runs"})

@@ -7,17 +7,19 @@ run id) are raised as SmallcoderError subclasses with a one-line message.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Any
 
 from smallcoder.errors import SmallcoderError
 from smallcoder.store.read import SORT_KEYS, RunQuery, RunQueryError, RunReader
+from smallcoder.tools import default_tools
 from smallcoder.viewer.bench_results import BenchResults
 from smallcoder.viewer.format import count, diff_html, diff_stats, pct, secs
 from smallcoder.viewer.plots import Bar, Chart, bar_chart, stacked_columns
-from smallcoder.viewer.timeline import Timeline, build_timeline
+from smallcoder.viewer.timeline import Step, Timeline, build_timeline
 
 PAGE_SIZE = 50
 
@@ -112,7 +114,26 @@ def run_view(reader: RunReader, ref: str) -> RunView:
     return RunView(detail, timeline, timeline.totals())
 
 
-def run_page(reader: RunReader, ref: str) -> dict[str, Any]:
+@cache
+def _edit_tools() -> frozenset[str]:
+    """The tools that change source files, as they declare themselves (tools/base.py `edits`)."""
+    return frozenset(t.name for t in default_tools() if t.edits)
+
+
+# Which steps the timeline shows: ?show=… on the run page (long runs are easier read by their trouble).
+STEP_FILTERS: dict[str, Callable[[Step], bool]] = {
+    "all": lambda s: True,
+    "problems": lambda s: bool({"format", "fresh"} & s.kinds) or s.compacted or any(not c["ok"] for c in s.calls()),
+    "edits": lambda s: any(c["tool"] in _edit_tools() for c in s.calls()),
+    "tests": lambda s: "test" in s.kinds,
+}
+
+
+
+def run_page(reader: RunReader, ref: str, show: str = "all") -> dict[str, Any]:
+    """The run page's context; `show` picks the steps listed (STEP_FILTERS), the charts keep them all."""
+    if show not in STEP_FILTERS:
+        raise RunQueryError(f"'show' must be one of {', '.join(STEP_FILTERS)}, not '{show}'")
     view = run_view(reader, ref)
     extra = view.extra
     endpoint = {k: extra[k] for k in ("runtime", "endpoint", "remote_endpoint", "context_window",
@@ -125,6 +146,8 @@ def run_page(reader: RunReader, ref: str) -> dict[str, Any]:
         "other_extra": {k: v for k, v in extra.items() if k not in shown},
         "diff": diff_html(view.run["diff"]) if view.run["diff"].strip() else None,
         "diff_stats": diff_stats(view.run["diff"]),
+        "show": show, "step_filters": list(STEP_FILTERS),
+        "shown_steps": [st for st in view.timeline.steps if STEP_FILTERS[show](st)],
     }
 
 
