@@ -102,3 +102,9 @@ def test_recommend_agent_on_a_24gb_gpu_holds_the_table_and_edge_on_a_small_lapto
     assert best.model.family == "qwen2.5-coder"
     edge = recommend("edge", rig((), 4, bw=20e9), catalog)
     assert any(r.ok for r in edge) and all(r.model.family == "qwen2.5-coder" for r in edge)
+
+
+def test_when_nothing_reaches_the_speed_wanted_the_fastest_fitting_model_is_named() -> None:
+    recs = recommend("agent", rig((), 16, bw=2e9), load_catalog())
+    assert recs[0].ok and recs[0].model.id == "qwen2.5-coder-0.5b-instruct"
+    assert "nothing in the table reaches the speed wanted" in table_verdict(recs)

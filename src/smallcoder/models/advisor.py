@@ -118,13 +118,27 @@ def recommend(use_case: str, hw: Hardware, catalog: Catalog, quant: str | None =
             out.append(Recommendation(model, quant or "Q4_K_M", None, 0, False, str(e), rank))
             continue
         out.append(_judge(model, shape, use, hw, rank, (quant or "Q4_K_M").upper()))
-    return sorted(out, key=lambda r: (not r.ok, r.table_rank))
+    out.sort(key=lambda r: (not r.ok, r.table_rank))
+    if not any(r.ok for r in out):
+        # Nothing reaches the speed wanted: the fastest model that fits is still the one to try.
+        slow = [r for r in out if r.plan is not None and r.plan.fits and r.max_context >= min(use.context, 8192)]
+        if slow:
+            fastest = max(slow, key=lambda r: r.plan.tokens_per_s or 0.0)  # type: ignore[union-attr]
+            i = out.index(fastest)
+            out[i] = Recommendation(fastest.model, fastest.quant, fastest.plan, fastest.max_context, True,
+                                    f"the fastest that fits, though below the speed wanted: {fastest.reason}",
+                                    fastest.table_rank)
+            out.insert(0, out.pop(i))
+    return out
 
 
 def table_verdict(recs: list[Recommendation]) -> str:
     """One line: does the seeds' first pick hold on this machine, and if not, what replaces it."""
     first = min(recs, key=lambda r: r.table_rank)
     best = next((r for r in recs if r.ok), None)
+    if best is not None and best.reason.startswith("the fastest that fits"):
+        return (f"nothing in the table reaches the speed wanted on this machine now; try {best.model.name} "
+                f"({best.reason.split(': ', 1)[1]})")
     if first.ok:
         return f"the use-case table holds here: {first.model.name}"
     if best is None:
