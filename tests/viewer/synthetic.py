@@ -83,7 +83,8 @@ def synthetic_events(run_id: str, steps: int = 6, *, model: str = "qwen2.5-coder
         tests_before=failing, tests_after=after, steps=steps, model_calls=steps, usage=total, wall_s=3.0 * steps,
         model=model,
     ), extra={"isolation": {"kind": "bwrap", "sandboxed": True, "network": False, "reason": "bubblewrap works here"},
-              "runtime": "llama.cpp-server", "endpoint": "http://127.0.0.1:8080"}))
+              "runtime": "llama.cpp-server", "endpoint": "http://127.0.0.1:8080",
+              "stop_reason": "submitted" if resolved else "limits_exceeded"}))
     return events
 
 

@@ -46,6 +46,7 @@ def test_one_run_page(client: TestClient, runs: dict[str, str]) -> None:
     assert "TTFT 1.4s" in html and "decode 1.6s" in html and "24.0 tok/s" in html
     assert "1500 prompt (80% cached)" in html.replace("1.5k", "1500")
     assert 'class="model-text"' in html and "read_file(path=&#34;calc.py&#34;)" in html
+    assert "the loop stopped: submitted" in html and "stop_reason" not in html  # shown once, not as raw data
     assert "bwrap (no network)" in html and "http://127.0.0.1:8080" in html and "(this machine)" in html
     assert '<div class="diff"><div class="hl">' in html and "return a + b" in html
     assert html.count("<svg") == 2 and "time per step" in html and "tokens per step" in html

@@ -138,11 +138,11 @@ def run_page(reader: RunReader, ref: str, show: str = "all") -> dict[str, Any]:
     extra = view.extra
     endpoint = {k: extra[k] for k in ("runtime", "endpoint", "remote_endpoint", "context_window",
                                       "context_source", "num_ctx", "tools") if k in extra}
-    shown = {"isolation", *endpoint}
+    shown = {"isolation", "stop_reason", *endpoint}
     return {
         "view": view, "run": view.run, "timeline": view.timeline, "totals": view.totals,
         "charts": step_charts(view.timeline) if view.timeline.steps else [],
-        "isolation": extra.get("isolation"), "endpoint": endpoint,
+        "isolation": extra.get("isolation"), "endpoint": endpoint, "stop_reason": extra.get("stop_reason"),
         "other_extra": {k: v for k, v in extra.items() if k not in shown},
         "diff": diff_html(view.run["diff"]) if view.run["diff"].strip() else None,
         "diff_stats": diff_stats(view.run["diff"]),
