@@ -190,3 +190,15 @@ def test_the_timeline_can_show_only_some_steps(client: TestClient, runs: dict[st
     assert "3 of 6 steps" in page.text and page.text.count("<svg") == 2  # the charts keep every step
     bad = client.get(f"/runs/{runs['a']}", params={"show": "odd"})
     assert bad.status_code == 400 and "must be one of all, problems, edits, tests" in unescape(bad.text)
+
+
+def test_a_run_in_progress_reloads_itself(client: TestClient, store, runs: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    from tests.viewer.synthetic import synthetic_events
+
+    assert 'http-equiv="refresh"' not in client.get(f"/runs/{runs['a']}").text  # finished: a still page
+    live = store.new_run_id()
+    for event in synthetic_events(live, 3)[:4]:  # started, tests before, a model call, a tool call: still going
+        store(event)
+    page = client.get(f"/runs/{live}").text  # this process is alive, so the run reads as running
+    assert '<meta http-equiv="refresh" content="5">' in page and 'badge live">running' in page
+    assert '<meta http-equiv="refresh" content="5">' in client.get("/").text
