@@ -14,6 +14,7 @@ from pathlib import Path
 
 from smallcoder.errors import WorkspaceError
 from smallcoder.workspace.git import git, git_out
+from smallcoder.workspace.provision import deprovision
 from smallcoder.workspace.worktree import BRANCH_PREFIX
 
 
@@ -72,6 +73,7 @@ def clean_run(run_id: str, repo: str | Path, worktree: str | Path, branch: str, 
             result.kept.append(f"refused: {wt_path} has {dirty} uncommitted change(s); commit them, or pass --force")
             return result
         if not dry_run:
+            deprovision(wt_real)  # git refuses to remove a worktree holding submodule checkouts
             git(["worktree", "remove", *(["--force"] if dirty else []), str(wt_real)], repo_path)
         result.removed.append(f"worktree {wt_path}")
     elif wt_path.exists():
