@@ -112,7 +112,8 @@ def test_shift_tab_cycles_modes_and_plan_mode_refuses_edits(repo: Path, tmp_path
                                                             terminals: list[Terminal]) -> None:
     model = script(tmp_path / "m.json", call("write_file", path="stats.py", content="gone"),
                    "Plan mode: I would change line 2.")
-    t = start(terminals, term_env, repo, "chat", "--model", model)
+    # `smallcoder` with no command starts a chat on the current directory (the model from the environment)
+    t = start(terminals, {**term_env, "SMALLCODER_MODEL": model}, repo)
     t.wait_for("[auto] ›")
     t.key("BTab")
     t.wait_for("[plan] ›")
