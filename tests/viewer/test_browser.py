@@ -153,4 +153,9 @@ def test_a_500_step_run_renders_every_step(page, serve, store) -> None:  # type:
     page.click('a.anchor[href="#step-437"]')
     assert page.evaluate("location.hash") == "#step-437"
     shot(page, "6-run-500-steps", full_page=False)  # the whole page is ~200,000 px tall
+    page.click("nav.step-filter >> text=problems")
+    page.wait_for_url("**?show=problems#timeline")
+    shown = page.locator("section.step").count()
+    assert 0 < shown < 500 and page.locator("section.step.compacted").count() == 1
+    assert f"{shown} of 500 steps" in page.locator("h2#timeline").inner_text()
     server.stop()
