@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 import gguf
+import numpy as np
 
 
 def write_gguf(path: Path, arch: str, *, name: str, layers: int, heads: int, kv_heads: int, head_dim: int,

@@ -13,7 +13,6 @@ import pytest
 
 from smallcoder.models.catalog import GGUFSource
 from smallcoder.models.pull import ChecksumError, PullError, pull_from_hub
-
 from tests.models.hub_server import HubFiles, HubServer
 
 CONTENT = bytes(range(256)) * (96 * 1024)  # 24 MiB: more than the client's 10 MiB read size
@@ -95,7 +94,7 @@ def test_cli_pulls_the_catalogued_model_from_a_local_hub(tmp_path: Path) -> None
     with HubServer(HubFiles({key: data})) as url:
         env = {**os.environ, "HF_ENDPOINT": url, "SMALLCODER_HOME": str(tmp_path), "COLUMNS": "120"}
         run = subprocess.run([sys.executable, "-m", "smallcoder.cli.app", "models", "pull",
-                              "qwen2.5-coder-0.5b-instruct"], env=env, capture_output=True, text=True, timeout=300)
+                              "qwen2.5-coder-0.5b-instruct"], env=env, capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
     path = Path(run.stdout.strip().splitlines()[-1])
     assert path.is_file() and path.stat().st_size == len(data)
@@ -106,5 +105,5 @@ def test_cli_pulls_the_catalogued_model_from_a_local_hub(tmp_path: Path) -> None
 def test_cli_pull_of_an_unknown_name_is_one_line_exit_2(tmp_path: Path) -> None:
     env = {**os.environ, "SMALLCODER_HOME": str(tmp_path)}
     run = subprocess.run([sys.executable, "-m", "smallcoder.cli.app", "models", "pull", "no-such-model"],
-                         env=env, capture_output=True, text=True, timeout=120)
+                         env=env, capture_output=True, text=True, timeout=120, check=False)
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "no catalogued model" in run.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -17,9 +17,19 @@ from smallcoder.models.calibration import measured_error
 from smallcoder.models.catalog import load_catalog
 from smallcoder.models.gguf_header import read_header
 from smallcoder.models.hardware import GIB, Hardware, detect_hardware
-from smallcoder.models.memory import KV_BYTES, ModelShape, shape_from_catalog, shape_from_header
+from smallcoder.models.memory import (
+    KV_BYTES,
+    ModelShape,
+    shape_from_catalog,
+    shape_from_header,
+)
 from smallcoder.models.placement import largest_fitting_context, plan
-from smallcoder.models.pull import choose_file, pull_from_hub, pull_with_ollama, resolve_pull
+from smallcoder.models.pull import (
+    choose_file,
+    pull_from_hub,
+    pull_with_ollama,
+    resolve_pull,
+)
 from smallcoder.paths import Home
 
 models_app = typer.Typer(help="Model catalog and hardware advisor: fit, recommend, pull, list.",
@@ -31,7 +41,7 @@ def _gib(n: float) -> str:
     return f"{n / GIB:.2f} GiB"
 
 
-def _shape(model: str, quant: Optional[str], home: Home) -> tuple[ModelShape, dict[str, Any]]:
+def _shape(model: str, quant: str | None, home: Home) -> tuple[ModelShape, dict[str, Any]]:
     """A catalog name (NAME[:QUANT]) or a GGUF path → shape, plus what to print about its origin."""
     path = Path(model).expanduser()
     if path.suffix.lower() == ".gguf" or path.is_file():
@@ -50,9 +60,9 @@ def _shape(model: str, quant: Optional[str], home: Home) -> tuple[ModelShape, di
 def fit(
     model: Annotated[str, typer.Argument(help="Catalog name (NAME[:QUANT], an Ollama tag) or a GGUF path.")],
     ctx: Annotated[int, typer.Option("--ctx", min=256, help="Context the agent will use, in tokens.")] = 32768,
-    quant: Annotated[Optional[str], typer.Option("--quant", help="Quantization (default Q4_K_M).")] = None,
+    quant: Annotated[str | None, typer.Option("--quant", help="Quantization (default Q4_K_M).")] = None,
     kv_type: Annotated[str, typer.Option("--kv-type", help=f"KV cache type: {', '.join(KV_BYTES)}.")] = "f16",
-    flash_attention: Annotated[Optional[bool], typer.Option("--fa/--no-fa", help="Flash attention (default: on with a GPU).")] = None,
+    flash_attention: Annotated[bool | None, typer.Option("--fa/--no-fa", help="Flash attention (default: on with a GPU).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Memory breakdown of MODEL at --ctx on this machine, where it goes, and the largest context that fits."""
@@ -114,7 +124,7 @@ def fit(
 
 def recommend_cmd(
     use_case: Annotated[str, typer.Option("--use-case", help=f"One of: {', '.join(USE_CASES)}.")] = "agent",
-    quant: Annotated[Optional[str], typer.Option("--quant", help="Quantization (default Q4_K_M).")] = None,
+    quant: Annotated[str | None, typer.Option("--quant", help="Quantization (default Q4_K_M).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """The best models for this machine and job, each with the reason; where the use-case table does not hold, why."""
@@ -204,10 +214,11 @@ def list_cmd(
     t = Table(show_header=True, header_style="bold")
     for col in ("where", "model", "size", "fits up to"):
         t.add_column(col)
-    for e in found:
-        fits = e.get("error") or (f"{e['largest_context']} tokens" if e.get("largest_context") else
-                                  ("does not fit" if "largest_context" in e else "?"))
-        t.add_row(e["where"], escape(e["name"]), _gib(e["size"]) if e.get("size") else "?", escape(str(fits)))
+    for row in found:
+        fits = row.get("error") or (f"{row['largest_context']} tokens" if row.get("largest_context") else
+                                    ("does not fit" if "largest_context" in row else "?"))
+        t.add_row(row["where"], escape(row["name"]), _gib(row["size"]) if row.get("size") else "?",
+                  escape(str(fits)))
     Console().print(t if found else f"no models in {home.models} or Ollama — see `smallcoder models recommend`")
 
 
@@ -216,7 +227,7 @@ def _ollama_models() -> list[dict[str, Any]]:
         import ollama
 
         listed = ollama.Client(timeout=2).list()
-    except Exception:  # Ollama not installed or not running: nothing to list
+    except Exception:  # noqa: BLE001 — Ollama absent, stopped or refusing: nothing to list
         return []
     return [{"where": "ollama", "name": f"ollama:{m.model}", "size": m.size} for m in listed.models]
 

@@ -56,12 +56,12 @@ class Hardware:
 
 def _nvml_gpus() -> list[GPU] | None:
     try:
-        import pynvml
+        import pynvml  # type: ignore[import-untyped]
     except ImportError:
         return None
     try:
         pynvml.nvmlInit()
-    except Exception:  # no driver: the library raises NVMLError subclasses
+    except pynvml.NVMLError:  # no driver or no device
         return []
     gpus = []
     try:
@@ -74,8 +74,8 @@ def _nvml_gpus() -> list[GPU] | None:
                 clock = pynvml.nvmlDeviceGetMaxClockInfo(h, pynvml.NVML_CLOCK_MEM)
                 bus = pynvml.nvmlDeviceGetMemoryBusWidth(h)
                 bandwidth = clock * 1e6 * 2 * bus / 8
-            except Exception:
-                pass
+            except pynvml.NVMLError:  # some boards do not report clocks or bus width
+                bandwidth = None
             gpus.append(GPU(index=i, name=name.decode() if isinstance(name, bytes) else str(name),
                             total_bytes=int(mem.total), free_bytes=int(mem.free), bandwidth=bandwidth))
     finally:
@@ -88,7 +88,7 @@ def _smi_gpus() -> list[GPU]:
         return []
     try:
         out = subprocess.run(["nvidia-smi", "--query-gpu=index,name,memory.total,memory.free",
-                              "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=10).stdout
+                              "--format=csv,noheader,nounits"], capture_output=True, text=True, timeout=10, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     gpus = []
@@ -121,7 +121,7 @@ def _cpu_info() -> tuple[str, tuple[str, ...]]:
 
 def _sysctl(key: str) -> str | None:
     try:
-        return subprocess.run(["sysctl", "-n", key], capture_output=True, text=True, timeout=5).stdout.strip() or None
+        return subprocess.run(["sysctl", "-n", key], capture_output=True, text=True, timeout=5, check=False).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         return None
 

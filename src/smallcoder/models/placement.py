@@ -14,6 +14,7 @@ It is a ceiling, not a promise; prompt processing is compute-bound and not estim
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from smallcoder.models.hardware import GIB, Hardware
 from smallcoder.models.memory import Breakdown, ModelShape, estimate
@@ -89,17 +90,21 @@ def plan(shape: ModelShape, hw: Hardware, context: int, kv_type: str = "f16", fl
     notes = list(b.notes)
     per_layer = shape.weight_bytes / max(shape.layers, 1)
     runtime = b.kv_cache + b.compute + b.overhead
-    common = dict(context=context, breakdown=b, gpu_budget=gpu_budget, cpu_budget=ram_budget)
+
+    def make(mode: str, device: str, **kw: Any) -> Plan:
+        return Plan(mode=mode, device=device, context=context, breakdown=b, gpu_budget=gpu_budget,
+                    cpu_budget=ram_budget, **kw)
+
     if hw.unified_memory and b.total <= ram_budget:
-        return Plan(mode="gpu", device="Apple unified memory", cpu_bytes=b.total,
+        return make("gpu", "Apple unified memory", cpu_bytes=b.total,
                     tokens_per_s=_speed(0, shape.active_weight_bytes(), None, hw.cpu_bandwidth),
                     llama_args=_server_args(shape, context, ["-ngl", "99"], kv_type, flash_attention),
-                    notes=tuple(notes), **common)
+                    notes=tuple(notes))
     if gpu_budget and b.total <= gpu_budget:
-        return Plan(mode="gpu", device=gpu_name, gpu_bytes=b.total, gpu_layers=shape.layers,
+        return make("gpu", gpu_name, gpu_bytes=b.total, gpu_layers=shape.layers,
                     tokens_per_s=_speed(shape.active_weight_bytes(), 0, gpu_bw, None),
                     llama_args=_server_args(shape, context, ["-ngl", "99"], kv_type, flash_attention),
-                    notes=tuple(notes), **common)
+                    notes=tuple(notes))
     if gpu_budget and shape.is_moe and shape.expert_bytes_per_layer:
         # Move the experts of the first N layers to RAM until the rest fits the GPU.
         on_gpu, n = b.total, 0
@@ -111,30 +116,30 @@ def plan(shape: ModelShape, hw: Hardware, context: int, kv_type: str = "f16", fl
             share = (shape.experts_used or 1) / (shape.experts or 1)
             pattern = "|".join(str(i) for i in range(n))
             notes.append(f"experts of layers 0–{n - 1} in RAM; or -ot \"blk\\.({pattern})\\.ffn_.*_exps\\.=CPU\"")
-            return Plan(mode="moe-offload", device=f"{gpu_name} + RAM", gpu_bytes=on_gpu, cpu_bytes=off,
+            return make("moe-offload", f"{gpu_name} + RAM", gpu_bytes=on_gpu, cpu_bytes=off,
                         gpu_layers=shape.layers, cpu_moe_layers=n,
                         tokens_per_s=_speed(shape.active_weight_bytes() - off * share, off * share,
                                             gpu_bw, hw.cpu_bandwidth),
                         llama_args=_server_args(shape, context, ["-ngl", "99", "--n-cpu-moe", str(n)],
                                                 kv_type, flash_attention),
-                        notes=tuple(notes), **common)
+                        notes=tuple(notes))
     if gpu_budget and gpu_budget > runtime:
         layers = min(shape.layers, int((gpu_budget - runtime) // per_layer))
         gpu_w = int(layers * per_layer)
         if layers > 0 and shape.weight_bytes - gpu_w <= ram_budget:
             active = shape.active_weight_bytes() / shape.weight_bytes
-            return Plan(mode="partial-offload", device=f"{gpu_name} + RAM", gpu_bytes=gpu_w + runtime,
+            return make("partial-offload", f"{gpu_name} + RAM", gpu_bytes=gpu_w + runtime,
                         cpu_bytes=shape.weight_bytes - gpu_w, gpu_layers=layers,
                         tokens_per_s=_speed(gpu_w * active, (shape.weight_bytes - gpu_w) * active,
                                             gpu_bw, hw.cpu_bandwidth),
                         llama_args=_server_args(shape, context, ["-ngl", str(layers)], kv_type, flash_attention),
-                        notes=tuple(notes), **common)
+                        notes=tuple(notes))
     if b.total <= ram_budget:
-        return Plan(mode="cpu", device="CPU (system RAM)", cpu_bytes=b.total,
+        return make("cpu", "CPU (system RAM)", cpu_bytes=b.total,
                     tokens_per_s=_speed(0, shape.active_weight_bytes(), None, hw.cpu_bandwidth),
                     llama_args=_server_args(shape, context, [], kv_type, flash_attention),
-                    notes=tuple(notes), **common)
-    return Plan(mode="none", device="", notes=tuple(notes), **common)
+                    notes=tuple(notes))
+    return make("none", "", notes=tuple(notes))
 
 
 def largest_fitting_context(shape: ModelShape, hw: Hardware, kv_type: str = "f16",

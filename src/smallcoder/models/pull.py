@@ -73,8 +73,12 @@ def pull_from_hub(source: GGUFSource, models_dir: Path, endpoint: str | None = N
     try:
         import huggingface_hub
         from huggingface_hub.file_download import http_get
-        from huggingface_hub.utils import build_hf_headers, disable_progress_bars, enable_progress_bars
-        from huggingface_hub.utils import tqdm as hub_tqdm
+        from huggingface_hub.utils import (  # type: ignore[attr-defined]  # lazily re-exported
+            build_hf_headers,
+            disable_progress_bars,
+            enable_progress_bars,
+        )
+        from huggingface_hub.utils import tqdm as hub_tqdm  # type: ignore[attr-defined]
     except ImportError as e:
         raise PullError("pulling needs huggingface_hub — `pip install huggingface_hub`") from e
     endpoint = endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
@@ -119,7 +123,7 @@ def _shown_bar(base: type) -> type:
     """The hub's tqdm, shown even when stderr is not a terminal (CI logs, `2>file`): tqdm hides
     bars off a TTY by default, and a multi-GB pull with no sign of life looks hung."""
 
-    class ShownBar(base):  # type: ignore[misc, valid-type]
+    class ShownBar(base):  # type: ignore[misc]
         def __init__(self, *args: object, **kwargs: object) -> None:
             kwargs["disable"] = False
             kwargs.setdefault("mininterval", 0.5)
