@@ -27,6 +27,7 @@ class ChatRenderer:
         self._pending = ""  # streamed text held back: it may be the start of a marker
         self._hidden = False  # a marker was seen: the rest of this reply is a call
         self._streamed = False  # this step's text came through on_text
+        self._wrote = False  # and some of it was shown
 
     # -- streaming -------------------------------------------------------------
 
@@ -48,6 +49,7 @@ class ChatRenderer:
 
     def _write(self, text: str) -> None:
         if text:
+            self._wrote = True
             self.console.file.write(text)
             self.console.file.flush()
 
@@ -55,13 +57,14 @@ class ChatRenderer:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, StepStarted):
-            self._pending, self._hidden, self._streamed = "", False, False
+            self._pending, self._hidden, self._streamed, self._wrote = "", False, False, False
         elif isinstance(event, ModelCalled):
             if self._streamed:
                 if not self._hidden:
                     self._write(self._pending)
                 self._pending = ""
-                self.console.file.write("\n")
+                if self._wrote:
+                    self.console.file.write("\n")
             else:
                 shown = _before_markers(event.completion.text).strip()
                 if shown:

@@ -172,7 +172,7 @@ class ChatSession:
         """One turn. `text` goes to the model (attachments expanded); `user_text` is what the user typed
         (shown by /rewind and /export; default `text`). Ctrl-C inside ends the turn, not the chat."""
         if not self.recorded:
-            self.session.store(RunStarted(self.run_id, user_text or text, str(self.wt.repo), str(self.wt.path),
+            self.agent.emit(RunStarted(self.run_id, user_text or text, str(self.wt.repo), str(self.wt.path),
                                           self.wt.branch, self.wt.base_commit, self.session.backend.name,
                                           self.prep.test_command, self.session.backend.context_window,
                                           self.prep.describe()))
@@ -325,7 +325,7 @@ class ChatSession:
         )
         extra: dict[str, Any] = {"kind": "chat", "chat": self.state.to_json(), "isolation": self.sandbox.record(),
                                  **backend.run_record}
-        self.session.store(RunFinished(self.run_id, result, extra=extra))
+        self.agent.emit(RunFinished(self.run_id, result, extra=extra))
 
     def close(self) -> None:
         """Save and release the sandboxes. A chat that never had a turn leaves nothing behind."""
