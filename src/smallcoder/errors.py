@@ -10,6 +10,7 @@ SmallcoderError             shown to the user as one line (the CLI adds no trace
 
 AgentInterrupt              control flow inside the agent loop; carries the reason
  ├── Submitted
+ ├── Answered               a prose answer ends a conversation's turn (chat, review)
  ├── LimitsExceeded
  ├── TooManyFormatErrors
  └── Cancelled
@@ -58,6 +59,10 @@ class AgentInterrupt(Exception):
 
 class Submitted(AgentInterrupt):
     reason = "submitted"
+
+
+class Answered(AgentInterrupt):
+    reason = "answered"
 
 
 class LimitsExceeded(AgentInterrupt):

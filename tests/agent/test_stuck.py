@@ -50,16 +50,16 @@ def test_same_error_from_different_calls():
 def test_failing_edits_suggest_another_shape_then_stop():
     d = StuckDetector()
     for i in range(2):
-        d.observe(call("replace_in_file", path="a.py", old=f"o{i}", new="n"), f"Error: not found {i}", False)
-    assert "rewrite_function" in d.observe(call("replace_in_file", path="a.py", old="o2", new="n"), "Error: nf 2", False)
-    d.observe(call("replace_in_file", path="a.py", old="o3", new="n"), "Error: nf 3", False)
+        d.observe(call("replace_in_file", path="a.py", old=f"o{i}", new="n"), f"Error: not found {i}", False, edits=True)
+    assert "rewrite_function" in d.observe(call("replace_in_file", path="a.py", old="o2", new="n"), "Error: nf 2", False, edits=True)
+    d.observe(call("replace_in_file", path="a.py", old="o3", new="n"), "Error: nf 3", False, edits=True)
     with pytest.raises(LimitsExceeded, match="5 failed edits"):
-        d.observe(call("replace_in_file", path="a.py", old="o4", new="n"), "Error: nf 4", False)
+        d.observe(call("replace_in_file", path="a.py", old="o4", new="n"), "Error: nf 4", False, edits=True)
 
 
 def test_a_successful_edit_resets_the_failure_count():
     d = StuckDetector()
     for i in range(4):
-        d.observe(call("replace_in_file", path="a.py", old=f"o{i}", new="n"), f"Error: {i}", False)
+        d.observe(call("replace_in_file", path="a.py", old=f"o{i}", new="n"), f"Error: {i}", False, edits=True)
     d.observe(call("rewrite_function", path="a.py", code="def f(): pass"), "rewrote f", True)
-    assert d.observe(call("replace_in_file", path="a.py", old="z", new="n"), "Error: z", False) is None
+    assert d.observe(call("replace_in_file", path="a.py", old="z", new="n"), "Error: z", False, edits=True) is None

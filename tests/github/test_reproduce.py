@@ -2,7 +2,8 @@
 
 from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.session.fix import FixOptions, run_fix
-from smallcoder.session.reproduce import is_test_path, suggest_test_path
+from smallcoder.session.reproduce import suggest_test_path
+from smallcoder.repomap.testpaths import is_test_path
 from smallcoder.store.runs import RunStore
 
 from .scripts import FIX, REPRO_TEST, WRITE_REPRO, hermes

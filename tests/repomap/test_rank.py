@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from smallcoder.repomap.rank import is_test_path, pagerank, rank_definitions
+from smallcoder.repomap.rank import pagerank, rank_definitions
+from smallcoder.repomap.testpaths import is_test_path
 from smallcoder.repomap.tags import Definition, FileTags
 
 

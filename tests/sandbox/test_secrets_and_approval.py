@@ -9,7 +9,7 @@ from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.tools.approval import Policy, check
 from smallcoder.secrets import filter_env, is_secret_name, mask_values, secret_values
 from smallcoder.secrets import redact
-from smallcoder.tools import ToolContext, default_tools
+from smallcoder.tools import Tool, ToolContext, default_tools
 
 from .conftest import hermes
 
@@ -42,15 +42,25 @@ def test_secret_values_are_masked_in_the_store_and_plain_words_are_not(monkeypat
     assert mask_values("nothing here", ["x7-internal-9f3a"]) == "nothing here"
 
 
+def _new_tool(ctx: ToolContext) -> str:
+    """A tool whose author declared no kind."""
+    return ""
+
+
 def test_policies():
     yes, no = (lambda *_: True), (lambda *_: False)
-    assert check(Policy.FULL_AUTO, "run_command", {"command": "rm -rf /"}, None)
-    assert check("read-only", "read_file", {}, None) and not check("read-only", "write_file", {}, yes)
-    assert not check("read-only", "run_tests", {}, yes)
-    assert check("ask", "search", {}, no)
-    assert check("ask", "run_command", {"command": "ls"}, yes) and not check("ask", "run_command", {}, no)
-    assert not check("ask", "write_file", {}, None)  # no way to ask: no
-    assert not check("ask", "some_new_tool", {}, no)  # unknown tools count as commands
+    kinds = {t.name: t.kind for t in default_tools()}
+
+    def allowed(policy, name, args, ask):
+        return check(policy, kinds.get(name, "exec"), name, args, ask)
+
+    assert allowed(Policy.FULL_AUTO, "run_command", {"command": "rm -rf /"}, None)
+    assert allowed("read-only", "read_file", {}, None) and not allowed("read-only", "write_file", {}, yes)
+    assert not allowed("read-only", "run_tests", {}, yes)
+    assert allowed("ask", "search", {}, no) and allowed("read-only", "submit", {}, None)
+    assert allowed("ask", "run_command", {"command": "ls"}, yes) and not allowed("ask", "run_command", {}, no)
+    assert not allowed("ask", "write_file", {}, None)  # no way to ask: no
+    assert not check("ask", Tool.from_function(_new_tool).kind, "new_tool", {}, no)  # undeclared: a command
 
 
 def test_the_agent_asks_before_writing_and_reports_a_refusal(tmp_path):

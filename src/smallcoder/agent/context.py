@@ -14,6 +14,7 @@ from pathlib import Path
 
 from smallcoder.repomap.files import list_files as repo_files
 from smallcoder.repomap.files import read_source
+from smallcoder.repomap.testpaths import is_test_path
 
 MAX_WHOLE_FILE_LINES = 400
 WINDOW = 60  # lines shown on each side of a definition in a big file
@@ -39,11 +40,6 @@ def _read_text(path: Path) -> str | None:
         return read_source(path, path.stat().st_size)
     except OSError:
         return None
-
-
-def _is_test_file(path: str) -> bool:
-    name = Path(path).name
-    return "test" in Path(path).parts[0:-1] or name.startswith("test_") or "_test." in name or ".test." in name
 
 
 def _find_definitions(root: Path, files: list[str], names: list[str]) -> list[tuple[str, int]]:
@@ -78,7 +74,7 @@ def gather_context(root: Path, task: str, test_output: str = "", *, char_budget:
         ranked += [(f, 0) for f in matches[:3]]
 
     defs = _find_definitions(root, files, task_identifiers(task)[:30])
-    ranked += [d for d in defs if not _is_test_file(d[0])] + [d for d in defs if _is_test_file(d[0])]
+    ranked += [d for d in defs if not is_test_path(d[0])] + [d for d in defs if is_test_path(d[0])]
 
     traced = []
     for m in _TRACE_RE.finditer(test_output):
@@ -86,7 +82,7 @@ def gather_context(root: Path, task: str, test_output: str = "", *, char_budget:
         rel = _relative(root, raw)
         if rel in known:
             traced.append((rel, int(line)))
-    ranked += [t for t in traced if not _is_test_file(t[0])] + [t for t in traced if _is_test_file(t[0])]
+    ranked += [t for t in traced if not is_test_path(t[0])] + [t for t in traced if is_test_path(t[0])]
 
     return _pack(root, ranked, char_budget)
 

@@ -1,36 +1,32 @@
 """The agent loop: query the model, parse its tool calls, execute them, observe.
 
-Control flow that ends the loop (submitted, limits, too many format errors)
-travels as AgentInterrupt exceptions. Everything else the model did wrong is
-an observation it gets back, so it can correct itself.
+Control flow that ends the loop (submitted, answered, limits, too many format
+errors) travels as AgentInterrupt exceptions. Everything else the model did
+wrong is an observation it gets back, so it can correct itself. What a kind of
+session adds (the fix pipeline's tests after edits, a chat's prose answers) is
+its Policy (agent/policy.py); the loop knows tools only by their declared kind.
 """
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from smallcoder.agent.compact import compact
-from smallcoder.agent.events import (
-    FormatProblem, FreshAttempt, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted,
-)
+from smallcoder.agent.events import FormatProblem, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted
+from smallcoder.agent.policy import Policy
 from smallcoder.agent.prompts import render
-from smallcoder.agent.salvage import edit_from_code_block
-from smallcoder.agent.stuck import EDIT_TOOLS, StuckDetector
+from smallcoder.agent.stuck import StuckDetector
 from smallcoder.backends.base import Backend
 from smallcoder.errors import AgentInterrupt, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
 from smallcoder.protocol import ParseResult, format_error_message, parse_tool_calls
-from smallcoder.tools.approval import check, refusal
 from smallcoder.secrets import redact
 from smallcoder.tools import Tool, ToolContext, tool_specs
+from smallcoder.tools.approval import check, refusal
 from smallcoder.types import Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command
 from smallcoder.workspace.testselect import TestSelection
-
-TEST_TAIL_CHARS = 2_500
-
 
 class EmptyReplies(TooManyFormatErrors):
     """The model answered with neither text nor a tool call several times in a row. A kind of
@@ -51,7 +47,7 @@ class AgentConfig:
     retry_temperatures: tuple[float, ...] = (0.7, 1.0)
     # How tool calls are read from the model's text; swappable so benchmarks can compare parsers.
     parse: Callable[..., ParseResult] = parse_tool_calls
-    # Which tool calls run without asking (sandbox/approval.py); `ask` answers for the "ask" policy.
+    # Which tool calls run without asking (tools/approval.py); `ask` answers for the "ask" policy.
     approval: str = "full-auto"
     ask: Callable[..., bool] | None = None
     # All on in real use; switched off only by benchmarks that measure what they buy.
@@ -73,7 +69,7 @@ class AgentOutcome:
 class Agent:
     def __init__(
         self, backend: Backend, tools: list[Tool], ctx: ToolContext, config: AgentConfig,
-        run_id: str, observers: list[Observer] | None = None, reset: Callable[[], None] | None = None,
+        run_id: str, observers: list[Observer] | None = None, policy: Policy | None = None,
     ) -> None:
         self.backend, self.ctx, self.config, self.run_id = backend, ctx, config, run_id
         self.tools = {t.name: t for t in tools}
@@ -82,26 +78,33 @@ class Agent:
         self.messages: list[Message] = []
         self.steps = self.model_calls = self.format_errors = 0
         self.usage = Usage()
-        self.tests_failed_before = False
-        self.submit_refused = False
+        self.policy = policy or Policy()
         self.last_test: TestRun | None = None
         self.select_tests: TestSelection | None = None  # narrows the runs after edits (workspace/testselect.py)
         self.stuck = StuckDetector()
         self.focus_file: str | None = None
         self.temperature: float | None = None  # None: the backend's default
-        self.attempt = 1
         self.empty_replies = 0  # in a row
-        self.reset = reset  # puts the worktree back to its base; None = no fresh attempts
+        self.turn_start = 0  # steps taken before this turn; the step limit counts per turn
 
     def emit(self, event: object) -> None:
         for observer in self.observers:
             observer(event)  # type: ignore[arg-type]
 
-    def run(self, system_prompt: str, task_prompt: str, *, tests_failed_before: bool = False,
-            focus_file: str | None = None) -> AgentOutcome:
+    def run(self, system_prompt: str, task_prompt: str, *, focus_file: str | None = None) -> AgentOutcome:
+        """A new conversation: the system prompt and the task, then steps until an interrupt ends it."""
         self.focus_file = focus_file  # the file the task most likely concerns, for examples in corrections
         self.messages = [Message("system", system_prompt), Message("user", task_prompt)]
-        self.tests_failed_before = tests_failed_before
+        return self._loop()
+
+    def continue_with(self, text: str) -> AgentOutcome:
+        """The same conversation, one user message longer: the prompt prefix is unchanged, so the
+        KV cache of the earlier turns is reused. Limits count per turn."""
+        self.messages.append(Message("user", text))
+        self.turn_start, self.format_errors = self.steps, 0
+        return self._loop()
+
+    def _loop(self) -> AgentOutcome:
         try:
             while True:
                 self.step()
@@ -111,7 +114,7 @@ class Agent:
 
     def step(self) -> None:
         self.steps += 1
-        if self.steps > self.config.max_steps:
+        if self.steps - self.turn_start > self.config.max_steps:
             raise LimitsExceeded(f"step limit of {self.config.max_steps} reached")
         total = self.usage.prompt_tokens + self.usage.completion_tokens
         if total > self.config.max_total_tokens:
@@ -136,15 +139,15 @@ class Agent:
             self._empty_reply(completion.finish_reason)
             return
         self.empty_replies = 0
-        if self._is_repeat(completion.text, completion.tool_calls):
+        if self.policy.before_reply(self, completion):
             return
         self.messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
 
         parsed = self.config.parse(completion.text, self.specs, self.backend.dialect, completion.tool_calls or None)
-        if not parsed.calls and not parsed.errors and self.config.code_block_edits:
-            salvaged = edit_from_code_block(completion.text, self.ctx.root)
-            if salvaged:  # the model wrote the fixed function instead of calling a tool: apply it
-                note = f"(The code in your reply was applied with rewrite_function to {salvaged.arguments['path']}.)\n"
+        if not parsed.calls and not parsed.errors:
+            salvaged = self.policy.without_call(self, completion, parsed)
+            if salvaged:  # e.g. the fixed function written in a code block instead of a call: apply it
+                note = f"(The code in your reply was applied with {salvaged.name} to {salvaged.arguments['path']}.)\n"
                 self.messages.append(Message("tool", note + self.execute(salvaged), name=salvaged.name))
                 return
         if not parsed.calls:
@@ -179,29 +182,6 @@ class Agent:
             return self.temperature
         return max(self.temperature or 0.0, schedule[min(self.empty_replies, len(schedule)) - 1])
 
-    def _is_repeat(self, text: str, calls: list[ToolCall]) -> bool:
-        """Small models copy their own earlier answer word for word, and once an answer is in the
-        history even a high temperature rarely breaks the pattern. So a verbatim repeat starts a
-        fresh attempt: the worktree goes back to its base, the history back to the first prompt
-        (still in the KV cache), and the model is sampled hotter. An answer is its text and its
-        native tool calls together: servers that parse calls themselves send empty text."""
-        earlier = {_answer_key(m.content, m.tool_calls) for m in self.messages if m.role == "assistant"}
-        if not self.config.loop_detection or _answer_key(text, calls) not in earlier:
-            return False
-        schedule = self.config.retry_temperatures
-        if self.attempt > len(schedule) or self.reset is None:
-            raise LimitsExceeded(f"stuck: the model keeps repeating an earlier answer ({self.attempt} attempts)")
-        self.temperature = schedule[self.attempt - 1]
-        self.attempt += 1
-        self.emit(FreshAttempt(self.run_id, self.steps, self.attempt, self.temperature,
-                               "repeated an earlier answer word for word"))
-        self.reset()
-        self.messages = self.messages[:2]
-        self.stuck = StuckDetector()
-        self.format_errors = 0
-        self.submit_refused = False
-        return True
-
     def _correction(self, parsed: ParseResult) -> str:
         if parsed.errors or self.backend.dialect not in (None, "hermes"):
             return format_error_message(parsed, self.specs, self.backend.dialect)
@@ -217,27 +197,27 @@ class Agent:
             raise TooManyFormatErrors(f"{self.format_errors} replies in a row without a usable tool call")
 
     def execute(self, call: ToolCall) -> str:
+        """Run one call and return its observation (redacted); the policy may end the run after it."""
         started = time.perf_counter()
-        ok, fixed = True, False
+        ok, done = True, False
+        tool = self.tools.get(call.name)
         try:
-            if call.name == "submit":
-                observation = self._refuse_submit_if_tests_fail(call)
-            elif call.name not in self.tools:
+            if tool is None:
                 raise ToolError(f"unknown tool {call.name!r}; available: {', '.join(self.tools)}")
-            elif not check(self.config.approval, call.name, call.arguments, self.config.ask):
+            if tool.kind == "finish":
+                observation = self.policy.finish(self, call)
+            elif not check(self.config.approval, tool.kind, call.name, call.arguments, self.config.ask):
                 raise ToolError(refusal(self.config.approval, call.name))
             else:
-                observation = self.tools[call.name].invoke(self.ctx, call.arguments)
-                if call.name in EDIT_TOOLS and self.ctx.test_command:
-                    test = self.run_tests("step")
-                    observation += "\n\n" + _describe_tests(test)
-                    fixed = test.passed and self.tests_failed_before and self.config.stop_when_tests_pass
+                observation = tool.invoke(self.ctx, call.arguments)
+                observation, done = self.policy.after_tool(self, tool, call, observation)
         except ToolError as e:
             ok, observation = False, f"Error: {e}"
         observation = redact(observation)  # credentials never reach the prompt
         stop: LimitsExceeded | None = None
         try:
-            warning = self.stuck.observe(call, observation, ok) if self.config.loop_detection else None
+            edits = bool(tool and tool.edits)
+            warning = self.stuck.observe(call, observation, ok, edits) if self.config.loop_detection else None
             if warning:
                 observation += "\n\n" + warning
         except LimitsExceeded as e:
@@ -245,7 +225,7 @@ class Agent:
         self.emit(ToolExecuted(self.run_id, self.steps, call, observation, ok, time.perf_counter() - started))
         if stop:
             raise stop
-        if fixed:
+        if done:
             raise Submitted("the tests pass after the edit")
         return observation
 
@@ -260,23 +240,3 @@ class Agent:
             self.select_tests.saw_full_run(res.output, res.duration_s)
         self.emit(TestsRan(self.run_id, phase, self.steps, test))
         return test
-
-    def _refuse_submit_if_tests_fail(self, call: ToolCall) -> str:
-        summary = str(call.arguments.get("summary", ""))
-        if not self.ctx.test_command or self.submit_refused:
-            raise Submitted(summary)
-        test = self.run_tests("step")
-        if test.passed:
-            raise Submitted(summary)
-        self.submit_refused = True  # once: a second submit is taken as the model's final word
-        return render("tests_still_fail", output=test.output[-TEST_TAIL_CHARS:])
-
-
-def _answer_key(text: str, calls: list[ToolCall]) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """What makes two answers the same: the text and each call's name and arguments (ids differ per reply)."""
-    return text.strip(), tuple((c.name, json.dumps(c.arguments, sort_keys=True, default=str)) for c in calls)
-
-
-def _describe_tests(test: TestRun) -> str:
-    verdict = "PASSED" if test.passed else "FAILED" + (" (timed out)" if test.timed_out else "")
-    return f"Tests after this edit: {verdict}\n{test.output[-TEST_TAIL_CHARS:]}"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from smallcoder.agent.context import _is_test_file, repo_files
+from smallcoder.repomap.files import list_files
+from smallcoder.repomap.testpaths import is_test_path
 from smallcoder.tools.definition import defined_names
 from smallcoder.types import ToolCall
 
@@ -22,7 +23,7 @@ def edit_from_code_block(text: str, root: Path) -> ToolCall | None:
     blocks = _BLOCK.findall(text)
     if not blocks:
         return None
-    sources = [f for f in repo_files(root) if f.endswith(".py") and not _is_test_file(f)]
+    sources = [f for f in list_files(root) if f.endswith(".py") and not is_test_path(f)]
     for block in reversed(blocks):  # the last block is usually the final version
         names = defined_names(block)
         if not names:

@@ -16,8 +16,6 @@ from smallcoder.agent.prompts import render
 from smallcoder.errors import LimitsExceeded
 from smallcoder.types import ToolCall
 
-EDIT_TOOLS = {"replace_in_file", "rewrite_function", "write_file"}
-
 _HINTS = {
     "replace_in_file": "read the exact current text with read_file first, or rewrite the whole function with rewrite_function.",
     "read_file": "you already have that text; make an edit or call submit.",
@@ -35,12 +33,13 @@ class StuckDetector:
     _errors: list[str] = field(default_factory=list)
     _failed_edits: int = 0
 
-    def observe(self, call: ToolCall, observation: str, ok: bool) -> str | None:
-        """Record one executed call. Returns a warning to append to the observation, or raises LimitsExceeded."""
+    def observe(self, call: ToolCall, observation: str, ok: bool, edits: bool = False) -> str | None:
+        """Record one executed call (`edits`: its tool changes files). Returns a warning to append to the
+        observation, or raises LimitsExceeded."""
         key = json.dumps([call.name, call.arguments, observation], sort_keys=True, default=str)
         self._keys.append(key)
         self._errors.append(observation if not ok else "")
-        if call.name in EDIT_TOOLS:
+        if edits:
             self._failed_edits = 0 if ok else self._failed_edits + 1
 
         same = _run_length(self._keys, step=1)

@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass, field
 
 from smallcoder.agent.events import ModelCalled, ToolExecuted
-from smallcoder.agent.loop import EDIT_TOOLS
 from smallcoder.protocol.think import split_thinking
-from smallcoder.session.reproduce import is_test_path
+from smallcoder.tools import default_tools
+from smallcoder.repomap.testpaths import is_test_path
 
 MAX_NOTE_CHARS = 800
+EDITING = frozenset(t.name for t in default_tools() if t.edits)  # from the tools' own declarations
 _CALLS = re.compile(
     r"<tool_call>.*?(?:</tool_call>|$)|```.*?(?:```|$)|<function=.*?(?:</function>|$)|\[TOOL_CALLS\].*$",
     re.DOTALL,
@@ -39,7 +40,7 @@ class ModelNotes:
     def __call__(self, event: object) -> None:
         if isinstance(event, ModelCalled):
             self._last_reply = event.completion.text
-        elif isinstance(event, ToolExecuted) and event.ok and event.call.name in EDIT_TOOLS:
+        elif isinstance(event, ToolExecuted) and event.ok and event.call.name in EDITING:
             note = prose(self._last_reply)
             target = self.reproduce if is_test_path(str(event.call.arguments.get("path", ""))) else self.fix
             if note and note not in target:

@@ -12,7 +12,8 @@ build does both.
 from smallcoder.repomap.build import RepoMap, build_repo_map
 from smallcoder.repomap.rank import RankedDefinition, rank_definitions
 from smallcoder.repomap.render import estimate_tokens, fit_to_budget, render
-from smallcoder.repomap.tags import Definition, FileTags, extract_tags
+from smallcoder.repomap.definitions import Definition, FileTags
+from smallcoder.repomap.tags import extract_tags
 
 __all__ = [
     "Definition",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from smallcoder.paths import Home
 from smallcoder.repomap.queries import QUERIES
-from smallcoder.repomap.tags import FileTags
+from smallcoder.repomap.definitions import FileTags
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import bisect
 import re
 from pathlib import PurePath
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from smallcoder.repomap.tags import FileTags
+from smallcoder.repomap.definitions import MAX_SIGNATURE, Definition, FileTags, join_lines
 
 EXTENSIONS = frozenset({
     ".rb", ".rake", ".php", ".cs", ".kt", ".kts", ".swift", ".scala", ".sc", ".lua",
@@ -59,8 +57,6 @@ def handles(path: str) -> bool:
 
 
 def regex_tags(path: str, text: str) -> FileTags:
-    from smallcoder.repomap.tags import MAX_SIGNATURE, Definition, FileTags, _join
-
     tags = FileTags(path, "regex")
     hits: dict[int, tuple[str, str, int]] = {}  # offset -> (name, kind, indent width)
     patterns = [(_DEF_RE, None), (_METHOD_RE, "method")]
@@ -78,7 +74,7 @@ def regex_tags(path: str, text: str) -> FileTags:
         while stack and stack[-1][0] >= indent:
             stack.pop()
         parent = stack[-1][1] if stack else 0
-        sig = _join([text[line_starts[line - 1] : _line_end(text, offset)]]).rstrip(" {")
+        sig = join_lines([text[line_starts[line - 1] : _line_end(text, offset)]]).rstrip(" {")
         tags.lines[line] = sig if len(sig) <= MAX_SIGNATURE else sig[: MAX_SIGNATURE - 1] + "…"
         tags.definitions.append(Definition(name, kind, line, parent))
         if kind in _CONTAINER_KWS or kind == "class":

@@ -15,7 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from smallcoder.repomap.tags import Definition, FileTags
+from smallcoder.repomap.definitions import Definition, FileTags
+from smallcoder.repomap.testpaths import is_test_path
 
 DAMPING = 0.85
 MAX_ITERATIONS = 30  # on CPython's stdlib the top 300 definitions are the same after 20 as after 100
@@ -118,17 +119,6 @@ def _name_weight(name: str, n_definers: int, mentioned: bool) -> float:
     if name in BUILTIN_NAMES:
         weight *= BUILTIN_PENALTY
     return weight
-
-
-def is_test_path(path: str) -> bool:
-    parts = path.lower().split("/")
-    name = parts[-1]
-    return (
-        any(p in ("test", "tests", "testing", "__tests__", "spec") for p in parts[:-1])
-        or name.startswith("test_")
-        or name == "conftest.py"
-        or any(marker in name for marker in ("_test.", ".test.", ".spec.", "_spec."))
-    )
 
 
 def _tier(in_mentioned_file: bool, mentioned_name: bool) -> int:

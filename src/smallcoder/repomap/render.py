@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from smallcoder.repomap.rank import RankedDefinition
-from smallcoder.repomap.tags import FileTags
+from smallcoder.repomap.definitions import FileTags
 
 CountTokens = Callable[[str], int]
 ELISION = "⋮"

@@ -8,13 +8,11 @@ regex path cannot fail.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
 
 from smallcoder.repomap import fallback
+from smallcoder.repomap.definitions import MAX_SIGNATURE, Definition, FileTags, join_lines
 from smallcoder.repomap.languages import Grammar, grammar, language_for
 
-MAX_SIGNATURE = 160
 MAX_SIGNATURE_LINES = 5  # a header over more lines is cut to its first line
 
 # Nodes whose definitions belong to them (methods of a class, items of an impl).
@@ -33,42 +31,6 @@ FUNCTIONS = frozenset({
 })
 _NAMESPACES = frozenset({"internal_module", "mod_item", "namespace_definition"})
 _NAME_NODES = frozenset({"identifier", "field_identifier", "type_identifier", "destructor_name", "operator_name"})
-
-
-@dataclass(frozen=True, slots=True)
-class Definition:
-    name: str
-    kind: str  # function, method, class, struct, type, constant, ...
-    line: int  # 1-based
-    parent: int = 0  # line of the enclosing class/impl/namespace; 0 at top level
-
-
-@dataclass
-class FileTags:
-    path: str
-    language: str  # a tree-sitter language name, or "regex"
-    definitions: list[Definition] = field(default_factory=list)
-    lines: dict[int, str] = field(default_factory=dict)  # line -> text shown (defs and parents)
-    # name -> times used; ".name" for a use through a value (`obj.name`)
-    references: dict[str, int] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "language": self.language,
-            "defs": [[d.name, d.kind, d.line, d.parent] for d in self.definitions],
-            "lines": {str(k): v for k, v in self.lines.items()},
-            "refs": self.references,
-        }
-
-    @classmethod
-    def from_json(cls, path: str, data: dict[str, Any]) -> FileTags:
-        return cls(
-            path,
-            data["language"],
-            [Definition(n, k, int(ln), int(p)) for n, k, ln, p in data["defs"]],
-            {int(k): v for k, v in data["lines"].items()},
-            {k: int(v) for k, v in data["refs"].items()},
-        )
 
 
 def extract_tags(path: str, text: str) -> FileTags | None:
@@ -192,25 +154,12 @@ def _signature(src: bytes, node: Any) -> str:
     else:
         raw = b"".join(src[a:b] for a, b in _gaps(line_start, end, comments))
     lines = raw.decode("utf-8", "replace").split("\n")
-    sig = _join(lines)
+    sig = join_lines(lines)
     if end is not None:
         sig = sig.rstrip(" {")  # the brace that opens the body left out
     if len(sig) > MAX_SIGNATURE:
         sig = sig[: MAX_SIGNATURE - 1] + "…"
     return sig
-
-
-def _join(lines: list[str]) -> str:
-    """One line: indentation kept, inner whitespace collapsed, no line-continuation backslash."""
-    first = lines[0]
-    indent = first[: len(first) - len(first.lstrip())]
-    out = ""
-    for piece in (" ".join(line.split()) for line in lines):
-        if not piece:
-            continue
-        glue = "" if not out or out.endswith(("(", "[")) or piece.startswith((")", "]", ",")) else " "
-        out += glue + piece
-    return indent + out.rstrip("\\ ")
 
 
 def _gaps(start: int, end: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -24,7 +24,7 @@ from smallcoder.errors import Submitted
 from smallcoder.tools import Tool
 from smallcoder.types import ToolCall
 from smallcoder.workspace.git import git
-from smallcoder.workspace.testpaths import CACHE_PARTS, is_test_path
+from smallcoder.repomap.testpaths import CACHE_PARTS, is_test_path
 
 MAX_STEPS = 6
 FAILS = "the new test fails"

@@ -1,4 +1,4 @@
-"""Approval policy: which tool calls may run without asking the user (used by the interactive mode).
+"""Approval policy: which tool calls may run without asking the user, judged by each tool's declared kind.
 
     read-only   read and search only; anything that writes or executes is refused
     ask         reads run; writes and commands run only when `ask` says yes
@@ -18,27 +18,16 @@ class Policy(StrEnum):
     FULL_AUTO = "full-auto"
 
 
-READ_TOOLS = frozenset({"list_files", "read_file", "search", "submit"})
-WRITE_TOOLS = frozenset({"write_file", "replace_in_file", "rewrite_function"})
-EXEC_TOOLS = frozenset({"run_command", "run_tests"})
-
 # ask(tool_name, arguments) -> True to allow. The interactive mode shows the call and reads y/n.
 Ask = Callable[[str, Mapping[str, Any]], bool]
 
 
-def kind_of(tool_name: str) -> str:
-    """"read", "write" or "exec"; an unknown tool counts as exec (the most careful choice)."""
-    if tool_name in READ_TOOLS:
-        return "read"
-    if tool_name in WRITE_TOOLS:
-        return "write"
-    return "exec"
-
-
-def check(policy: Policy | str, tool_name: str, arguments: Mapping[str, Any] | None, ask: Ask | None = None) -> bool:
-    """May this tool call run now? Under `ask` with no way to ask, the answer is no."""
+def check(policy: Policy | str, kind: str, tool_name: str, arguments: Mapping[str, Any] | None,
+          ask: Ask | None = None) -> bool:
+    """May this call of a tool of `kind` (its declared read / write / exec / finish) run now?
+    Under `ask` with no way to ask, the answer is no."""
     policy = Policy(policy)
-    if policy is Policy.FULL_AUTO or kind_of(tool_name) == "read":
+    if policy is Policy.FULL_AUTO or kind in ("read", "finish"):
         return True
     if policy is Policy.READ_ONLY or ask is None:
         return False

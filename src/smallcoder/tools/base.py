@@ -12,7 +12,7 @@ import typing
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
@@ -38,21 +38,36 @@ class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
+Kind = Literal["read", "write", "exec", "finish"]
+KINDS: tuple[Kind, ...] = ("read", "write", "exec", "finish")
+
+
 @dataclass
 class Tool:
-    """A callable tool: its name, the function, and the spec the model sees."""
+    """A callable tool: its name, the function, the spec the model sees, and what it does.
+
+    kind: "read" (looks only), "write" (changes files in the worktree), "exec" (runs a command),
+    "finish" (declares the task done). The approval policy, the loop and the stuck detector judge a
+    call by these declarations, never by the tool's name. `edits`: it changes source files (the
+    fix pipeline runs the tests after it).
+    """
 
     name: str
     fn: Callable[..., str]
     spec: ToolSpec
     args_model: type[BaseModel] | None = None
+    kind: Kind = "exec"  # undeclared: the most careful choice
+    edits: bool = False
 
     @classmethod
-    def from_function(cls, fn: Callable[..., str], name: str | None = None) -> Tool:
+    def from_function(cls, fn: Callable[..., str], name: str | None = None, *, kind: Kind = "exec",
+                      edits: bool = False) -> Tool:
+        if kind not in KINDS:
+            raise ValueError(f"tool kind {kind!r} is not one of {', '.join(KINDS)}")
         name = name or fn.__name__
         model = _args_model(fn, name)
         spec = ToolSpec(name=name, description=_first_paragraph(fn.__doc__), parameters=_schema(model))
-        return cls(name=name, fn=fn, spec=spec, args_model=model)
+        return cls(name=name, fn=fn, spec=spec, args_model=model, kind=kind, edits=edits)
 
     def invoke(self, ctx: ToolContext, arguments: dict[str, Any] | None) -> str:
         """Validate the model's arguments, run the tool, and return the (truncated) observation.

@@ -14,22 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smallcoder.errors import WorkspaceError
-from smallcoder.workspace.diff import apply_to_user_tree, worktree_diff
 from smallcoder.workspace.git import INTERNAL_CONFIG, commit_config, find_repo_root, git, git_out
 from smallcoder.workspace.provision import deprovision
 from smallcoder.workspace.snapshot import work_tree_state
 
-# The whole worktree API is importable from here; diff/apply and repo discovery live in their own files.
-__all__ = [
-    "Worktree",
-    "apply_to_user_tree",
-    "commit_changes",
-    "create_worktree",
-    "find_repo_root",
-    "remove_worktree",
-    "reset_worktree",
-    "worktree_diff",
-]
+# Diff/apply (workspace/diff.py) and repo discovery (workspace/git.py) live in their own files.
+__all__ = ["Worktree", "commit_changes", "create_worktree", "remove_worktree", "reset_worktree"]
 
 BRANCH_PREFIX = "smallcoder/"
 SNAPSHOT_MESSAGE = "smallcoder: snapshot of uncommitted changes\n\nThe working tree as it was when the run started."
