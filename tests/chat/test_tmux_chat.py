@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -122,9 +122,10 @@ class Repl:
         from prompt_toolkit.formatted_text import FormattedText
 
         usage = self.chat.agent.usage
-        return FormattedText([("", f" {self.session.backend.name} · chat {self.chat.run_id} · "
-                                   f"{len(self.chat.state.turns)} turns · {usage.prompt_tokens + usage.completion_tokens:,}"
-                                   f" tokens · Shift+Tab: mode · /help")])
+        tokens = usage.prompt_tokens + usage.completion_tokens
+        line = (f" {self.session.backend.name} · chat {self.chat.run_id} · {len(self.chat.state.turns)} turns · "
+                f"{tokens:,} tokens · Shift+Tab: mode · /help")
+        return FormattedText([("", line)])
 
     def loop(self) -> None:
         from prompt_toolkit import PromptSession
@@ -146,7 +147,7 @@ class Repl:
             event.current_buffer.insert_text("\n")
 
         history = FileHistory(str(self.session.home.cache / "chat_history"))
-        prompt = PromptSession(history=history, key_bindings=keys, bottom_toolbar=self.toolbar,
+        prompt: PromptSession[str] = PromptSession(history=history, key_bindings=keys, bottom_toolbar=self.toolbar,
                                multiline=False, enable_history_search=True)
         interrupted = False
         while True:
@@ -174,11 +175,11 @@ class Repl:
 
 def chat(
     repo: Annotated[Path, typer.Option("--repo", "-r", help="The repository (default: current directory).")] = Path("."),
-    model: Annotated[Optional[str], typer.Option("--model", "-m", help="PATH.gguf, hf:REPO[:QUANT], ollama:NAME, openai:URL#MODEL, auto or scripted:FILE.json")] = None,
-    mode: Annotated[Optional[str], typer.Option("--mode", help="Approval mode: plan, ask, auto-edit, auto (default) or yolo (no sandbox).")] = None,
-    resume: Annotated[Optional[str], typer.Option("--resume", help="Continue a recorded chat (id or unique prefix; /runs lists them).")] = None,
-    ctx: Annotated[Optional[int], typer.Option("--ctx", help="Context window in tokens (default: from the model).")] = None,
-    test_cmd: Annotated[Optional[str], typer.Option("--test-cmd", help="Command that runs the tests (default: detected).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="PATH.gguf, hf:REPO[:QUANT], ollama:NAME, openai:URL#MODEL, auto or scripted:FILE.json")] = None,
+    mode: Annotated[str | None, typer.Option("--mode", help="Approval mode: plan, ask, auto-edit, auto (default) or yolo (no sandbox).")] = None,
+    resume: Annotated[str | None, typer.Option("--resume", help="Continue a recorded chat (id or unique prefix; /runs lists them).")] = None,
+    ctx: Annotated[int | None, typer.Option("--ctx", help="Context window in tokens (default: from the model).")] = None,
+    test_cmd: Annotated[str | None, typer.Option("--test-cmd", help="Command that runs the tests (default: detected).")] = None,
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most model calls in one turn.")] = 20,
     allow_network: Annotated[bool, typer.Option("--allow-network", help="Let the model's commands reach the network.")] = False,
 ) -> None:

@@ -25,7 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from smallcoder.agent.compact import compact
-from smallcoder.agent.events import Observer, RunFinished, RunResult, RunStarted, TestRun
+from smallcoder.agent.events import (
+    Observer,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    TestRun,
+)
 from smallcoder.agent.loop import Agent, AgentConfig
 from smallcoder.agent.prompts import render
 from smallcoder.errors import SmallcoderError, WorkspaceError
@@ -38,10 +44,10 @@ from smallcoder.session.preflight import Prepared, prepare_worktree
 from smallcoder.session.setup import Session
 from smallcoder.tools import Tool, ToolContext, default_tools
 from smallcoder.types import Message, ToolCall, Usage
+from smallcoder.workspace.diff import apply_to_user_tree
 from smallcoder.workspace.environment import find_environment
 from smallcoder.workspace.git import find_repo_root, git, git_out
 from smallcoder.workspace.snapshots import Snapshots
-from smallcoder.workspace.diff import apply_to_user_tree
 from smallcoder.workspace.worktree import Worktree, create_worktree, remove_worktree
 
 MAX_LISTED_FILES = 60  # files named in the system prompt; the rest the model finds with list_files
