@@ -25,6 +25,7 @@ class InfillServerFake(OpenAIFake):
 
     def __init__(self, *, delay_s: float = 0.0) -> None:
         self.middles: list[str] = []
+        self.respond: Any = None  # optional body → middle, used instead of ``middles``
         self.prompts: list[str] = []
         self.bodies: list[dict[str, Any]] = []
         self.pieces_sent: list[int] = []
@@ -64,7 +65,10 @@ class InfillServerFake(OpenAIFake):
                 fake._slot = prompt
                 fake.prompts.append(prompt)
                 fake.bodies.append(body)
-                middle = fake.middles.pop(0) if fake.middles else "pass"
+                if fake.respond is not None:
+                    middle = fake.respond(body)
+                else:
+                    middle = fake.middles.pop(0) if fake.middles else "pass"
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()

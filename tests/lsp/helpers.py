@@ -16,9 +16,10 @@ def server_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "smallcoder.cli.lsp", *args]
 
 
-def server_env() -> dict[str, str]:
-    home = tempfile.mkdtemp(prefix="smallcoder-lsp-home-")
-    return {**os.environ, "SMALLCODER_HOME": home, "SMALLCODER_CONFIG": str(Path(home) / "none.toml")}
+def server_env(home: Path | None = None) -> dict[str, str]:
+    """The server's environment: its own data directory (``home``, made when not given), no config file."""
+    home = home or Path(tempfile.mkdtemp(prefix="smallcoder-lsp-home-"))
+    return {**os.environ, "SMALLCODER_HOME": str(home), "SMALLCODER_CONFIG": str(home / "none.toml")}
 
 
 def make_workspace() -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -33,7 +34,7 @@ def lsp(
     from smallcoder.store.fim_stats import FimStats
 
     if log_file is not None:
-        logging.basicConfig(filename=log_file, level=logging.INFO)
+        logging.basicConfig(filename=log_file, level=logging.DEBUG if os.environ.get("SMALLCODER_DEBUG") else logging.INFO)
     home = Home.from_env()
     config = load_config().with_flags(model=model, base_url=base_url, ctx=ctx)
     options = FimOptions(max_tokens=max_tokens, strategy="none" if no_context else "smallcoder")

@@ -210,20 +210,40 @@ def build_server(open_engine: Callable[[], FimEngine], *, debounce_s: float = 0.
 
     @server.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.InlineCompletionOptions())
     async def inline_completion(ls: SmallcoderServer,
-                                params: lsp.InlineCompletionParams) -> lsp.InlineCompletionList | None:
+                                params: lsp.InlineCompletionParams) -> lsp.InlineCompletionList:
+        try:
+            return await _inline(ls, params)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # an editor gets a message, never a crashed request
+            log.exception("inline completion failed")
+            ls.tell(f"inline completion failed: {e}")
+            return lsp.InlineCompletionList(items=[])
+
+    async def _inline(ls: SmallcoderServer, params: lsp.InlineCompletionParams) -> lsp.InlineCompletionList:
         found = await ls.suggest(params.text_document.uri, params.position)
         if found is None:
             return lsp.InlineCompletionList(items=[])
         result, language = found
         row = ls.record_shown(params.text_document.uri, params.position, result, language)
         at = lsp.Range(params.position, params.position)
-        command = lsp.Command("accept suggestion", ACCEPTED, [row]) if row else None
+        command = lsp.Command(title="accept suggestion", command=ACCEPTED, arguments=[row]) if row else None
         return lsp.InlineCompletionList(items=[lsp.InlineCompletionItem(insert_text=result.text, range=at,
                                                                         command=command)])
 
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
                     lsp.CompletionOptions(trigger_characters=[".", "(", " ", "\n"], resolve_provider=False))
     async def completion(ls: SmallcoderServer, params: lsp.CompletionParams) -> lsp.CompletionList:
+        try:
+            return await _completion(ls, params)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            log.exception("completion failed")
+            ls.tell(f"completion failed: {e}")
+            return lsp.CompletionList(is_incomplete=True, items=[])
+
+    async def _completion(ls: SmallcoderServer, params: lsp.CompletionParams) -> lsp.CompletionList:
         found = await ls.suggest(params.text_document.uri, params.position)
         if found is None:
             return lsp.CompletionList(is_incomplete=True, items=[])
@@ -238,7 +258,7 @@ def build_server(open_engine: Callable[[], FimEngine], *, debounce_s: float = 0.
             start -= 1
         word = line[start:col]
         replace = lsp.Range(lsp.Position(params.position.line, start), params.position)
-        command = lsp.Command("accept suggestion", ACCEPTED, [row]) if row else None
+        command = lsp.Command(title="accept suggestion", command=ACCEPTED, arguments=[row]) if row else None
         first_line = result.text.split("\n", 1)[0]
         # Many clients (Vim's completion menu among them) insert one line only: the first line is the
         # first item; the whole suggestion follows when it has more lines.
