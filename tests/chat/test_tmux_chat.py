@@ -95,12 +95,25 @@ def test_a_new_users_session_then_resume(repo: Path, tmp_path: Path, term_env: d
     t2 = start(terminals, term_env, repo, "chat", "--model", model2, "--resume", chat_id)
     t2.wait_for(f"resumed chat {chat_id} (2 turns)")
     t2.prompt_ready(1)
-    t2.type("do the tests pass now?")
+    t2.type("!git status --short")
+    t2.wait_for("attached to your next message")
+    t2.type("do the tests pass now? see @stats.py#L2")
+    t2.wait_for("attached: stats.py#L2")
     t2.wait_for("mean([2, 4, 6]) is 4 now.")
     t2.type("/runs")
     t2.wait_for("(this chat)")
+    t2.type(f"/export md {tmp_path / 'chat.md'}")
+    t2.wait_for("wrote ")
+    t2.type(f"/export jsonl {tmp_path / 'chat.jsonl'}")
+    t2.wait_for("wrote ", count=2)
     t2.type("/quit")
     t2.wait_for("EXITED 0")
+    transcript = (tmp_path / "chat.md").read_text()
+    assert "## You\n\nwhy does test_mean fail?" in transcript and "Fixed: mean() divides" in transcript
+    lines = [json.loads(line) for line in (tmp_path / "chat.jsonl").read_text().splitlines()]
+    last_user = [m for m in lines if m["role"] == "user"][-1]["content"]
+    assert "I ran `git status --short`" in last_user  # the !cmd output rode along
+    assert "stats.py (lines 2-2):\n```\n    return sum(xs) / len(xs)\n```" in last_user
 
     extra = json.loads(db.execute("SELECT extra FROM runs WHERE id = ?", (chat_id,)).fetchone()[0])
     assert [turn["number"] for turn in extra["chat"]["turns"]] == [1, 2, 3]
