@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from smallcoder.errors import SmallcoderError
 from smallcoder.store.db import connect
@@ -106,7 +106,7 @@ class RunReader:
     def close(self) -> None:
         self._conn.close()
 
-    def __enter__(self) -> RunReader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
