@@ -30,6 +30,15 @@ def test_reads_the_repository_results() -> None:
                           "share of prompt tokens from the KV cache"]
 
 
+def test_the_viewers_own_benchmark_is_plotted(tmp_path: Path) -> None:
+    (tmp_path / "viewer.json").write_text(json.dumps({"benchmark": "viewer-run-page", "runs": [
+        {"steps": 50, "browser_load_median_s": 0.2, "server_median_s": 0.05},
+        {"steps": 500, "browser_load_median_s": 0.5, "server_median_s": 0.25}]}))
+    [chart] = benchmark_charts(load_results(tmp_path))
+    assert chart.title.startswith("viewer: a run page")
+    assert [lb.text for lb in chart.labels] == ["50 steps", "200ms (server 50ms)", "500 steps", "500ms (server 250ms)"]
+
+
 def test_batch_reports_bad_files_and_unknown_shapes(tmp_path: Path) -> None:
     (tmp_path / "batch-nightly.json").write_text(json.dumps(
         {"model": "m", "tasks": [{"id": 1}, {"id": 2}, {"id": 3}, {"id": 4}], "resolved": 1}))

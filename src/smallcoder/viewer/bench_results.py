@@ -8,6 +8,7 @@ Formats read, as the runners in benchmarks/ write them:
 - backends.json: `results[]` per backend with `ttft_s_median_first_step`, `ttft_s_median_later_steps`,
   `tokens_per_s_median`, `cache_reuse_share`, `resolved`, `tasks`.
 - parsers.json: `intended_calls.<corpus>.<parser>_share_of_all`.
+- viewer.json (benchmarks/viewer/run.py): `runs[]` with `steps`, `browser_load_median_s`, `server_median_s`.
 
 - batch output directories (`smallcoder batch`, session/batch_records.py): OUT/batch.json and one
   OUT/<model>/records.jsonl per model; each model is one task set, its resolve rate as the batch
@@ -65,11 +66,12 @@ class BenchResults:
     backends: list[BackendResult] = field(default_factory=list)
     backends_source: str = ""
     parsers: dict[str, dict[str, float]] = field(default_factory=dict)  # corpus → parser → share of all
+    viewer_pages: list[dict[str, Any]] = field(default_factory=list)  # viewer.json: load time by run length
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why)
 
     @property
     def empty(self) -> bool:
-        return not (self.task_sets or self.backends or self.parsers)
+        return not (self.task_sets or self.backends or self.parsers or self.viewer_pages)
 
 
 def _num(d: dict[str, Any], key: str) -> float | None:
@@ -186,6 +188,8 @@ def load_results(directory: Path | None, batches: Sequence[Path] = ()) -> BenchR
             found.backends_source = path.name
         elif _parsers(data):
             found.parsers = _parsers(data)
+        elif data.get("benchmark") == "viewer-run-page" and isinstance(data.get("runs"), list):
+            found.viewer_pages = [r for r in data["runs"] if isinstance(r, dict) and "steps" in r]
         else:
             found.skipped.append((path.name, "no figures this page plots (see its .md next to it)"))
     return found

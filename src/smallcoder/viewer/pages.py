@@ -253,6 +253,11 @@ def benchmark_charts(results: BenchResults) -> list[Chart]:
             lambda v: f"{v:.0f}", css="b1"))
         charts.append(bar_chart("backends: KV cache reuse", [
             Bar(b.name, b.cache_reuse_share or 0.0, pct(b.cache_reuse_share)) for b in bs], pct, css="b3", top=1.0))
+    if results.viewer_pages:
+        charts.append(bar_chart("viewer: a run page opened in headless Chromium (median, request to load)", [
+            Bar(f"{r['steps']} steps", float(r.get("browser_load_median_s") or 0.0),
+                f"{secs(r.get('browser_load_median_s'))} (server {secs(r.get('server_median_s'))})")
+            for r in results.viewer_pages], secs, css="b2"))
     if results.parsers:
         charts.append(bar_chart("parsers: share of intended tool calls recovered", [
             Bar(f"{corpus.replace('_', ' ')} · {name}", share, pct(share))
