@@ -50,7 +50,8 @@ def test_field_case_hermes_close_tag_in_raw_newline_json(dialect):
     EXAMPLE_XML_CALL,  # a parser's test fixture: a whole example call
     f"def test_parse():\n    text = '''{EXAMPLE_XML_CALL}'''\n    assert parse(text)\n",
     "CLOSE = '</parameter>'\nEND = '</function>'\n",
-    "</parameter>\n</function>\n</tool_call>",  # the closers themselves, at the very end of the value
+    "<params>\n<parameter>1</parameter>\n<parameter>2</parameter>\n</params>",  # nameless pairs, as data
+    "x = '</parameter>'\n</function>\n",  # closers that close nothing, not before a tag
     EXAMPLE_HERMES_CALL,
     '[TOOL_CALLS]read_file[ARGS]{"path": "x.py"}',
     "<function=run_tests>\n</function>",

@@ -46,8 +46,8 @@ def parse(text: str, known: dict[str, list[str]]) -> list[Candidate]:
 
 def _read_body(body: str, label: str, start: int, end: int, known: dict[str, list[str]]) -> list[Candidate]:
     stripped = body.strip()
-    if not stripped or "<tool_call>" in stripped or "<function=" in stripped:
-        return []  # a Hermes or XML call inside a fence belongs to those parsers
+    if not stripped or stripped.startswith(("<tool_call>", "<function=")):
+        return []  # a Hermes or XML call inside a fence belongs to those parsers (inside a JSON string it is data)
     if label in _JSON_LABELS and stripped[0] in "{[":
         try:
             value = lenient_json.loads(stripped)

@@ -15,7 +15,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from smallcoder.protocol import bare_json, fenced_json, hermes, lmstudio, mistral, native, qwen3_xml
+from smallcoder.protocol import (
+    bare_json,
+    fenced_json,
+    hermes,
+    lmstudio,
+    mistral,
+    native,
+    qwen3_xml,
+)
 from smallcoder.protocol.result import Candidate, ParseResult
 from smallcoder.protocol.think import split_thinking
 from smallcoder.protocol.turns import reply_end
@@ -62,16 +70,16 @@ def _parse(text: str, tools: list[ToolSpec], dialect: str | None, native_calls: 
         calls, errors = validate(native.candidates(native_calls), tools)
         return ParseResult(content=body.strip(), calls=calls, errors=errors, dialect="native")
     known = {t.name: _param_order(t) for t in tools}
-    found = _candidates(text, known)
+    found = _candidates(text, known, tools)
     spans = _spans(found, tools)
     start, end = reply_end(text, spans)
     body, thoughts = split_thinking(text[start:end], [(s - start, e - start) for s, e in spans])
     if body != text:
-        found = _candidates(body, known)
+        found = _candidates(body, known, tools)
     best = _best(found, tools, dialect)
     if best is None:
         errors = []
-        if thoughts.strip() and _best(_candidates(thoughts, known), tools, dialect) is not None:
+        if thoughts.strip() and _best(_candidates(thoughts, known, tools), tools, dialect) is not None:
             errors.append("the tool call was inside your reasoning, which is never executed: "
                           "write it after the reasoning ends")
         return ParseResult(content=body.strip(), errors=errors)
@@ -82,10 +90,10 @@ def _parse(text: str, tools: list[ToolSpec], dialect: str | None, native_calls: 
 Found = dict[str, list[Candidate]]
 
 
-def _candidates(text: str, known: dict[str, list[str]]) -> Found:
+def _candidates(text: str, known: dict[str, list[str]], tools: list[ToolSpec]) -> Found:
     """Every parser's candidates, less those inside the value of a call another parser read."""
     found = {name: parser(text, known) for name, parser in PARSERS.items()}
-    outer = [(name, c.start, c.end) for name, cands in found.items() for c in cands if c.name and not c.error]
+    outer = [(name, c.start, c.end) for name, cands in found.items() for c in cands if _holds(c, tools)]
     return {
         name: [c for c in cands
                if not any(o != name and s <= c.start and c.end <= e and (s, e) != (c.start, c.end)
@@ -96,8 +104,12 @@ def _candidates(text: str, known: dict[str, list[str]]) -> Found:
 
 def _spans(found: Found, tools: list[ToolSpec]) -> list[tuple[int, int]]:
     """Where the calls that hold up are: a reasoning tag or end-of-turn marker there is data."""
-    return sorted({(c.start, c.end) for cands in found.values() for c in cands
-                   if c.name and not c.error and validate([c], tools)[0]})
+    return sorted({(c.start, c.end) for cands in found.values() for c in cands if _holds(c, tools)})
+
+
+def _holds(cand: Candidate, tools: list[ToolSpec]) -> bool:
+    """A candidate that reads as a valid call: only such a call's span makes what is inside it data."""
+    return bool(cand.name) and not cand.error and bool(validate([cand], tools)[0])
 
 
 def _best(found: Found, tools: list[ToolSpec], preferred: str | None) -> tuple[int, list[ToolCall], list[str], str] | None:

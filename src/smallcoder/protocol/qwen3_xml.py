@@ -62,7 +62,7 @@ def _read_function(text: str, start: int, name_at: int, limit: int, known: dict[
     if _in_open_fence(text, call_start):  # a call inside a ``` block that the fence's end closes
         fence = _TRAILING_FENCE.search(text, body_start)
         visible = text[: fence.start() + 1] if fence else text
-    structured = read_structured(visible, body_start)
+    structured = read_structured(visible, body_start, known.get(name))
     if structured is not None:
         args, end = structured
         return Candidate(start=call_start, end=end, name=name or None, arguments=args, raw_values=True)

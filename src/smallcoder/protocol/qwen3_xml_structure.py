@@ -10,12 +10,14 @@ Here a value ends only at a `</parameter>` followed (after whitespace) by the ne
 `<parameter=`, `</function>`, `</tool_call>`, a new call or the end of the text, and of the
 readings the first (values as short as they can be) is taken that holds as a whole:
   - every parameter name is given once;
-  - after the call there are no more `</parameter>` than `<parameter` tags, nor more
-    `</function>` than `<function=` (a closer left over means a value was ended too early).
-A value without its `</parameter>` (small models drop it) ends at the next `<parameter=`,
-`</function>`, call or the end, and only if it holds no `</parameter>` at all. The format has no
-escaping, so one thing stays ambiguous and is read as two parameters: a value holding
-`</parameter>` + whitespace + `<parameter=NAME>` for a NAME not given elsewhere in the call.
+  - between the call and the next `<function=` there are no more `</parameter>` than
+    `<parameter` tags, and no `</function>` (a closer left over means a value ended too early).
+Readings in which every value has its `</parameter>` come first. A value without one (small
+models drop it) ends at the next `<parameter=`, `</function>`, call or the end, and only if it
+holds no `</parameter>` at all. The format has no escaping, so two shapes stay ambiguous and are
+read as structure: a value holding `<parameter=NAME>` for a parameter of the same tool not given
+before it (read as that parameter, its `</parameter>` missing), and a `</parameter>` that closes
+no `<parameter` of its own value and is directly followed by another tag (read as the value's end).
 """
 
 from __future__ import annotations
@@ -28,30 +30,31 @@ _PARAM_OPEN = re.compile(r"<parameter\s*=\s*([^>\n/]*?)\s*(/)?>")
 _PARAM_CLOSE = "</parameter>"
 _FUNC_CLOSE = "</function>"
 _WRAP_CLOSE = re.compile(r"\s*</tool_call>")
-_STRUCTURAL = re.compile(r"<parameter\s*=|</function>|</tool_call>|<tool_call>|<function\s*=")
+_STRUCTURAL = re.compile(r"<parameter\s*[=>]|</function>|</tool_call>|<tool_call>|<function\s*=")
 _CALL_END = re.compile(r"</tool_call>|<tool_call>|<function\s*=")
 _TAGS = {
     "param_open": re.compile(r"<parameter[\s=>/]"), "param_close": re.compile(r"</parameter>"),
     "function_open": re.compile(r"<function\s*="), "function_close": re.compile(r"</function>"),
 }
 _UNCLOSED_END = re.compile(r"<parameter\s*=|</function>|</tool_call>|<tool_call>|<function\s*=")
-_NAMELESS = re.compile(r"<parameter\s*>")
 _MAX_STEPS = 4_000  # bounds the search on degenerate output; the plain reader takes over past it
 
 Args = dict[str, str]
 
 
-def read_structured(text: str, at: int) -> tuple[Args, int] | None:
+def read_structured(text: str, at: int, names: list[str] | None = None) -> tuple[Args, int] | None:
     """Parameters of the call whose body starts at text[at], and the index just after the call.
 
-    Returns None when no reading holds (nameless <parameter> tags, prose between parameters, …):
-    the caller then falls back to its tolerant reader.
+    names: the tool's parameter names, when the tool is known. Returns None when no reading holds
+    (nameless <parameter> tags, prose between parameters, …): the caller then falls back to its
+    tolerant reader.
     """
-    if _NAMELESS.search(text, at):
-        return None  # <parameter>NAME</parameter>VALUE: the small-model shape the tolerant reader knows
-    search = _Search(text, at)
-    for got, end in search.readings(at, ()):
-        return dict(got), end
+    for allow_unclosed in (False, True):  # readings whose values all have their </parameter> first
+        search = _Search(text, at, names or [], allow_unclosed)
+        for got, end in search.readings(at, ()):
+            return dict(got), end
+        if search.steps > _MAX_STEPS:
+            break
     return None
 
 
@@ -59,8 +62,8 @@ Got = tuple[tuple[str, str], ...]
 
 
 class _Search:
-    def __init__(self, text: str, at: int) -> None:
-        self.text, self.steps = text, 0
+    def __init__(self, text: str, at: int, names: list[str], allow_unclosed: bool) -> None:
+        self.text, self.names, self.allow_unclosed, self.steps = text, set(names), allow_unclosed, 0
         self.tags = {name: [m.start() for m in pattern.finditer(text, at)] for name, pattern in _TAGS.items()}
 
     def readings(self, pos: int, got: Got) -> Iterator[tuple[Got, int]]:
@@ -86,40 +89,67 @@ class _Search:
             yield from self.readings(opener.end(), (*got, (name, "")))
             return
         start = opener.end()
-        for value_end, resume in self._value_ends(start):
+        for value_end, resume in self._value_ends(start, {n for n, _ in got} | {name}):
             yield from self.readings(resume, (*got, (name, _strip_one_newline(text[start:value_end]))))
             if self.steps > _MAX_STEPS:
                 return
 
-    def _value_ends(self, start: int) -> list[tuple[int, int]]:
+    def _value_ends(self, start: int, given: set[str]) -> list[tuple[int, int]]:
         """Where the value starting at `start` may end, earliest first: (end of the value, where
-        reading goes on). A value may lack its </parameter> only if it holds none at all."""
+        reading goes on). No value reaches past a <parameter=NAME> of the tool's own parameters not
+        given yet (small models drop </parameter>: that is the next parameter), nor past a
+        </parameter> that closes no <parameter inside it and is followed by a tag (that one ends it,
+        or the reading fails: small models' nameless <parameter> tags go to the tolerant reader).
+        A value may lack its </parameter> only if it holds none at all."""
         text, ends = self.text, []
+        stop = len(text)
+        for m in _PARAM_OPEN.finditer(text, start):
+            if m.group(1).strip().strip("\"'`").strip() in self.names - given:
+                stop = m.start()
+                break
         closes = self.tags["param_close"][bisect_left(self.tags["param_close"], start):]
+        opens = self.tags["param_open"][bisect_left(self.tags["param_open"], start):]
+        depth, k = 0, 0
+        matched: list[tuple[int, int]] = []  # ends at a closer that may close a <parameter inside the value
         for close in closes:
+            if close >= stop:
+                break
+            while k < len(opens) and opens[k] < close:
+                depth, k = depth + 1, k + 1
             after = _skip_space(text, close + len(_PARAM_CLOSE))
-            if after >= len(text) or _STRUCTURAL.match(text, after):
+            structural = after >= len(text) or _STRUCTURAL.match(text, after) is not None
+            if depth:
+                depth -= 1  # most likely closes a <parameter inside the value: tried after the others
+                if structural:
+                    matched.append((close, close + len(_PARAM_CLOSE)))
+            elif structural:
                 ends.append((close, close + len(_PARAM_CLOSE)))
-        first_close = closes[0] if closes else len(text)
-        for m in _UNCLOSED_END.finditer(text, start, first_close):
-            ends.append((m.start(), m.start()))
-        if not closes:
-            ends.append((len(text), len(text)))
-        return sorted(set(ends))
+                break  # an unmatched closer before a tag: no value reaches past it
+        if self.allow_unclosed:
+            limit = min(closes[0] if closes else len(text), stop)
+            for m in _UNCLOSED_END.finditer(text, start):
+                if m.start() > limit:
+                    break
+                ends.append((m.start(), m.start()))
+            if not closes and stop == len(text):
+                ends.append((len(text), len(text)))
+        return sorted(set(ends)) + [e for e in matched if e not in ends]
 
     def _finish(self, end: int, got: Got) -> Iterator[tuple[Got, int]]:
         wrapper = _WRAP_CLOSE.match(self.text, end)
         end = wrapper.end() if wrapper else end
-        # More closers than openers after the call: some value above was ended too early.
-        if self._after(end, "param_close") > self._after(end, "param_open"):
+        # More closers than openers between the call and the next one: a value above ended too early.
+        following = self.tags["function_open"][bisect_left(self.tags["function_open"], end):]
+        rest = following[0] if following else len(self.text)
+        if self._count(end, rest, "param_close") > self._count(end, rest, "param_open"):
             return
-        if self._after(end, "function_close") > self._after(end, "function_open"):
+        if self._count(end, rest, "function_close") > 0:
             return
         yield got, end
 
-    def _after(self, pos: int, tag: str) -> int:
+    def _count(self, lo: int, hi: int, tag: str) -> int:
         positions = self.tags[tag]
-        return len(positions) - bisect_left(positions, pos)
+        return bisect_left(positions, hi) - bisect_left(positions, lo)
 
 
 def _skip_space(text: str, i: int) -> int:
