@@ -23,7 +23,7 @@ HOME = Path(tempfile.mkdtemp(prefix="smallcoder-lsp-home-"))
 FAKE = InfillServerFake(delay_s=0.02).__enter__()  # lives as long as the test process
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(
     server_command=server_command("--model", f"openai:{FAKE.url}/v1#{FAKE.model}", "--debounce-ms", "0"),
     server_env=server_env(HOME)))
 async def client(lsp_client: LanguageClient):
@@ -32,7 +32,7 @@ async def client(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_fast_typing_stops_old_generations_and_shows_only_the_newest(client: LanguageClient):
     main = WORKSPACE / "main.py"
     open_doc(client, main)
@@ -76,7 +76,7 @@ async def test_fast_typing_stops_old_generations_and_shows_only_the_newest(clien
     assert status.scheduler.cancelled >= 1 and status.scheduler.superseded + status.scheduler.cancelled >= 3
 
 
-@pytest.mark.asyncio
+@pytest.mark.asyncio(loop_scope="module")
 async def test_accept_command_is_counted(client: LanguageClient):
     main = WORKSPACE / "main.py"
     open_doc(client, main)

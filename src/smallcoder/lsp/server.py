@@ -145,7 +145,10 @@ class SmallcoderServer(LanguageServer):
 
     def record_shown(self, uri: str, position: lsp.Position, result: FimResult, language: str) -> int:
         row = 0
-        if self.stats is not None and not result.from_cache:
+        before = self.shown.get(uri)
+        if result.from_cache and before is not None and before.text.endswith(result.text):
+            row = before.row  # the rest of a suggestion being typed through: the same suggestion, shown once
+        elif self.stats is not None:
             try:
                 model = getattr(self.engine_future.result(), "backend", None)
                 row = self.stats.shown(language=language, model=getattr(model, "name", ""), text=result.text,
