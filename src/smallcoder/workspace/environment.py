@@ -100,6 +100,16 @@ class EnvironmentRequest:
             raise EnvironmentProblem("pass either --python or --env, not both")
 
 
+def environment_request(python: str | None, env: str | None, configured: str | None) -> EnvironmentRequest | None:
+    """The flags (`--python`, `--env`) over the config file's `python` (an interpreter or an environment
+    directory); None when neither says anything, so the environment is found."""
+    if python or env:
+        return EnvironmentRequest(python=python, env=env)
+    if configured:
+        return EnvironmentRequest(python=configured, origin="config")
+    return None
+
+
 @dataclass
 class Environments:
     """Every toolchain the repository uses; `primary` is the one whose tests run (Python before the others)."""
