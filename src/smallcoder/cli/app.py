@@ -31,7 +31,7 @@ from smallcoder.cli.batch import batch
 from smallcoder.errors import SmallcoderError
 from smallcoder.config import load_config
 from smallcoder.paths import Home
-from smallcoder.workspace.environment import EnvironmentRequest
+from smallcoder.workspace.environment import environment_request
 from smallcoder.session.fix import FixOptions, apply_result
 from smallcoder.session.issue import options_for, prepare_issue, run_issue
 from smallcoder.session.setup import open_session
@@ -91,7 +91,7 @@ def fix(
     console = Console(stderr=as_json, quiet=as_json)
     printer = live_printer(console)
     options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps),
-                         environment=EnvironmentRequest(python=python, env=env) if python or env else None)
+                         environment=environment_request(python, env, config.python))
     options = options_for(job, options, reproduce is not False) if job else replace(options, reproduce=bool(reproduce))
     with open_session(config, Home.from_env(), stream=printer.on_text if printer.streams else None) as session:
         if session.warning:
