@@ -10,6 +10,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from smallcoder.cli.models import models_app
 from tests.models.gguf_files import write_gguf
 
 
@@ -19,17 +23,20 @@ def smallcoder(*args: str, home: Path, **env: str) -> subprocess.CompletedProces
                                                          **env})
 
 
-def test_fit_devstral_and_qwen3_coder_at_32k_give_the_breakdown_with_sources(tmp_path: Path) -> None:
+def test_fit_devstral_and_qwen3_coder_at_32k_give_the_breakdown_with_sources(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMALLCODER_HOME", str(tmp_path))
+    runner = CliRunner()
     for name, weights_gib in (("devstral-small-2-24b-instruct", 13.3), ("qwen3-coder:30b", 17.3)):
-        run = smallcoder("models", "fit", name, "--ctx", "32768", "--json", home=tmp_path)
-        assert run.returncode == 0, run.stderr
+        run = runner.invoke(models_app, ["fit", name, "--ctx", "32768", "--json"])
+        assert run.exit_code == 0, run.output
         report = json.loads(run.stdout)
         parts = report["breakdown_bytes"]
         assert abs(parts["weights"] / 2**30 - weights_gib) < 0.1
         assert parts["total"] == parts["weights"] + parts["kv_cache"] + parts["compute"] + parts["runtime"]
         assert report["sources"]["weights"] and report["sources"]["kv_heads"].startswith("https://")
         assert report["largest_context"] >= 0 and report["placement"]["mode"]
-    human = smallcoder("models", "fit", "qwen3-coder:30b", "--ctx", "32768", home=tmp_path)
+    human = runner.invoke(models_app, ["fit", "qwen3-coder:30b", "--ctx", "32768"])
     assert "KV cache" in human.stdout and "largest context that fits" in human.stdout
 
 
@@ -38,13 +45,15 @@ def test_fit_of_an_unknown_model_is_one_line_exit_2(tmp_path: Path) -> None:
     assert run.returncode == 2 and run.stderr.count("\n") == 1
 
 
-def test_list_shows_a_gguf_on_disk_with_the_context_that_fits(tmp_path: Path) -> None:
+def test_list_shows_a_gguf_on_disk_with_the_context_that_fits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMALLCODER_HOME", str(tmp_path))
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")
     models = tmp_path / "models"
     models.mkdir()
     write_gguf(models / "tiny.gguf", "qwen2", name="Tiny", layers=2, heads=2, kv_heads=1, head_dim=8, hidden=16,
                context=4096, vocab=100)
-    run = smallcoder("models", "list", "--json", home=tmp_path, OLLAMA_HOST="http://127.0.0.1:9")
-    assert run.returncode == 0, run.stderr
+    run = CliRunner().invoke(models_app, ["list", "--json"])
+    assert run.exit_code == 0, run.output
     (row,) = json.loads(run.stdout)
     assert row["where"] == "disk" and row["name"].endswith("tiny.gguf") and row["largest_context"] == 4096
 
