@@ -202,3 +202,18 @@ def test_maven_and_gradle_test_commands_run_offline(tmp_path: Path) -> None:
     (gradle / "gradlew").write_text("")
     assert detect_test_command(gradle) == "./gradlew --offline test"
     assert find_environment(gradle).primary.kind == "gradle"  # type: ignore[union-attr]
+
+
+def test_flags_win_over_the_config_files_python(tmp_path: Path) -> None:
+    from smallcoder.workspace.environment import environment_request
+
+    assert environment_request(None, None, None) is None
+    assert environment_request("/a/python", None, "/b") == EnvironmentRequest(python="/a/python")
+    assert environment_request(None, "/env", "/b") == EnvironmentRequest(env="/env")
+    configured = environment_request(None, None, str(tmp_path / "missing"))
+    assert configured == EnvironmentRequest(python=str(tmp_path / "missing"), origin="config")
+    with pytest.raises(EnvironmentProblem, match="config `python`"):
+        find_environment(project(tmp_path), configured)
+    venv = make_venv(tmp_path / "cfg-env")  # the config may name an environment directory as well
+    env = find_environment(project(tmp_path), environment_request(None, None, str(venv))).python
+    assert env is not None and env.prefix == str(venv) and env.source == "config `python`"
