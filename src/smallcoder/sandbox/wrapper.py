@@ -94,7 +94,8 @@ class Sandbox:
 
     def _container_toolchain(self) -> list[Path]:
         # The interpreter running smallcoder, so a detected `python -m pytest` command resolves in the image.
-        paths = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix) if p}
+        # And the project's environment (its venv, base interpreter, linked folders): read-only, as under bwrap.
+        paths = {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, *self.extra_read_only) if p}
         return sorted(p for p in paths if p.is_dir())
 
     def record(self) -> dict[str, Any]:
