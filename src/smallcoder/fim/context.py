@@ -24,6 +24,7 @@ from smallcoder.fim.formats import RepoFile
 
 DUPLICATE_JACCARD = 0.5
 CHUNK_LINES = 32
+CLOSE_LINES = 12  # lines before the cursor whose names rank their definitions first
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
 
 
@@ -103,16 +104,22 @@ class ContextGatherer:
         if state.root is None:
             return []
         imported = resolve_imports(state.root, state.path, state.text)
-        near = _idents(window) - _local_names(state.text)  # local definitions are in the prompt already
+        local = _local_names(state.text)  # local definitions are in the prompt already
+        near = _idents(window) - local
+        before, after = state.split()
+        close = _idents("\n".join(before.split("\n")[-CLOSE_LINES:] + after.split("\n")[:4])) - local
         files = dict.fromkeys(imported)  # path → names, insertion-ordered
         for sibling in self.index.siblings(state.root, state.path):
             files.setdefault(sibling, None)
         out: list[tuple[int, Snippet]] = []
         for rel, names in files.items():
             for d in self.index.definitions(state.root, rel):
+                if d.nested and d.name not in close:
+                    continue  # a method matters only when called right at the cursor (`obj.name(`)
                 named = names is not None and d.name in names
                 if d.name in near or named:
-                    rank = 0 if d.name in near else 1
+                    # names used right at the cursor first, then imported ones, then the rest of the window
+                    rank = 0 if d.name in close else 1 if named else 2
                     out.append((rank, Snippet(rel, d.text, d.line, "definition")))
         out.sort(key=lambda r: r[0])
         return [s for _, s in out]

@@ -31,6 +31,7 @@ class Block:
     name: str
     line: int
     text: str
+    nested: bool = False  # a method or other definition inside a class/impl
 
 
 def _py_module(root: Path, here: Path, module: str) -> Path | None:
@@ -125,8 +126,8 @@ class DefinitionIndex:
             tags = extract_tags(rel, text)
             if tags is not None:
                 lines = text.split("\n")
-                blocks = [Block(d.name, d.line, block_at(lines, d.line)) for d in tags.definitions
-                          if d.parent == 0 and 0 < d.line <= len(lines)]
+                blocks = [Block(d.name, d.line, block_at(lines, d.line), d.parent != 0) for d in tags.definitions
+                          if 0 < d.line <= len(lines)]
         self._files[path] = (stat.st_mtime, blocks)
         return blocks
 
