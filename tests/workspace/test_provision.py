@@ -117,3 +117,14 @@ def test_nested_submodules_are_provisioned_too(tmp_path: Path, nested: bool) -> 
     done = provision_worktree(repo, wt.path)
     assert done.submodules == ["middle", "middle/inner"] and not done.missing
     assert (wt.path / "middle" / "inner" / "deep.py").read_text() == "X = 1\n"
+
+
+def test_clean_removes_a_run_worktree_holding_a_submodule(tmp_path: Path) -> None:
+    from smallcoder.workspace.cleanup import clean_run
+
+    repo = repo_with_submodule(tmp_path)
+    wt = create_worktree(repo, "r1", tmp_path / "wts")
+    provision_worktree(repo, wt.path)
+    result = clean_run("r1", repo, wt.path, wt.branch)
+    assert result.removed and not wt.path.exists(), result.kept
+    assert (repo / "vendor" / "mathlib" / "core.py").is_file()  # the user's submodule checkout stays
