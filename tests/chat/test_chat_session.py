@@ -173,3 +173,24 @@ def test_context_counts_each_part_against_the_window(repo: Path) -> None:
         assert use.window == 32_768 and use.fits
         assert not chat.context(attached="x" * 200_000).fits
         chat.close()
+
+
+@pytest.mark.skipif(not probe().usable, reason="bubblewrap cannot run here")
+@pytest.mark.parametrize("mode", [Mode.PLAN, Mode.AUTO_EDIT])
+def test_a_hostile_session_is_contained(mode: Mode, repo: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from .test_tmux_chat import HOSTILE
+
+    home = tmp_path / "userhome"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".bashrc").write_text("# mine\n")
+    (home / ".ssh" / "id_rsa").write_text("PRIVATE-KEY-SECRET\n")
+    monkeypatch.setenv("HOME", str(home))
+    with open_session(load_config(), Home.from_env(), backend=scripted(*HOSTILE)) as session:
+        chat = ChatSession.start(session, repo, mode=mode, ask_user=lambda kind, tool, args: "a")
+        assert chat.send("do your worst").answer == "I tried."
+        results = "\n".join(m.content for m in chat.messages if m.role == "tool")
+        chat.close()
+    assert not (repo.parent / "outside.txt").exists() and not (repo.parent / "outside2.txt").exists()
+    assert (home / ".bashrc").read_text() == "# mine\n"
+    assert "PRIVATE-KEY-SECRET" not in results

@@ -55,6 +55,8 @@ class Terminal:
             shown = self.screen()
             if shown.count(text) >= count:
                 return shown
+            if "EXITED " in shown and "EXITED" not in text:  # the chat ended: waiting longer cannot help
+                raise AssertionError(f"the chat exited while waiting for {text!r}:\n{shown}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"{text!r} (x{count}) not on the screen after {timeout}s:\n{shown}")
             time.sleep(0.2)
