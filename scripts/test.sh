@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install everything the tests need and run them: unit and integration tests with scripted models,
-# real git repositories and real test runs, plus the end-to-end test with the real 0.5B model.
+# Install everything the tests need and run the checks: ruff and mypy (strict) on src/, then the unit and
+# integration tests with scripted models, real git repositories, real servers and a real browser, plus the
+# end-to-end test with the real 0.5B model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,7 +12,10 @@ cd "$(dirname "$0")/.."
 fetch="../shared/scripts/fetch-test-models.sh"
 if [[ -f "$fetch" ]]; then
   bash "$fetch" 0.5b
+  bash scripts/check-llama.sh
 else
   echo "note: $fetch not found; tests that need a real model will be skipped" >&2
 fi
+.venv/bin/ruff check src
+.venv/bin/mypy
 exec .venv/bin/python -m pytest -q "$@"

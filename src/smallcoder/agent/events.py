@@ -7,7 +7,7 @@ the JSON printer). Observers never change the run; the loop never imports them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Union
+from typing import Any, Callable, Union
 
 from smallcoder.types import Completion, ToolCall, Usage
 from smallcoder.workspace.deletions import Deletion
@@ -156,7 +156,7 @@ class FreshAttempt:
 class RunFinished:
     run_id: str
     result: RunResult
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Event = Union[RunStarted, TestsRan, StepStarted, ModelCalled, ToolExecuted, FormatProblem, FreshAttempt,

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from smallcoder.agent.context import ContextFile, gather_context, repo_files, task_identifiers
+from smallcoder.agent.context import ContextFile, gather_context, task_identifiers
 from smallcoder.agent.events import TestRun
 from smallcoder.agent.prompts import render
+from smallcoder.repomap.files import list_files as repo_files
 
 CONTEXT_SHARE = 0.35  # of the context window, for code shown up front (chars ≈ 3.5 × tokens)
 MAP_SHARE = 0.10  # of the context window, for the repo map, at most MAP_MAX_TOKENS

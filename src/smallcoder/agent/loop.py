@@ -28,6 +28,7 @@ from smallcoder.types import Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command
 from smallcoder.workspace.testselect import TestSelection
 
+
 class EmptyReplies(TooManyFormatErrors):
     """The model answered with neither text nor a tool call several times in a row. A kind of
     format error to the run's status (stop reason "format_errors"); its message says it apart."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from smallcoder.backends.gguf_facts import GGUFFacts, plan_long_context, record_load_memory, resident_bytes
 from smallcoder.backends.base import Capabilities, OnText, ctx_flag_advice
+from smallcoder.backends.gguf_facts import GGUFFacts, plan_long_context, record_load_memory, resident_bytes
 from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError
 from smallcoder.types import Completion, Message, ToolSpec, Usage
@@ -39,7 +40,7 @@ def _import_llama_cpp() -> Any:
 
 
 @contextlib.contextmanager
-def _quiet_stderr():
+def _quiet_stderr() -> Iterator[None]:
     """llama.cpp prints load logs straight to fd 2, even with verbose=False."""
     if os.environ.get("SMALLCODER_DEBUG"):
         yield
@@ -127,10 +128,10 @@ class EmbeddedBackend:
             from smallcoder.protocol import render_tool_instructions
 
             wire[0]["content"] += "\n\n" + render_tool_instructions(tools, self.dialect or "hermes")
-        return self.formatter(messages=wire, **kwargs).prompt
+        return str(self.formatter(messages=wire, **kwargs).prompt)
 
     def _tokens(self, prompt: str) -> list[int]:
-        return self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        return list(self.llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True))
 
     def count_tokens(self, messages: list[Message], tools: list[ToolSpec]) -> int:
         return len(self._tokens(self.render(messages, tools)))

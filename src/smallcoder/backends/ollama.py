@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from smallcoder.backends.base import Capabilities, OnText
 from smallcoder.backends.context_fit import too_small_message
 from smallcoder.backends.discovery import ollama_url, start_hint
 from smallcoder.backends.endpoints import check_allowed, is_loopback
@@ -24,11 +25,10 @@ from smallcoder.backends.http_errors import Failure, user_error
 from smallcoder.backends.ollama_facts import OllamaModelFacts, choose_num_ctx, loaded_context
 from smallcoder.backends.prompt_count import PromptCounter
 from smallcoder.backends.retry import GaveUp, RetryPolicy, call_with_retries
-from smallcoder.backends.base import Capabilities, OnText
 from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.backends.wire import calls_from_ollama, ollama_messages, with_tool_instructions
 from smallcoder.errors import BackendError
-from smallcoder.types import Completion, Message, ToolSpec, ToolCall, Usage
+from smallcoder.types import Completion, Message, ToolCall, ToolSpec, Usage
 
 KEEP_ALIVE = "30m"  # outlast a slow test run between two steps; Ollama's default is 5 minutes
 SAMPLING = {"top_p": 0.95, "top_k": 40, "min_p": 0.05, "repeat_penalty": 1.0}
@@ -151,7 +151,8 @@ class OllamaBackend:
             tools=[t.as_openai() for t in tools] if native else None,
             keep_alive=None if os.environ.get("OLLAMA_KEEP_ALIVE") else KEEP_ALIVE,  # the user's setting wins
         )
-        final, raw_calls = None, []
+        final: Any = None
+        raw_calls: list[Any] = []
         for chunk in stream:
             msg = chunk.message
             if msg is not None:
@@ -207,4 +208,4 @@ class OllamaBackend:
                                  should_stop=should_stop)
 
     def close(self) -> None:
-        self.client.close()
+        self.client.close()  # type: ignore[no-untyped-call]

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import openai
 
+from smallcoder.backends.base import Capabilities, OnText
 from smallcoder.backends.context_fit import too_small_message
 from smallcoder.backends.discovery import start_hint
 from smallcoder.backends.endpoints import api_key, check_allowed, is_loopback, openai_base
@@ -26,7 +27,6 @@ from smallcoder.backends.openai_probe import ServerFacts, probe_server
 from smallcoder.backends.openai_stream import EmptyStream, StreamResult, read_response, read_stream
 from smallcoder.backends.prompt_count import PromptCounter
 from smallcoder.backends.retry import GaveUp, RetryPolicy, call_with_retries
-from smallcoder.backends.base import Capabilities, OnText
 from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.backends.wire import openai_messages, with_tool_instructions
 from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError

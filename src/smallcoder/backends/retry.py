@@ -25,7 +25,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Backoff before try number `attempt + 1`, with a little jitter so clients do not march in step."""
-        return min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)) * (1 + random.random() * 0.1)
+        return float(min(self.max_delay_s, self.base_delay_s * 2 ** (attempt - 1)) * (1 + random.random() * 0.1))
 
 
 class GaveUp(Exception):

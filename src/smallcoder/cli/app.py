@@ -15,26 +15,28 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from smallcoder.agent.loop import AgentConfig
-from smallcoder.cli.issue import check_issue_flags, delivery_json, print_delivery
-from smallcoder.cli.output import print_summary, result_json
+from smallcoder.cli.batch import batch
+from smallcoder.cli.chat import chat, default_to_chat
 from smallcoder.cli.complete import complete
 from smallcoder.cli.doctor import doctor
-from smallcoder.cli.lsp import lsp
-from smallcoder.cli.chat import chat, default_to_chat
+from smallcoder.cli.exitcodes import REFUSED, exit_code
+from smallcoder.cli.issue import check_issue_flags, delivery_json, print_delivery
 from smallcoder.cli.live import live_printer
+from smallcoder.cli.lsp import lsp
+from smallcoder.cli.models import models_app
+from smallcoder.cli.output import RunTracker, apply_decision, print_summary, report_failure, result_json
 from smallcoder.cli.runs import runs_app
 from smallcoder.cli.tasks import tasks_app
-from smallcoder.cli.models import models_app
-from smallcoder.cli.batch import batch
-from smallcoder.errors import SmallcoderError
 from smallcoder.config import load_config
+from smallcoder.errors import SmallcoderError
 from smallcoder.paths import Home
-from smallcoder.workspace.environment import environment_request
 from smallcoder.session.fix import FixOptions, apply_result
 from smallcoder.session.issue import options_for, prepare_issue, run_issue
 from smallcoder.session.setup import open_session
+from smallcoder.workspace.environment import environment_request
 
 app = typer.Typer(help="Local-first agentic coding for small open models.", no_args_is_help=False,
                   pretty_exceptions_enable=False)
@@ -60,6 +62,7 @@ def fix(
     test_cmd: Annotated[Optional[str], typer.Option("--test-cmd", help="Command that runs the tests (default: detected).")] = None,
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most model calls in the run.")] = 12,
     apply: Annotated[bool, typer.Option("--apply", help="Apply the verified change to your working tree.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="With --apply: apply a change that deletes functions or classes the task does not mention, or one nothing verified.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON result object instead of progress.")] = False,
     init: Annotated[bool, typer.Option("--init", help="Make a non-git directory a git repository first.")] = False,
     base_url: Annotated[Optional[str], typer.Option("--base-url", help="Model server URL (Ollama or OpenAI-compatible).")] = None,
@@ -76,43 +79,59 @@ def fix(
     env: Annotated[Optional[str], typer.Option("--env", help="The project's environment directory: a virtualenv or conda env.")] = None,
 ) -> None:
     """Fix a bug or do a task in a repository; deliver a verified branch (with --issue, a pull request)."""
-    check_issue_flags(task, issue, pr=pr, draft=draft, comment=comment)
-    job = prepare_issue(issue, repo, pr=pr, comment=comment) if issue else None  # before a model is loaded
-    task = job.task if job else task
-    if task == "-":
-        task = sys.stdin.read()
-    if not (task or "").strip():
-        raise SmallcoderError("the task is empty — describe the problem, pass '-' and pipe an issue body, or use --issue")
-    assert task is not None
-    if not repo.is_dir():
-        raise SmallcoderError(f"repository not found: {repo}")
-    config = load_config().with_flags(model=model, ctx=ctx, base_url=base_url, allow_remote=allow_remote,
-                                      allow_network=allow_network, no_sandbox=no_sandbox)
-    console = Console(stderr=as_json, quiet=as_json)
-    printer = live_printer(console)
-    options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps),
-                         environment=environment_request(python, env, config.python))
-    options = options_for(job, options, reproduce is not False) if job else replace(options, reproduce=bool(reproduce))
-    with open_session(config, Home.from_env(), stream=printer.on_text if printer.streams else None) as session:
-        if session.warning:
-            Console(stderr=True).print(f"[bold yellow]warning:[/] {session.warning}")
-        if job:
-            run = run_issue(session, job, repo, options, [printer], pr=pr, draft=draft, comment=comment)
-            result, delivery = run.result, run.delivery
-        else:
-            result, delivery = session.fix(task, repo, options, [printer]), None
-    applied = False
-    if apply and result.success:
-        apply_result(result)
-        applied = True
-    elif apply:
-        console.print("[yellow]not applied: the change is not verified (see above); it stays on the branch[/]")
+    # After the arguments are parsed, every way this ends is an outcome: one line (or, with --json, exactly one
+    # JSON object on stdout) and a documented exit code (docs/outcomes.md, cli/exitcodes.py).
+    tracker = RunTracker()
+    try:
+        if force and not apply:
+            raise SmallcoderError("--force goes with --apply")
+        check_issue_flags(task, issue, pr=pr, draft=draft, comment=comment)
+        job = prepare_issue(issue, repo, pr=pr, comment=comment) if issue else None  # before a model is loaded
+        task = job.task if job else task
+        if task == "-":
+            task = sys.stdin.read()
+        if not (task or "").strip():
+            raise SmallcoderError("the task is empty — describe the problem, pass '-' and pipe an issue body, or use --issue")
+        assert task is not None
+        if not repo.is_dir():
+            raise SmallcoderError(f"repository not found: {repo}")
+        config = load_config().with_flags(model=model, ctx=ctx, base_url=base_url, allow_remote=allow_remote,
+                                          allow_network=allow_network, no_sandbox=no_sandbox)
+        console = Console(stderr=as_json, quiet=as_json)
+        printer = live_printer(console)
+        options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps),
+                             environment=environment_request(python, env, config.python))
+        options = options_for(job, options, reproduce is not False) if job else replace(options, reproduce=bool(reproduce))
+        with open_session(config, Home.from_env(), stream=printer.on_text if printer.streams else None) as session:
+            if session.warning:
+                Console(stderr=True).print(f"[bold yellow]warning:[/] {session.warning}")
+            if job:
+                run = run_issue(session, job, repo, options, [printer, tracker], pr=pr, draft=draft, comment=comment)
+                result, delivery = run.result, run.delivery
+            else:
+                result, delivery = session.fix(task, repo, options, [printer, tracker]), None
+    except typer.Exit:
+        raise
+    except (Exception, KeyboardInterrupt) as e:  # noqa: BLE001  (every failure gets its status and code)
+        raise typer.Exit(report_failure(e, tracker, as_json=as_json)) from None
+    applied, why_not, code = apply_decision(result, force=force) if apply else (False, "", exit_code(result.status))
+    apply_error = None
+    if applied:
+        try:
+            apply_result(result)
+        except SmallcoderError as e:  # a conflict with the user's tree: nothing applied, the branch is kept
+            applied, apply_error, code = False, str(e), REFUSED
+            console.print(f"[yellow]not applied: {e}[/]", highlight=False)
+    elif why_not:
+        console.print(f"[yellow]{why_not}[/]", highlight=False)
     if as_json:
-        print(json.dumps({**result_json(result, applied), **delivery_json(job, delivery)}, indent=2))
+        extra = {"apply_error": apply_error} if apply_error else {}
+        print(json.dumps({**result_json(result, applied, code=code), **extra, **delivery_json(job, delivery)},
+                         indent=2))
     else:
         print_summary(console, result, applied)
         print_delivery(console, result, delivery)
-    raise typer.Exit(0 if result.success else 1)
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -146,7 +165,7 @@ def main() -> None:
     except SmallcoderError as e:
         if os.environ.get("SMALLCODER_DEBUG"):
             raise
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {e}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
         sys.exit(2)
     except typer.Exit as e:
         sys.exit(e.exit_code)
@@ -155,9 +174,10 @@ def main() -> None:
         sys.exit(130)
     except Exception as e:
         # Usage errors from typer/click (which typer may vendor): show them the way click does.
-        if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
-            e.show()
-            sys.exit(e.exit_code)
+        show, code = getattr(e, "show", None), getattr(e, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         if type(e).__name__ == "Abort":
             sys.exit(130)
         raise

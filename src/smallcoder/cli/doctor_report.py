@@ -96,7 +96,7 @@ def ollama_runtime(rt: Runtime) -> dict[str, Any]:
         except Exception as e:  # one broken model should not hide the others
             entry["error"] = f"{type(e).__name__}: {e}"
         models.append(entry)
-    client.close()
+    client.close()  # type: ignore[no-untyped-call]
     return {"runtime": "ollama", "url": rt.url, "version": rt.version, "models": models,
             "more_models": max(0, len(rt.models) - MAX_MODELS)}
 

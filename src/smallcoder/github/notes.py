@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from smallcoder.agent.events import ModelCalled, ToolExecuted
 from smallcoder.protocol.think import split_thinking
-from smallcoder.tools import default_tools
 from smallcoder.repomap.testpaths import is_test_path
+from smallcoder.tools import default_tools
 
 MAX_NOTE_CHARS = 800
 EDITING = frozenset(t.name for t in default_tools() if t.edits)  # from the tools' own declarations

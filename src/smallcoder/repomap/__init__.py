@@ -10,9 +10,9 @@ build does both.
 """
 
 from smallcoder.repomap.build import RepoMap, build_repo_map
+from smallcoder.repomap.definitions import Definition, FileTags
 from smallcoder.repomap.rank import RankedDefinition, rank_definitions
 from smallcoder.repomap.render import estimate_tokens, fit_to_budget, render
-from smallcoder.repomap.definitions import Definition, FileTags
 from smallcoder.repomap.tags import extract_tags
 
 __all__ = [

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from smallcoder.repomap import fallback
 from smallcoder.repomap.cache import TagCache, default_cache_dir
+from smallcoder.repomap.definitions import FileTags
 from smallcoder.repomap.files import list_files, read_source
 from smallcoder.repomap.languages import language_for
 from smallcoder.repomap.rank import RankedDefinition, rank_definitions
 from smallcoder.repomap.render import CountTokens, estimate_tokens, fit_to_budget
-from smallcoder.repomap.definitions import FileTags
 from smallcoder.repomap.tags import extract_tags
 
 log = logging.getLogger(__name__)

@@ -15,8 +15,8 @@ import sqlite3
 from pathlib import Path
 
 from smallcoder.paths import Home
-from smallcoder.repomap.queries import QUERIES
 from smallcoder.repomap.definitions import FileTags
+from smallcoder.repomap.queries import QUERIES
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from smallcoder.repomap.rank import RankedDefinition
 from smallcoder.repomap.definitions import FileTags
+from smallcoder.repomap.rank import RankedDefinition
 
 CountTokens = Callable[[str], int]
 ELISION = "⋮"

@@ -8,6 +8,7 @@ regex path cannot fail.
 
 from __future__ import annotations
 
+from typing import Any
 
 from smallcoder.repomap import fallback
 from smallcoder.repomap.definitions import MAX_SIGNATURE, Definition, FileTags, join_lines

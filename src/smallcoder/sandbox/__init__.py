@@ -9,9 +9,9 @@
 Importing this package starts nothing; bubblewrap is probed on first use.
 """
 
-from smallcoder.sandbox.select import Isolation, choose_isolation, describe_isolation, isolation_summary
 from smallcoder.config import Limits, SandboxSettings
 from smallcoder.errors import SandboxUnavailable
+from smallcoder.sandbox.select import Isolation, choose_isolation, describe_isolation, isolation_summary
 from smallcoder.sandbox.wrapper import Sandbox, open_sandbox
 
 __all__ = [

@@ -16,8 +16,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from smallcoder.sandbox.mounts import MountPlan
 from smallcoder.config import MIB
+from smallcoder.sandbox.mounts import MountPlan
 
 PROBE_TIMEOUT_S = 15
 INSTALL_HINT = "install bubblewrap (Debian/Ubuntu: apt install bubblewrap; Fedora: dnf install bubblewrap)"

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smallcoder.sandbox.gitdirs import GitDirs
 from smallcoder.config import SandboxSettings
+from smallcoder.sandbox.gitdirs import GitDirs
 
 LABEL = "smallcoder.run"
 EXTRA_HINT = "pip install 'smallcoder[container]'"
@@ -52,7 +52,7 @@ def engine_url(settings: SandboxSettings) -> str | None:
 
 def open_client(settings: SandboxSettings) -> Any:
     """A connected docker.DockerClient; ImportError when the extra is not installed."""
-    import docker  # type: ignore[import-untyped]  # optional extra, untyped
+    import docker  # optional extra
 
     url = engine_url(settings)
     return docker.DockerClient(base_url=url, timeout=30) if url else docker.from_env(timeout=30)

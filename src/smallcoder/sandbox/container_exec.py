@@ -14,8 +14,8 @@ import signal
 import sys
 from typing import Any
 
-from smallcoder.sandbox.container import open_client
 from smallcoder.config import SandboxSettings
+from smallcoder.sandbox.container import open_client
 
 
 def main(argv: list[str]) -> int:
@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     settings = SandboxSettings(container_engine=payload["engine"], container_url=payload["url"],
                                container_image=payload["spec"]["image"])
     try:
-        from docker.types import Ulimit  # type: ignore[import-untyped]
+        from docker.types import Ulimit
     except ImportError:
         print("container isolation needs the docker Python client — pip install 'smallcoder[container]'")
         return 126

@@ -16,10 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from smallcoder.sandbox import bwrap, container
-from smallcoder.sandbox.limits import limit_tool
 from smallcoder.config import SandboxSettings
 from smallcoder.errors import SandboxUnavailable
+from smallcoder.sandbox import bwrap, container
+from smallcoder.sandbox.limits import limit_tool
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from typing import Any
 from smallcoder.sandbox import bwrap, cgroup, container
 from smallcoder.sandbox.gitdirs import find_git_dirs
 from smallcoder.sandbox.limits import limit_tool, limits_prefix
-from smallcoder.sandbox.mounts import MountPlan, plan_mounts, toolchain_paths
-from smallcoder.secrets import filter_env
+from smallcoder.sandbox.mounts import MountPlan, plan_mounts
 from smallcoder.sandbox.select import Isolation
+from smallcoder.secrets import filter_env
 from smallcoder.workspace.processes import pid_alive
 
 SCRATCH_PREFIX = "smallcoder-sandbox-"

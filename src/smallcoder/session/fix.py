@@ -12,27 +12,28 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smallcoder.agent.events import Observer, Reproduction, RunFinished, RunResult, RunStarted, TestRun
 from smallcoder.agent.first_prompt import build_first_prompt
-from smallcoder.agent.events import Observer, Reproduction, RunFinished, RunResult, RunStarted, TestRun, TestsRan
 from smallcoder.agent.loop import Agent, AgentConfig, AgentOutcome
 from smallcoder.agent.policy import FixPolicy
 from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
-from smallcoder.session.fit import require_minimal_fit
-from smallcoder.sandbox import SandboxSettings, choose_isolation, open_sandbox
-from smallcoder.session.outcome import judge, outcome_record, stop_reason
-from smallcoder.session.reproduce import reproduce_first, reproduction_extra
 from smallcoder.paths import Home
+from smallcoder.sandbox import SandboxSettings, choose_isolation, open_sandbox
+from smallcoder.session.fit import require_minimal_fit
+from smallcoder.session.outcome import judge, outcome_record, stop_reason
+from smallcoder.session.preflight import prepare_worktree, run_preflight
+from smallcoder.session.reproduce import reproduce_first, reproduction_extra
 from smallcoder.store.ids import new_run_id
 from smallcoder.tools import ToolContext, default_tools
 from smallcoder.types import Usage
 from smallcoder.workspace.deletions import find_deletions
-from smallcoder.session.preflight import prepare_worktree, run_preflight
-from smallcoder.workspace.environment import EnvironmentRequest, find_environment
-from smallcoder.workspace.testselect import TestSelection
 from smallcoder.workspace.diff import apply_to_user_tree, worktree_diff
+from smallcoder.workspace.environment import EnvironmentRequest, find_environment
 from smallcoder.workspace.git import find_repo_root
+from smallcoder.workspace.testselect import TestSelection
 from smallcoder.workspace.worktree import Worktree, commit_changes, create_worktree, reset_worktree
+
 
 @dataclass
 class FixOptions:

@@ -15,16 +15,17 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from smallcoder.agent.context import ContextFile, gather_context, repo_files
+from smallcoder.agent.context import ContextFile, gather_context
 from smallcoder.agent.events import Reproduction, TestRun
 from smallcoder.agent.loop import Agent
 from smallcoder.agent.policy import TEST_TAIL_CHARS, FixPolicy
 from smallcoder.agent.prompts import render
 from smallcoder.errors import Submitted
+from smallcoder.repomap.files import list_files as repo_files
+from smallcoder.repomap.testpaths import CACHE_PARTS, is_test_path
 from smallcoder.tools import Tool
 from smallcoder.types import ToolCall
 from smallcoder.workspace.git import git
-from smallcoder.repomap.testpaths import CACHE_PARTS, is_test_path
 
 MAX_STEPS = 6
 FAILS = "the new test fails"
@@ -120,7 +121,7 @@ def reproduction_extra(record: Reproduction | None) -> dict[str, object]:
                              "steps": record.steps, "model_calls": record.model_calls}}
 
 
-def _judge(phase: ReproduceAgent, baseline: TestRun | None, note: str, fresh: bool) -> Reproduction:
+def _judge(phase: Agent, baseline: TestRun | None, note: str, fresh: bool) -> Reproduction:
     root = phase.ctx.root
     changed = _changed(root)
     tests = [p for p, _ in changed if is_test_path(p)]

@@ -28,10 +28,10 @@ from smallcoder.agent.events import (
     ToolExecuted,
 )
 from smallcoder.errors import SmallcoderError
-from smallcoder.store.db import connect
-from smallcoder.store.ids import new_run_id
 from smallcoder.paths import Home
 from smallcoder.secrets import redact, redact_value
+from smallcoder.store.db import connect
+from smallcoder.store.ids import new_run_id
 from smallcoder.store.rows import row_to_dict, run_to_dict
 
 CHILD_TABLES = ("model_calls", "tool_executions", "test_runs", "format_problems", "fresh_attempts")
@@ -266,7 +266,7 @@ class RunStore:
         if len(matches) > 1:
             shown = ", ".join(matches[:5]) + (", …" if len(matches) > 5 else "")
             raise SmallcoderError(f"run id '{ref}' is ambiguous (matches {shown}); give more characters")
-        return matches[0]
+        return str(matches[0])
 
     def get_run(self, ref: str) -> dict[str, Any]:
         """{"run": {...}, "model_calls": [...], "tool_executions": [...], "test_runs": [...],

@@ -148,7 +148,8 @@ _TYPE_NAMES = {"string": "a string", "integer": "an integer", "number": "a numbe
 
 def _expected(model: type[BaseModel], field: str) -> str:
     prop = _schema(model)["properties"].get(field, {})
-    return _TYPE_NAMES.get(prop.get("type", ""), prop.get("type", "a value"))
+    kind = str(prop.get("type", ""))
+    return _TYPE_NAMES.get(kind, kind or "a value")
 
 
 def _describe_errors(tool: str, model: type[BaseModel], exc: ValidationError) -> str:

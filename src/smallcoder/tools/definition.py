@@ -29,7 +29,7 @@ def defined_names(code: str) -> list[str]:
     return [node.name for node in tree.body if isinstance(node, _DEFS)]
 
 
-def _span(node: ast.AST) -> tuple[int, int]:
+def _span(node: ast.stmt) -> tuple[int, int]:
     first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
     return first, node.end_lineno or node.lineno
 

@@ -74,7 +74,8 @@ def _git_grep(root: Path, pattern: str, sub: str) -> tuple[list[str], int] | Non
         return [], 0
     if proc.returncode != 0:
         return None
-    matches, total = [], 0
+    matches: list[str] = []
+    total = 0
     for record in proc.stdout.decode("utf-8", "replace").split("\n"):
         parts = record.split("\0", 2)
         if len(parts) != 3:
@@ -86,7 +87,8 @@ def _git_grep(root: Path, pattern: str, sub: str) -> tuple[list[str], int] | Non
 
 
 def _python_grep(root: Path, regex: re.Pattern[str], sub: str) -> tuple[list[str], int]:
-    matches, total = [], 0
+    matches: list[str] = []
+    total = 0
     for name in project_files(root, sub):
         try:
             data = (root / name).read_bytes()

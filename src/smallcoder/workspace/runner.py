@@ -97,7 +97,7 @@ def run_command(
         proc.stdout.close()
     capture.feed(b"", final=True)
 
-    code = proc.returncode
+    code: int | None = proc.returncode
     if timed_out:
         code = None
     elif code is not None and code < 0:
