@@ -114,10 +114,22 @@ def shop_history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     return ids
 
 
+# The venv's pytest plugins are not the shop's: leaving them out makes each test run start faster.
+FAST_ENV = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
 @pytest.fixture(scope="session")
-def shop_task(shop_history):
-    """The one verified task mined from the shop's history (mined once per test session)."""
+def shop_mined(shop_history):
+    """mine() over the shop's history, once per test session: (tasks, [(commit, verdict)])."""
     from smallcoder.session.mine import mine
 
-    [task] = mine(shop_history["repo"], name="shop")
+    heard: list[tuple[str, str]] = []
+    tasks = mine(shop_history["repo"], name="shop", env=FAST_ENV, on_candidate=lambda c, v: heard.append((c.commit, v)))
+    return tasks, heard
+
+
+@pytest.fixture(scope="session")
+def shop_task(shop_mined):
+    """The one verified task mined from the shop's history."""
+    [task] = shop_mined[0]
     return task

@@ -4,6 +4,7 @@ pytest; two workers; SWE-bench predictions; resume; kill -9 in the middle; time 
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,11 +15,6 @@ import pytest
 
 from smallcoder.session.batch_tasks import write_tasks
 from tests.agent.scripts import hermes
-
-SLOW_TEST = ("diff --git a/tests/test_slow.py b/tests/test_slow.py\nnew file mode 100644\n--- /dev/null\n"
-             "+++ b/tests/test_slow.py\n@@ -0,0 +1,5 @@\n+import time\n+\n+\n+def test_slow():\n"
-             "+    time.sleep(120)\n")
-
 
 def smallcoder_cmd(*args):
     return [sys.executable, "-m", "smallcoder.cli.app", *args]
@@ -79,33 +75,45 @@ def test_resume_reruns_nothing_and_a_used_out_dir_is_refused(batch_run):
     assert len(lines(batch_run["out"] / "gold" / "predictions.jsonl")) == 1
 
 
-def test_kill_9_loses_no_finished_instance_and_resume_records_the_hang(shop_task, tmp_path):
+@pytest.fixture
+def hanging_git_server():
+    """A loopback port that accepts connections and never answers: a clone from it hangs."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(8)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/project.git"
+
+
+def test_kill_9_loses_no_finished_instance_and_resume_records_the_hang(shop_task, tmp_path, hanging_git_server):
     tasks = tmp_path / "tasks.jsonl"
-    slow = replace(shop_task, instance_id="slow", test_patch=shop_task.test_patch + SLOW_TEST,
-                   pass_to_pass=(*shop_task.pass_to_pass, "tests/test_slow.py::test_slow"))
+    slow = replace(shop_task, instance_id="slow", repo=hanging_git_server)
     write_tasks(tasks, [replace(shop_task, instance_id="a"), replace(shop_task, instance_id="b"), slow])
     out = tmp_path / "out"
-    driver = subprocess.Popen(smallcoder_cmd("batch", str(tasks), "--model", "gold", "--out", str(out)),
-                              stdout=subprocess.DEVNULL, stderr=open(tmp_path / "driver.log", "w"))
+    args = ("batch", str(tasks), "--model", "gold", "--no-eval", "--out", str(out))
+    driver = subprocess.Popen(smallcoder_cmd(*args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     records = out / "gold" / "records.jsonl"
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 120
     while len(lines(records)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    time.sleep(2)  # the slow instance is now running
+        time.sleep(0.3)
+    time.sleep(2)  # the hanging instance is now running
     workers = [p for p in psutil.Process(driver.pid).children(recursive=True) if "batch_instance" in " ".join(p.cmdline())]
     driver.send_signal(signal.SIGKILL)
     driver.wait()
     assert [r["instance_id"] for r in lines(records)] == ["a", "b"]
-    assert workers, "the slow instance was not running"
+    assert workers, "the hanging instance was not running"
     gone, alive = psutil.wait_procs(workers, timeout=15)  # orphaned workers end themselves
     assert not alive
 
-    resumed = run("batch", str(tasks), "--model", "gold", "--out", str(out), "--resume", "--time-limit", "20")
+    resumed = run(*args, "--resume", "--time-limit", "5")
     assert resumed.returncode == 0, resumed.stderr
     assert "1 run now, 2 already done" in resumed.stderr
     final = {r["instance_id"]: r for r in lines(records)}
     assert set(final) == {"a", "b", "slow"} and final["slow"]["outcome"] == "timeout"
     assert [p["instance_id"] for p in lines(out / "gold" / "predictions.jsonl")] == ["a", "b", "slow"]
+
+    retried = run(*args, "--resume", "--retry", "timeout", "--time-limit", "3")
+    assert "1 run now, 2 already done" in retried.stderr
+    assert len(lines(out / "gold" / "predictions.jsonl")) == 3  # one line per instance, the latest
 
 
 def test_ray_local_instance_runs_the_same_jobs(shop_task, tmp_path):

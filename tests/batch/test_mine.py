@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from smallcoder.session.mine import candidates, is_source_file, is_test_file, looks_like_fix, mine, names_file
+from smallcoder.session.mine import candidates, is_source_file, is_test_file, looks_like_fix, names_file
 
 
 def test_file_kinds_and_fix_messages():
@@ -26,9 +26,8 @@ def test_candidates_are_fix_commits_that_change_code_and_tests(shop_history):
     assert [c.commit for c in candidates(shop_history["repo"], min_source_files=2)] == [shop_history["c2"]]
 
 
-def test_mine_keeps_the_verified_multi_file_fix(shop_history):
-    heard = []
-    [task] = mine(shop_history["repo"], name="shop", on_candidate=lambda c, v: heard.append((c.commit, v)))
+def test_mine_keeps_the_verified_multi_file_fix(shop_history, shop_mined):
+    [task], heard = shop_mined
     assert (shop_history["c4"], "message names a changed file") in heard
     assert (shop_history["c2"], "kept") in heard
     assert task.instance_id == f"shop-{shop_history['c2'][:10]}" and task.base_commit == shop_history["c1"]
@@ -39,12 +38,13 @@ def test_mine_keeps_the_verified_multi_file_fix(shop_history):
     assert "tests/" not in task.extra["patch"]
     assert task.problem_statement.startswith("Discounted totals are not rounded to cents")
     assert task.test_cmd == "python -m pytest -q -p no:cacheprovider tests"
+    assert task.env == {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}  # kept for the batch's test runs
 
 
 def test_cli_writes_tasks_and_refuses_to_overwrite(shop_history, tmp_path):
     out = tmp_path / "tasks.jsonl"
     cmd = [sys.executable, "-m", "smallcoder.cli.app", "tasks", "mine", "--repo", str(shop_history["repo"]),
-           "--out", str(out), "--max", "5"]
+           "--out", str(out), "--max", "5", "--env", "PYTEST_DISABLE_PLUGIN_AUTOLOAD=1"]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     rows = [json.loads(line) for line in out.read_text().splitlines()]

@@ -15,6 +15,13 @@ from smallcoder.session.mine import Candidate, mine
 tasks_app = typer.Typer(help="Build and inspect task sets for `smallcoder batch`.", no_args_is_help=True)
 
 
+def _assignment(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise SmallcoderError(f"--env wants NAME=VALUE, got {text!r}")
+    return name.strip(), value
+
+
 @tasks_app.command("mine")
 def mine_command(
     repo: Annotated[Path, typer.Option("--repo", "-r", help="The git repository whose history to mine.")] = Path("."),
@@ -26,6 +33,7 @@ def mine_command(
     name: Annotated[Optional[str], typer.Option("--name", help="Prefix of the instance ids (default: the origin's repository name).")] = None,
     allow_named: Annotated[bool, typer.Option("--allow-named-files", help="Keep tasks whose message names a changed file.")] = False,
     append: Annotated[bool, typer.Option("--append", help="Add to --out instead of refusing to replace it.")] = False,
+    env: Annotated[Optional[list[str]], typer.Option("--env", help="NAME=VALUE for the test runs, kept with the tasks; repeatable.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds one test run may take.")] = 120.0,
 ) -> None:
     """Commits that fix a bug and change a test become tasks: parent as base, test change hidden, verified."""
@@ -33,6 +41,7 @@ def mine_command(
         raise SmallcoderError(f"repository not found: {repo}")
     if out.exists() and not append:
         raise SmallcoderError(f"{out} exists — pass --append to add to it, or choose another --out")
+    variables = dict(_assignment(e) for e in env or [])
     earlier = read_tasks(out) if append and out.exists() and out.stat().st_size else []
     console = Console(stderr=True)
     kept = 0
@@ -46,7 +55,7 @@ def mine_command(
 
     tasks = mine(repo, name=name, since=since, max_tasks=max_tasks, max_candidates=max_candidates,
                  min_source_files=min_files, exclude_named_files=not allow_named, timeout_s=timeout,
-                 on_candidate=heard)
+                 env=variables, on_candidate=heard)
     known = {t.instance_id for t in earlier}
     write_tasks(out, earlier + [t for t in tasks if t.instance_id not in known])
     console.print(f"{len(tasks)} verified task(s) written to {out}")

@@ -136,7 +136,20 @@ def run_batch(tasks: list[BatchTask], settings: BatchSettings, *, base_dir: Path
     else:
         _run_local(jobs, settings.time_limit_s, settings.workers, finished)
     output.finish()  # a retried instance keeps one prediction line: its latest
+    _remove_empty(settings.out / "work")
+    _remove_empty(settings.out / "jobs")
     return counts
+
+
+def _remove_empty(folder: Path) -> None:
+    """Remove `folder`'s empty subfolders (scratch places of finished instances), then itself if empty."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    if not any(folder.iterdir()):
+        folder.rmdir()
 
 
 def _run_local(jobs: list[Job], time_limit_s: float, workers: int, finished: Callable[[dict[str, Any]], None]) -> None:

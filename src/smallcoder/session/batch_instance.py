@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import sys
 import threading
@@ -68,7 +69,10 @@ def _fix(job: Job, task: BatchTask, repo: Path, log: EventLog) -> Any:
     from smallcoder.session.setup import open_session
 
     config = load_config().with_flags(model=job.model, ctx=job.ctx, no_sandbox=job.no_sandbox)
-    options = FixOptions(test_command=task.test_cmd, agent=AgentConfig(max_steps=job.max_steps))
+    test_command = task.test_cmd
+    if test_command and task.env:  # the task's variables reach the agent's test runs too
+        test_command = " ".join(f"{k}={shlex.quote(v)}" for k, v in task.env.items()) + " " + test_command
+    options = FixOptions(test_command=test_command, agent=AgentConfig(max_steps=job.max_steps))
     with open_session(config, Home.from_env()) as session:
         if session.warning:
             log.stream.write(f"warning: {session.warning}\n")

@@ -21,7 +21,6 @@ from typing import Any
 from smallcoder.session.batch_instance import Job
 from smallcoder.session.batch_tasks import BatchTask
 
-
 _LIVE: set[subprocess.Popen[bytes]] = set()  # children still running, for kill_all
 
 

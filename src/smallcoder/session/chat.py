@@ -25,13 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from smallcoder.agent.compact import compact
-from smallcoder.agent.events import (
-    Observer,
-    RunFinished,
-    RunResult,
-    RunStarted,
-    TestRun,
-)
+from smallcoder.agent.events import Observer, RunFinished, RunResult, RunStarted, TestRun
 from smallcoder.agent.loop import Agent, AgentConfig
 from smallcoder.agent.prompts import render
 from smallcoder.errors import SmallcoderError, WorkspaceError

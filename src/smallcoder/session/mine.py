@@ -130,10 +130,11 @@ def project_name(repo: Path) -> str:
 
 def mine(repo: Path, *, name: str | None = None, since: str | None = None, max_tasks: int = 20, max_candidates: int = 200,
          min_source_files: int = 1, exclude_named_files: bool = True, timeout_s: float = 120.0,
+         env: dict[str, str] | None = None,
          on_candidate: Callable[[Candidate, str], None] | None = None) -> list[BatchTask]:
     """Verified tasks from `repo`'s history, newest first, at most `max_tasks`.
 
-    `name` prefixes the instance ids (default: from the origin URL). At most `max_candidates` commits are verified (each costs two test runs). `on_candidate(c,
+    `env` holds variables for the test runs (kept with each task). `name` prefixes the instance ids (default: from the origin URL). At most `max_candidates` commits are verified (each costs two test runs). `on_candidate(c,
     verdict)` hears about every candidate ("kept" or why not). Raises MineError for a bad repo.
     """
     from smallcoder.session.mine_verify import verify
@@ -151,7 +152,7 @@ def mine(repo: Path, *, name: str | None = None, since: str | None = None, max_t
             continue
         tried += 1
         test_patch, patch = split_patches(root, cand)
-        task, verdict = verify(root, name, cand, test_patch, patch, timeout_s=timeout_s)
+        task, verdict = verify(root, name, cand, test_patch, patch, env=env, timeout_s=timeout_s)
         if on_candidate:
             on_candidate(cand, verdict)
         if task:

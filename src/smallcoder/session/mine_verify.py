@@ -31,13 +31,16 @@ def agent_test_command(repo: Path, test_files: tuple[str, ...]) -> str:
     return f"{prefix}python -m pytest -q -p no:cacheprovider {where}".strip()
 
 
-def _run(repo: Path, files: list[str], timeout_s: float) -> TestOutcome:
-    return run_tests(repo, files, {}, timeout=timeout_s)
+def _run(repo: Path, files: list[str], env: dict[str, str], timeout_s: float) -> TestOutcome:
+    return run_tests(repo, files, env, timeout=timeout_s)
 
 
 def verify(root: Path, name: str, cand: Candidate, test_patch: str, patch: str, *,
-           timeout_s: float = 120.0) -> tuple[BatchTask | None, str]:
-    """(task, "kept") when the candidate is a real, solvable bug; else (None, why not)."""
+           env: dict[str, str] | None = None, timeout_s: float = 120.0) -> tuple[BatchTask | None, str]:
+    """(task, "kept") when the candidate is a real, solvable bug; else (None, why not).
+
+    `env`: variables for the test runs, kept with the task (e.g. PYTHONPATH, PYTEST_ADDOPTS)."""
+    env = dict(env or {})
     if not patch.strip() or not test_patch.strip():
         return None, "no code change or no test change"
     work = Path(tempfile.mkdtemp(prefix="smallcoder-mine-"))
@@ -49,12 +52,12 @@ def verify(root: Path, name: str, cand: Candidate, test_patch: str, patch: str, 
         files = [f for f in cand.test_files if (repo / f).is_file()]
         if not files:
             return None, "the commit only deletes tests"
-        before = _run(repo, files, timeout_s)
+        before = _run(repo, files, env, timeout_s)
         if before.setup_failed or before.timed_out:
             return None, "the tests cannot run at the parent here (environment)"
         if apply_patch(repo, patch):
             return None, "the fix does not apply after the test patch"
-        after = _run(repo, files, timeout_s)
+        after = _run(repo, files, env, timeout_s)
         fail_to_pass = sorted(t for t in after.statuses if after.passed(t) and not before.passed(t))
         pass_to_pass = sorted(t for t in after.statuses if after.passed(t) and before.passed(t))
         if not fail_to_pass:
@@ -62,7 +65,7 @@ def verify(root: Path, name: str, cand: Candidate, test_patch: str, patch: str, 
         task = BatchTask(
             instance_id=f"{name}-{cand.commit[:10]}", repo=str(root), base_commit=cand.parent,
             problem_statement=cand.message, test_patch=test_patch, fail_to_pass=tuple(fail_to_pass),
-            pass_to_pass=tuple(pass_to_pass), test_cmd=agent_test_command(repo, cand.test_files),
+            pass_to_pass=tuple(pass_to_pass), test_cmd=agent_test_command(repo, cand.test_files), env=env,
             extra={"patch": patch, "commit": cand.commit, "created_at": cand.date,
                    "source_files": list(cand.source_files), "test_files": list(cand.test_files)},
         )

@@ -21,11 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from smallcoder.agent.events import TestRun
-from smallcoder.workspace.environment import (
-    Environment,
-    EnvironmentProblem,
-    Environments,
-)
+from smallcoder.workspace.environment import Environment, EnvironmentProblem, Environments
 from smallcoder.workspace.environment_other import node_package_manager
 from smallcoder.workspace.environment_tools import missing_tool_hint
 from smallcoder.workspace.provision import Missing, Provisioned, provision_worktree
