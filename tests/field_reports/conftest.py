@@ -1,6 +1,7 @@
 """Fixtures for the field-report classes: an isolated home and a small real git repo with a failing test."""
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,8 @@ IDENTITY = {
     "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@localhost",
     "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@localhost",
 }
+# The repos' tests are unittest modules: run them directly, not through pytest's slower start.
+UNITTEST = f"{sys.executable} -m unittest -q"
 STATS = "def mean(values):\n    return sum(values) / (len(values) - 1)\n"
 TEST_STATS = (
     "import unittest\nfrom stats import mean\n\n\nclass T(unittest.TestCase):\n"

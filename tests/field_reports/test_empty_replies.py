@@ -11,6 +11,7 @@ from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.session.fix import FixOptions, run_fix
 from smallcoder.types import Completion
 
+from .conftest import UNITTEST
 from .test_native_tool_calls import FIX, READ, native
 
 FIX_TEXT = (
@@ -22,7 +23,7 @@ FIX_TEXT = (
 def fix(repo, outputs, **agent):
     events: list[object] = []
     backend = ScriptedBackend(outputs=list(outputs))
-    options = FixOptions(agent=AgentConfig(**agent)) if agent else FixOptions()
+    options = FixOptions(test_command=f"{UNITTEST} test_stats", agent=AgentConfig(**agent))
     result = run_fix("mean([2,4,6]) should be 4", repo, backend, options, [events.append])
     return result, backend, events
 

@@ -18,7 +18,7 @@ from smallcoder.tools.base import ToolContext
 from smallcoder.tools.edit import replace_in_file
 from smallcoder.tools.indentation import indent_unit
 
-from .conftest import make_repo
+from .conftest import UNITTEST, make_repo
 
 DATA = Path(__file__).parent / "data"
 CONFIG = "def parse_port(text):\n\tvalue = text.strip()\n\tif value:\n\t\treturn int(value)\n\treturn 8080\n"
@@ -49,7 +49,7 @@ def test_field_case_tabs_deeper_nesting_end_to_end(tmp_path):
     repo = make_repo(tmp_path / "repo", {"config.py": CONFIG, "test_config.py": TEST_CONFIG})
     backend = ScriptedBackend.from_file(DATA / "tabs-deeper-nesting.json")
     result = run_fix("parse_port('abc') raises ValueError; it should fall back to 8080", repo, backend,
-                     FixOptions(), [])
+                     FixOptions(test_command=f"{UNITTEST} test_config"), [])
     assert result.status == "resolved", result.reason
     written = (Path(result.worktree) / "config.py").read_text()
     assert written == FIXED and "\t\t\treturn int(value)" in written
@@ -120,7 +120,8 @@ def test_indent_unit_detection():
 def test_any_nesting_depth_comes_out_in_the_file_unit(tmp_path_factory, depth, unit, file_unit, base):
     # A block nested `depth` levels below old's last line, written in `unit`, into a file indented with `file_unit`.
     text = "def f():\n" + "".join(f"{file_unit * (base + i)}if x{i}:\n" for i in range(2)) + f"{file_unit * (base + 2)}pass\n"
-    repo = make_repo(tmp_path_factory.mktemp("r"), {"m.txt": text})
+    repo = tmp_path_factory.mktemp("r")
+    (repo / "m.txt").write_text(text)
     old = f"{unit * base}if x1:\n{unit * (base + 1)}pass\n"
     deeper = "".join(f"{unit * (base + 1 + i)}if y{i}:\n" for i in range(depth)) + f"{unit * (base + 1 + depth)}pass\n"
     edit(repo, "m.txt", old, f"{unit * base}if x1:\n" + deeper)

@@ -11,6 +11,8 @@ from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.session.fix import FixOptions, run_fix
 from smallcoder.types import Completion, ToolCall
 
+from .conftest import UNITTEST
+
 READ = ToolCall("read_file", {"path": "stats.py"}, id="call_0")
 FIX = ToolCall("replace_in_file", {"path": "stats.py", "old": "(len(values) - 1)", "new": "len(values)"}, id="call_1")
 SUBMIT = ToolCall("submit", {"summary": "mean divides by len(values)"}, id="call_2")
@@ -23,7 +25,8 @@ def native(*calls: ToolCall, text: str = "") -> Completion:
 def fix(repo, outputs):
     events: list[object] = []
     backend = ScriptedBackend(outputs=list(outputs), dialect=None)
-    result = run_fix("mean([2,4,6]) should be 4", repo, backend, FixOptions(), [events.append])
+    options = FixOptions(test_command=f"{UNITTEST} test_stats")
+    result = run_fix("mean([2,4,6]) should be 4", repo, backend, options, [events.append])
     return result, backend, events
 
 

@@ -52,7 +52,7 @@ def calls(draw):
 
 @pytest.mark.parametrize(("dialect", "form"), FORMS, ids=[f"{d}-{f}" for d, f in FORMS])
 def test_any_value_round_trips_and_nothing_inside_it_becomes_a_call(dialect, form):
-    @settings(max_examples=120, deadline=None)
+    @settings(max_examples=80, deadline=None)
     @given(calls=calls(), hinted=st.booleans())
     def check(calls, hinted):
         text = "Here is the change.\n" + render_tool_calls(calls, dialect, mistral_form=form)
