@@ -9,7 +9,7 @@ import pytest
 
 from smallcoder.models.gguf_header import read_header
 from smallcoder.models.measure import measure_load
-from smallcoder.models.memory import estimate, shape_from_header
+from smallcoder.models.memory import estimate, resident_peak, shape_from_header
 
 MODEL = Path(os.environ.get("SMALLCODER_TEST_MODELS", Path.home() / ".cache/smallcoder-test-models")) / \
     "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
@@ -25,6 +25,9 @@ def test_resident_memory_after_load_and_after_a_prompt_at_two_contexts() -> None
         predicted = estimate(shape, m.context)
         # weights read in, KV cache zeroed, interpreter and tokenizer tables: within 5%
         assert abs(predicted.resident_at_load - m.rss_after_load) / m.rss_after_load < 0.05
+        # after the prompt: the load plus the part of the compute buffer the prompt touched, within 5%
+        peak = resident_peak(shape, m.context, m.filled)
+        assert abs(peak - m.peak_rss) / m.peak_rss < 0.05
         # everything llama.cpp allocated is an upper bound of what a prompt makes resident
         assert m.peak_rss <= predicted.total
     grown = large.rss_after_load - small.rss_after_load

@@ -209,6 +209,23 @@ def compute_buffer_bytes(shape: ModelShape, context: int, flash_attention: bool 
     return max(logits_phase, attention_phase)
 
 
+def resident_peak(shape: ModelShape, context: int, prompt_tokens: int, flash_attention: bool = False,
+                  n_ubatch: int = DEFAULT_UBATCH) -> int:
+    """Resident memory (CPU) after a prompt of `prompt_tokens` in a `context` window, logits kept
+    for the last token only (what the agent asks for): the load, plus the part of the compute
+    buffer that prompt touches — the attention scores over the cached tokens and the FFN
+    activations of one 512-token step. The rest of the reservation stays untouched."""
+    at_load = estimate(shape, context, flash_attention=flash_attention, n_ubatch=n_ubatch).resident_at_load
+    vocab = shape.vocab or 152_064
+    step = 4 * n_ubatch * 2 * shape.hidden + 4 * vocab
+    if flash_attention:
+        return at_load + step
+    cells = -(-min(prompt_tokens, context) // CONTEXT_STEP) * CONTEXT_STEP
+    ffn = shape.ffn or int(5.5 * shape.hidden)
+    attention = 4 * n_ubatch * cells * shape.heads + 2 * n_ubatch * cells + 2 * 4 * n_ubatch * ffn
+    return at_load + max(step, attention)
+
+
 def estimate(shape: ModelShape, context: int, kv_type: str = "f16", flash_attention: bool = False,
              n_ubatch: int = DEFAULT_UBATCH, overhead: int | None = None) -> Breakdown:
     """The memory of loading `shape` with a `context`-token window (all on one device)."""
