@@ -134,8 +134,11 @@ def test_shift_tab_cycles_modes_and_plan_mode_refuses_edits(repo: Path, tmp_path
     t.wait_for("[ask] ›")
     t.type("/mode plan")
     t.wait_for("mode: plan")
-    t.type("break stats.py")
+    t.paste("break\nstats.py")  # a pasted newline does not send: Enter does
+    t.key("Enter")
     t.wait_for("Plan mode: I would change line 2.")
+    task = sqlite3.connect(Home.from_env().db).execute("SELECT task FROM runs").fetchone()[0]
+    assert task == "break\nstats.py"
     assert "✗ write_file stats.py" in t.screen()
     t.type("/diff")
     t.wait_for("(no changes)")

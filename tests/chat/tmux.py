@@ -45,6 +45,11 @@ class Terminal:
         if enter:
             self._tmux("send-keys", "-t", "chat", "Enter")
 
+    def paste(self, text: str) -> None:
+        """Paste `text` as a terminal does (bracketed paste, so newlines do not send it)."""
+        self._tmux("set-buffer", "-b", "paste", text)
+        self._tmux("paste-buffer", "-p", "-b", "paste", "-t", "chat")
+
     def key(self, *keys: str) -> None:
         self._tmux("send-keys", "-t", "chat", *keys)
 
