@@ -1,0 +1,138 @@
+"""What a finding must pass before anyone sees it, and how the survivors are merged, ranked and capped.
+
+The rules answer the noise users report from review bots: a comment on a line the change did not
+touch, a quote of code that is not there (a hallucination), advice with no concrete failure
+("consider adding error handling"), and the same remark three times.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from smallcoder.review.diff import ReviewDiff
+from smallcoder.review.findings import SEVERITIES, Finding
+
+# A scenario must say what goes wrong: one of these outcome words, in a sentence of some length.
+_OUTCOME = re.compile(
+    r"\b(rais\w*|throws?|error|exception|crash\w*|fail\w*|wrong|incorrect\w*|never|always|instead|returns?|"
+    r"leak\w*|infinite|hang\w*|none|null|empty|overflow\w*|inject\w*|los[et]\w*|drop\w*|skip\w*|miss\w*|"
+    r"off[- ]by[- ]one|deadlock\w*|race|typeerror|valueerror|keyerror|indexerror|attributeerror|"
+    r"zerodivisionerror|traceback|ignor\w*|corrupt\w*|truncat\w*|duplicat\w*|undefined|unbound)\b", re.I)
+# Advice that names no failure, whatever words follow.
+_VAGUE_START = re.compile(r"^\s*(consider|it is (recommended|good practice)|you (may|might) want|"
+                          r"best practice|for (better )?readability|nit\b)", re.I)
+MIN_SCENARIO_CHARS = 20
+SEVERITY_WEIGHT = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}  # critical 4 … low 1
+
+
+@dataclass(frozen=True)
+class Dropped:
+    finding: Finding
+    reason: str
+
+
+def check_findings(findings: list[Finding], diff: ReviewDiff,
+                   read_new: Callable[[str], str | None]) -> tuple[list[Finding], list[Dropped]]:
+    """Keep the findings that are about changed lines, quote real code and state a failure.
+
+    read_new(path) gives the new side's text of a changed file (None when unreadable). A finding
+    whose quote is found elsewhere on changed lines is moved there (small models miscount lines).
+    Returns (kept, dropped with the reason)."""
+    kept: list[Finding] = []
+    dropped: list[Dropped] = []
+    for f in findings:
+        fixed, reason = _check(f, diff, read_new)
+        if fixed is None:
+            dropped.append(Dropped(f, reason))
+        else:
+            kept.append(fixed)
+    return kept, dropped
+
+
+def _check(f: Finding, diff: ReviewDiff, read_new: Callable[[str], str | None]) -> tuple[Finding | None, str]:
+    changed = diff.file(f.path)
+    if changed is None:
+        return None, f"{f.path} is not part of the change"
+    f = replace(f, path=changed.path)
+    if not scenario_is_concrete(f.scenario):
+        return None, "states no concrete failure scenario"
+    added = changed.added_lines
+    if f.quote.strip():
+        text = read_new(changed.path)
+        where = find_quote(text or "", f.quote)
+        if not where:
+            return None, "quotes code that is not in the file"
+        if not any(n in added for n in range(f.start_line, f.end_line + 1)):
+            on_change = [w for w in where if any(n in added for n in range(w[0], w[1] + 1))]
+            if on_change:
+                f = replace(f, start_line=on_change[0][0], end_line=on_change[0][1])
+    lines = range(f.start_line, f.end_line + 1)
+    if not any(n in added for n in lines):
+        return None, f"lines {f.start_line}-{f.end_line} were not changed"
+    shown = changed.shown_lines  # GitHub takes a line comment only on lines shown in the diff
+    inside = [n for n in lines if n in shown]
+    return replace(f, start_line=inside[0], end_line=inside[-1]), ""
+
+
+def scenario_is_concrete(text: str) -> bool:
+    """True when `text` reads as a failure ("f([]) raises ZeroDivisionError"), not as advice."""
+    text = text.strip()
+    return len(text) >= MIN_SCENARIO_CHARS and not _VAGUE_START.match(text) and bool(_OUTCOME.search(text))
+
+
+def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
+    """1-based inclusive line ranges where `quote` occurs in `text`, comparing lines with their
+    surrounding whitespace ignored (models re-indent) and skipping blank quote lines."""
+    want = [q.strip() for q in quote.splitlines() if q.strip()]
+    if not want:
+        return []
+    have = [line.strip() for line in text.splitlines()]
+    hits = []
+    for i in range(len(have) - len(want) + 1):
+        if have[i] == want[0] or (len(want) == 1 and want[0] in have[i]):
+            j, k = i, 0  # walk the file, skipping its blank lines, matching each quoted line
+            while k < len(want) and j < len(have):
+                if not have[j]:
+                    j += 1
+                    continue
+                if have[j] != want[k] and not (len(want) == 1 and want[k] in have[j]):
+                    break
+                j, k = j + 1, k + 1
+            if k == len(want):
+                hits.append((i + 1, j))
+    return hits
+
+
+def merge_duplicates(findings: list[Finding], similarity: float = 0.6) -> list[Finding]:
+    """Merge findings on the same file whose lines overlap (±2) and whose words say the same thing
+    (difflib ratio ≥ similarity on title + scenario, or the same category on the same lines). The
+    survivor is the more confident one; `merged` counts how many it stands for."""
+    out: list[Finding] = []
+    for f in sorted(findings, key=lambda x: -x.confidence):
+        for i, g in enumerate(out):
+            near = g.path == f.path and f.start_line <= g.end_line + 2 and g.start_line <= f.end_line + 2
+            if not near:
+                continue
+            words = difflib.SequenceMatcher(None, _words(f), _words(g)).ratio()
+            same_spot = f.category == g.category and (f.start_line, f.end_line) == (g.start_line, g.end_line)
+            if words >= similarity or same_spot:
+                out[i] = replace(g, merged=g.merged + f.merged)
+                break
+        else:
+            out.append(f)
+    return out
+
+
+def rank_and_cap(findings: list[Finding], *, limit: int = 10, min_confidence: float = 0.0) -> list[Finding]:
+    """Most severe × most confident first (style last at equal score); at most `limit`; below
+    `min_confidence` dropped."""
+    def score(f: Finding) -> tuple[float, int, str, int]:
+        return (-SEVERITY_WEIGHT[f.severity] * f.confidence, f.category == "style", f.path, f.start_line)
+    return sorted((f for f in findings if f.confidence >= min_confidence), key=score)[:limit]
+
+
+def _words(f: Finding) -> str:
+    return " ".join(f"{f.title} {f.scenario}".lower().split())

@@ -1,0 +1,100 @@
+"""A unified diff as review needs it: per file, the hunks and which NEW-side lines each adds or shows.
+
+Parsing is unidiff's (git's extended headers, renames, binary files, "\\ No newline at end of file").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from smallcoder.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Hunk:
+    """One @@ hunk. new_start/new_end: 1-based inclusive range on the new side (new_end < new_start when
+    the hunk only deletes). added: new-side numbers of '+' lines. text: the hunk as in the diff."""
+
+    new_start: int
+    new_end: int
+    added: frozenset[int]
+    text: str
+
+
+@dataclass(frozen=True)
+class DiffFile:
+    """A changed file: its new path (old path for a deletion), status, and hunks."""
+
+    path: str
+    old_path: str
+    status: str  # "added", "modified", "deleted", "renamed"
+    hunks: tuple[Hunk, ...]
+    binary: bool = False
+
+    @property
+    def added_lines(self) -> frozenset[int]:
+        return frozenset().union(*(h.added for h in self.hunks)) if self.hunks else frozenset()
+
+    @property
+    def shown_lines(self) -> frozenset[int]:
+        """New-side lines inside a hunk (added or context): GitHub accepts line comments on these."""
+        return frozenset(n for h in self.hunks for n in range(h.new_start, h.new_end + 1))
+
+    @property
+    def text(self) -> str:
+        header = f"--- a/{self.old_path}\n+++ b/{self.path}\n"
+        return header + "".join(h.text for h in self.hunks)
+
+
+@dataclass(frozen=True)
+class ReviewDiff:
+    files: tuple[DiffFile, ...] = field(default_factory=tuple)
+
+    def file(self, path: str) -> DiffFile | None:
+        """The changed file at `path`; a model's 'b/x.py' (the diff's prefix) also finds x.py."""
+        for f in self.files:
+            if f.path == path:
+                return f
+        if path.startswith(("a/", "b/")):
+            return self.file(path[2:])
+        return None
+
+    @property
+    def reviewable(self) -> tuple[DiffFile, ...]:
+        """Files with added lines to review (not deletions, not binary)."""
+        return tuple(f for f in self.files if not f.binary and f.status != "deleted" and f.added_lines)
+
+
+def parse_diff(text: str) -> ReviewDiff:
+    """Parse `git diff` output (any unified diff with a/ b/ prefixes). Raises ConfigError when unreadable.
+
+    An empty text gives an empty ReviewDiff (nothing to review)."""
+    unidiff = _unidiff()
+    try:
+        patch = unidiff.PatchSet(text)
+    except unidiff.UnidiffParseError as e:
+        raise ConfigError(f"cannot read the diff: {e}") from None
+    files = []
+    for pf in patch:
+        hunks = []
+        for h in pf:
+            added = frozenset(line.target_line_no for line in h if line.is_added and line.target_line_no)
+            hunks.append(Hunk(h.target_start, h.target_start + h.target_length - 1, added, str(h)))
+        status = ("added" if pf.is_added_file else "deleted" if pf.is_removed_file
+                  else "renamed" if pf.is_rename else "modified")
+        path = _strip(pf.target_file if not pf.is_removed_file else pf.source_file)
+        files.append(DiffFile(path, _strip(pf.source_file), status, tuple(hunks), bool(pf.is_binary_file)))
+    return ReviewDiff(tuple(files))
+
+
+def _strip(name: str) -> str:
+    return name[2:] if name.startswith(("a/", "b/")) else name
+
+
+def _unidiff() -> Any:
+    try:
+        import unidiff
+    except ImportError as e:
+        raise ConfigError("code review needs unidiff — run `pip install 'smallcoder[review]'`") from e
+    return unidiff

@@ -1,0 +1,121 @@
+"""The pure review package on a real git diff: parsing, the checks, merging, ranking, formats."""
+
+import json
+
+import pytest
+
+from smallcoder.errors import SmallcoderError
+from smallcoder.review import Finding, check_findings, merge_duplicates, parse_diff, rank_and_cap, render
+from smallcoder.review.checks import find_quote, scenario_is_concrete
+from smallcoder.review.findings import FindingError
+
+from .conftest import git
+
+SCENARIO = "mean([]) raises ZeroDivisionError instead of returning 0.0"
+
+
+def finding(**kw):
+    base = dict(path="stats.py", start_line=14, end_line=15, severity="high", category="bug",
+                title="empty list divides by zero", scenario=SCENARIO, quote="return total(values) / count",
+                confidence=0.9)
+    return Finding(**{**base, **kw})
+
+
+@pytest.fixture
+def diff(repo):
+    return parse_diff(git(repo, "diff", "HEAD~1"))
+
+
+@pytest.fixture
+def read_new(repo):
+    return lambda path: (repo / path).read_text() if (repo / path).is_file() else None
+
+
+def test_parse_real_git_diff(diff, repo):
+    (f,) = diff.files
+    assert (f.path, f.status) == ("stats.py", "modified")
+    lines = (repo / "stats.py").read_text().splitlines()
+    assert [lines[n - 1].strip() for n in sorted(f.added_lines)] == ["count = len(values)",
+                                                                     "return total(values) / count"]
+    assert f.added_lines <= f.shown_lines
+    assert parse_diff("").files == ()
+
+
+def test_unreadable_diff_is_one_clear_error():
+    with pytest.raises(SmallcoderError, match="cannot read the diff"):
+        parse_diff("--- a/x\n+++ b/x\n@@ -1,3 +1,3 @@\n-a\n")
+
+
+def test_checks_keep_a_real_finding_and_say_why_others_go(diff, read_new):
+    good = finding()
+    unchanged = finding(start_line=4, end_line=4, quote="def total(values):", title="other")
+    ghost = finding(quote="return sum(values) / len(values)", title="ghost")
+    vague = finding(scenario="Consider adding error handling here for robustness.", title="vague")
+    elsewhere = finding(path="other.py", title="elsewhere")
+    kept, dropped = check_findings([good, unchanged, ghost, vague, elsewhere], diff, read_new)
+    assert kept == [good]
+    reasons = {d.finding.title: d.reason for d in dropped}
+    assert reasons == {"other": "lines 4-4 were not changed", "ghost": "quotes code that is not in the file",
+                       "vague": "states no concrete failure scenario", "elsewhere": "other.py is not part of the change"}
+
+
+def test_a_miscounted_line_moves_to_its_quote(diff, read_new):
+    (kept,), _ = check_findings([finding(start_line=2, end_line=2, path="b/stats.py")], diff, read_new)
+    assert (kept.path, kept.start_line, kept.end_line) == ("stats.py", 15, 15)
+
+
+def test_scenario_rule():
+    assert scenario_is_concrete(SCENARIO)
+    assert not scenario_is_concrete("Looks fine to me, nice work overall!")
+    assert not scenario_is_concrete("raises")  # too short to be a scenario
+
+
+def test_find_quote_ignores_indentation_and_blank_lines():
+    text = "def f(x):\n    if x:\n\n        return 1\n"
+    assert find_quote(text, "if x:\n  return 1") == [(2, 4)]
+    assert find_quote(text, "return 2") == []
+
+
+def test_duplicates_merge_and_rank_caps():
+    a = finding(confidence=0.9)
+    b = finding(confidence=0.6, title="division by zero on an empty list", start_line=15)
+    style = finding(severity="low", category="style", start_line=14, end_line=14, title="name", confidence=0.9,
+                    scenario="the name count shadows nothing but reads wrong, returns fine")
+    merged = merge_duplicates([b, a, style])
+    assert [f.title for f in merged] == [a.title, "name"] and merged[0].merged == 2
+    assert [f.title for f in rank_and_cap(merged, limit=1)] == [a.title]
+    assert rank_and_cap(merged, min_confidence=0.95) == []
+
+
+def test_from_json_is_lenient_about_words_and_strict_about_places():
+    f = Finding.from_json({"file": "./stats.py", "line": "15", "severity": "Error", "category": "test gap",
+                           "scenario": SCENARIO, "confidence": 80})
+    assert (f.path, f.start_line, f.end_line, f.severity, f.category, f.confidence) == \
+        ("stats.py", 15, 15, "high", "test_gap", 0.8)
+    with pytest.raises(FindingError, match="no path"):
+        Finding.from_json({"line": 3})
+    with pytest.raises(FindingError, match="not a number"):
+        Finding.from_json({"path": "a.py", "line": "three"})
+
+
+def test_formats():
+    f = finding(suggestion="    return total(values) / count if count else 0.0")
+    text = render([f], "text")
+    assert text.splitlines()[0] == "stats.py:14-15: high bug: empty list divides by zero"
+    assert render([], "text") == "no findings"
+    data = json.loads(render([f], "json"))
+    assert Finding.from_json(data["findings"][0]) == f
+    rd = json.loads(render([f], "rdjson"))
+    (d,) = rd["diagnostics"]
+    assert d["location"] == {"path": "stats.py", "range": {"start": {"line": 14}, "end": {"line": 15}}}
+    assert d["severity"] == "ERROR" and d["suggestions"][0]["text"].endswith("else 0.0\n")
+    sarif = json.loads(render([f], "sarif"))
+    assert sarif["version"] == "2.1.0"
+    (r,) = sarif["runs"][0]["results"]
+    rules = sarif["runs"][0]["tool"]["driver"]["rules"]
+    assert rules[r["ruleIndex"]]["id"] == r["ruleId"] == "bug" and r["level"] == "error"
+    assert r["locations"][0]["physicalLocation"]["region"] == {"startLine": 14, "endLine": 15}
+    assert r["partialFingerprints"] == json.loads(render([finding(confidence=0.1)], "sarif"))[
+        "runs"][0]["results"][0]["partialFingerprints"]
+    with pytest.raises(SmallcoderError, match="unknown format"):
+        render([f], "yaml")
