@@ -115,3 +115,8 @@ def test_when_nothing_reaches_the_speed_wanted_the_fastest_fitting_model_is_name
     recs = recommend("agent", rig((), 16, bw=2e9), load_catalog())
     assert recs[0].ok and recs[0].model.id == "qwen2.5-coder-0.5b-instruct"
     assert "nothing in the table reaches the speed wanted" in table_verdict(recs)
+
+
+def test_a_context_past_what_the_model_supports_has_no_placement() -> None:
+    p = plan(QWEN15, rig((RTX4090,), 64), 65536)
+    assert not p.fits and any("past the model's supported 32768" in n for n in p.notes)

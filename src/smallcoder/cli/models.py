@@ -17,19 +17,9 @@ from smallcoder.models.calibration import measured_error
 from smallcoder.models.catalog import load_catalog
 from smallcoder.models.gguf_header import read_header
 from smallcoder.models.hardware import GIB, Hardware, detect_hardware
-from smallcoder.models.memory import (
-    KV_BYTES,
-    ModelShape,
-    shape_from_catalog,
-    shape_from_header,
-)
+from smallcoder.models.memory import KV_BYTES, ModelShape, shape_from_catalog, shape_from_header
 from smallcoder.models.placement import largest_fitting_context, plan
-from smallcoder.models.pull import (
-    choose_file,
-    pull_from_hub,
-    pull_with_ollama,
-    resolve_pull,
-)
+from smallcoder.models.pull import choose_file, pull_from_hub, pull_with_ollama, resolve_pull
 from smallcoder.paths import Home
 
 models_app = typer.Typer(help="Model catalog and hardware advisor: fit, recommend, pull, list.",
@@ -110,6 +100,8 @@ def fit(
         speed = f", ≤ {p.tokens_per_s:.0f} tokens/s (bandwidth ceiling)" if p.tokens_per_s else ""
         console.print(f"[green]fits[/]: {p.mode} on {escape(p.device)}{speed}")
         console.print(f"llama-server -m MODEL.gguf {' '.join(p.llama_args)}", highlight=False, soft_wrap=True)
+    elif ctx > shape.max_context:
+        console.print(f"[red]not supported[/]: {shape.name} goes to {shape.max_context} tokens at most")
     else:
         console.print(f"[red]does not fit[/]: GPU budget {_gib(p.gpu_budget)}, RAM budget {_gib(p.cpu_budget)}")
     console.print(f"largest context that fits: [bold]{top}[/] tokens (model maximum {shape.max_context})")

@@ -95,6 +95,8 @@ def plan(shape: ModelShape, hw: Hardware, context: int, kv_type: str = "f16", fl
         return Plan(mode=mode, device=device, context=context, breakdown=b, gpu_budget=gpu_budget,
                     cpu_budget=ram_budget, **kw)
 
+    if context > shape.max_context:  # past what the model supports, with YaRN or without: no placement helps
+        return make("none", "", notes=tuple(notes))
     if hw.unified_memory and b.total <= ram_budget:
         return make("gpu", "Apple unified memory", cpu_bytes=b.total,
                     tokens_per_s=_speed(0, shape.active_weight_bytes(), None, hw.cpu_bandwidth),
