@@ -9,11 +9,7 @@ import pytest
 
 from smallcoder.errors import ModelNotFoundError
 from smallcoder.models.catalog import load_catalog
-from smallcoder.models.gguf_header import (
-    GGUFHeaderError,
-    header_from_metadata,
-    read_header,
-)
+from smallcoder.models.gguf_header import GGUFHeaderError, header_from_metadata, read_header
 from smallcoder.models.memory import estimate, shape_from_catalog, shape_from_header
 from tests.models.gguf_files import write_gguf
 

@@ -7,14 +7,7 @@ import pytest
 from smallcoder.models.advisor import recommend, table_verdict
 from smallcoder.models.catalog import load_catalog
 from smallcoder.models.hardware import GIB, GPU, Hardware
-from smallcoder.models.memory import (
-    MIB,
-    ModelShape,
-    SizingError,
-    estimate,
-    largest_context,
-    shape_from_catalog,
-)
+from smallcoder.models.memory import MIB, ModelShape, SizingError, estimate, largest_context, shape_from_catalog
 from smallcoder.models.placement import largest_fitting_context, plan
 
 # Qwen2.5-Coder-0.5B-Instruct Q4_K_M, as its GGUF header gives it.
