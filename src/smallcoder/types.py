@@ -6,6 +6,7 @@ them without importing each other.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -77,3 +78,16 @@ class Completion:
     # Where usage.cached_tokens comes from: "kv" (our own KV-cache bookkeeping), "usage"
     # (prompt_tokens_details.cached_tokens), "timings" (llama.cpp), "" = the runtime does not say.
     cache_source: str = ""
+
+
+# Characters per token of code and English in the BPE vocabularies of the models smallcoder targets (Qwen2.5:
+# 3.2–4). The one figure for turning a token budget into characters and for estimating where no tokenizer is
+# at hand. Where counting too few tokens could overflow a window, the estimate leans high by a sixth.
+CHARS_PER_TOKEN = 3.5
+CAUTION = 7 / 6
+
+
+def estimate_tokens(text: str, *, cautious: bool = False) -> int:
+    """Tokens of `text` without a tokenizer; `cautious` errs on the large side (≈3 chars a token)."""
+    tokens = len(text) / CHARS_PER_TOKEN * (CAUTION if cautious else 1.0)
+    return max(1, math.ceil(tokens)) if text else 0

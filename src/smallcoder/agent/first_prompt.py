@@ -13,6 +13,7 @@ from smallcoder.agent.context import ContextFile, gather_context, task_identifie
 from smallcoder.agent.events import TestRun
 from smallcoder.agent.prompts import render
 from smallcoder.repomap.files import list_files as repo_files
+from smallcoder.types import CHARS_PER_TOKEN
 
 CONTEXT_SHARE = 0.35  # of the context window, for code shown up front (chars ≈ 3.5 × tokens)
 MAP_SHARE = 0.10  # of the context window, for the repo map, at most MAP_MAX_TOKENS
@@ -35,7 +36,7 @@ def build_first_prompt(root: Path, task: str, test_command: str | None, tests_be
     """show_code/show_map=False leave that part out: the model must find it with its tools.
     offer_code_block=False asks for tool calls only (when code blocks are not applied)."""
     output = tests_before.output if tests_before else ""
-    files = gather_context(root, task, output, char_budget=int(context_window * CONTEXT_SHARE * 3.5))
+    files = gather_context(root, task, output, char_budget=int(context_window * CONTEXT_SHARE * CHARS_PER_TOKEN))
     python = offer_code_block and bool(files) and files[0].path.endswith(".py")  # offered with or without code
     if not show_code:
         files = []

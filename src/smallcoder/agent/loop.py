@@ -19,6 +19,7 @@ from smallcoder.agent.policy import Policy
 from smallcoder.agent.prompts import render
 from smallcoder.agent.stuck import StuckDetector
 from smallcoder.backends.base import Backend
+from smallcoder.backends.context_fit import overflows
 from smallcoder.errors import AgentInterrupt, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
 from smallcoder.protocol import ParseResult, format_error_message, parse_tool_calls
 from smallcoder.secrets import redact
@@ -121,11 +122,11 @@ class Agent:
         if total > self.config.max_total_tokens:
             raise LimitsExceeded(f"token limit of {self.config.max_total_tokens} reached ({total} used)")
         prompt_tokens = self.backend.count_tokens(self.messages, self.specs)
-        too_long = prompt_tokens + self.config.max_reply_tokens > self.backend.context_window
-        if too_long and self.config.compaction and len(self.messages) > 3:
+        reply = self.config.max_reply_tokens
+        if overflows(self.backend, prompt_tokens, reply) and self.config.compaction and len(self.messages) > 3:
             self.messages = compact(self.messages, self.last_test)  # once, then append-only again
             prompt_tokens = self.backend.count_tokens(self.messages, self.specs)
-        if prompt_tokens + self.config.max_reply_tokens > self.backend.context_window:
+        if overflows(self.backend, prompt_tokens, reply):
             raise LimitsExceeded(
                 f"context window full: {prompt_tokens} prompt tokens + {self.config.max_reply_tokens} for the reply "
                 f"exceed {self.backend.context_window}"

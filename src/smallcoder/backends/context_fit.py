@@ -24,9 +24,14 @@ def too_small_message(backend: Backend, needed: int) -> str:
     return f"context {backend.context_window} is too small for this task; {backend.context_advice(n)} (it needs at least {n})"
 
 
+def overflows(backend: Backend, prompt_tokens: int, reply_tokens: int) -> bool:
+    """The one window-fit rule: a prompt fits when it leaves room for a whole reply."""
+    return prompt_tokens + reply_tokens > backend.context_window
+
+
 def check_fits(backend: Backend, messages: list[Message], tools: list[ToolSpec], reply_tokens: int) -> int:
     """Raise ConfigError unless `messages` plus room for a reply fit the window; returns the prompt size."""
     prompt = backend.count_tokens(messages, tools)
-    if prompt + reply_tokens > backend.context_window:
+    if overflows(backend, prompt, reply_tokens):
         raise ConfigError(too_small_message(backend, prompt + reply_tokens))
     return prompt

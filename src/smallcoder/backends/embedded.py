@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from smallcoder.backends.base import Capabilities, OnText, ctx_flag_advice
+from smallcoder.backends.context_fit import overflows
 from smallcoder.backends.gguf_facts import GGUFFacts, plan_long_context, record_load_memory, resident_bytes
 from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError
@@ -142,7 +143,7 @@ class EmbeddedBackend:
         self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
     ) -> Completion:
         tokens = self._tokens(self.render(messages, tools))
-        if len(tokens) + max_tokens > self.context_window:
+        if overflows(self, len(tokens), max_tokens):
             raise BackendError(
                 f"prompt of {len(tokens)} tokens + {max_tokens} for the answer exceeds the context window "
                 f"of {self.context_window}; run with a larger --ctx"

@@ -17,7 +17,7 @@ import os
 from typing import Any
 
 from smallcoder.backends.base import Capabilities, OnText
-from smallcoder.backends.context_fit import too_small_message
+from smallcoder.backends.context_fit import overflows, too_small_message
 from smallcoder.backends.discovery import ollama_url, start_hint
 from smallcoder.backends.endpoints import check_allowed, is_loopback
 from smallcoder.backends.gguf_tokenizer import gguf_tokenizer
@@ -115,7 +115,7 @@ class OllamaBackend:
         self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
     ) -> Completion:
         prompt = self.count_tokens(messages, tools)
-        if prompt + max_tokens > self.context_window:
+        if overflows(self, prompt, max_tokens):
             raise BackendError(too_small_message(self, prompt + max_tokens))
         clocks: list[StreamClock] = []
 

@@ -19,7 +19,7 @@ import httpx
 import openai
 
 from smallcoder.backends.base import Capabilities, OnText
-from smallcoder.backends.context_fit import too_small_message
+from smallcoder.backends.context_fit import overflows, too_small_message
 from smallcoder.backends.discovery import start_hint
 from smallcoder.backends.endpoints import api_key, check_allowed, is_loopback, openai_base
 from smallcoder.backends.http_errors import Failure, user_error
@@ -146,7 +146,7 @@ class OpenAICompatBackend:
         self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
     ) -> Completion:
         prompt = self.count_tokens(messages, tools)
-        if prompt + max_tokens > self.context_window:
+        if overflows(self, prompt, max_tokens):
             raise BackendError(too_small_message(self, prompt + max_tokens))
         clocks: list[StreamClock] = []
 

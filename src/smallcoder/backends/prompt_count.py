@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from smallcoder import types
 from smallcoder.types import Message, ToolSpec
 
 PER_MESSAGE = 6  # role markers and separators around each message (ChatML: <|im_start|>role\n … <|im_end|>\n)
 TOOLS_PREAMBLE = 160  # what a chat template writes around the tool schemas (Qwen2.5: ~120 tokens)
-CHARS_PER_TOKEN = 3.0  # code and English tokenize at 3.2–4 chars per token: 3.0 over-counts a little
 
 
 def estimate_tokens(text: str) -> int:
-    return math.ceil(len(text) / CHARS_PER_TOKEN)
+    return types.estimate_tokens(text, cautious=True)  # over-counts a little: never lets a server truncate
 
 
 def _fingerprint(m: Message) -> str:

@@ -9,11 +9,11 @@ from typing import Any
 
 from smallcoder.backends.base import Capabilities, OnText, ctx_flag_advice
 from smallcoder.errors import BackendError, ConfigError
-from smallcoder.types import Completion, Message, ToolSpec, Usage
+from smallcoder.types import Completion, Message, ToolSpec, Usage, estimate_tokens
 
 
 def _estimate_tokens(text: str) -> int:
-    return max(1, len(text) // 4)
+    return max(1, estimate_tokens(text))
 
 
 @dataclass

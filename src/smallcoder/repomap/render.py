@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from smallcoder import types
 from smallcoder.repomap.definitions import FileTags
 from smallcoder.repomap.rank import RankedDefinition
 
@@ -23,8 +24,8 @@ ELISION = "⋮"
 
 
 def estimate_tokens(text: str) -> int:
-    """About four characters a token: close enough for code in most BPE vocabularies."""
-    return len(text) // 4
+    """Tokens of map text when no tokenizer is given (smallcoder.types.CHARS_PER_TOKEN)."""
+    return types.estimate_tokens(text)
 
 
 def render(ranked: Sequence[RankedDefinition], tags: dict[str, FileTags]) -> str:

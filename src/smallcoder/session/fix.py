@@ -26,7 +26,7 @@ from smallcoder.session.preflight import prepare_worktree, run_preflight
 from smallcoder.session.reproduce import reproduce_first, reproduction_extra
 from smallcoder.store.ids import new_run_id
 from smallcoder.tools import ToolContext, default_tools
-from smallcoder.types import Usage
+from smallcoder.types import CHARS_PER_TOKEN, Usage
 from smallcoder.workspace.deletions import find_deletions
 from smallcoder.workspace.diff import apply_to_user_tree, worktree_diff
 from smallcoder.workspace.environment import EnvironmentRequest, find_environment
@@ -52,8 +52,8 @@ class FixOptions:
 
 
 def observation_budget(context_window: int) -> int:
-    """Characters one tool result may take: 15% of the window (≈3.5 chars a token), at most 8,000."""
-    return max(1_000, min(8_000, int(context_window * 0.15 * 3.5)))
+    """Characters one tool result may take: 15% of the window, at most 8,000."""
+    return max(1_000, min(8_000, int(context_window * 0.15 * CHARS_PER_TOKEN)))
 
 
 def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observers: list[Observer]) -> RunResult:
