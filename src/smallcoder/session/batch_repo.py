@@ -67,8 +67,12 @@ def checkout(url: str, commit: str | None, dest: Path, cache: Path) -> str:
     git(["clone", "-q", "--shared", "--no-checkout", str(bare), str(dest)], dest.parent, config=INTERNAL_CONFIG)
     target = commit or "HEAD"
     found = git(["cat-file", "-e", f"{target}^{{commit}}"], dest, ok_codes=(0, 1, 128)).returncode == 0
-    if not found and commit:  # a mirror made before this commit existed: fetch it once
-        git(["fetch", "-q", url, commit], bare, config=INTERNAL_CONFIG, ok_codes=(0, 1, 128))
+    if not found and commit:  # a mirror made before this commit existed: bring it up to date once
+        with open(bare.parent / (bare.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            git(["fetch", "-q", url, "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"], bare,
+                config=INTERNAL_CONFIG, ok_codes=(0, 1, 128))
+            git(["fetch", "-q", url, commit], bare, config=INTERNAL_CONFIG, ok_codes=(0, 1, 128))
         found = git(["cat-file", "-e", f"{target}^{{commit}}"], dest, ok_codes=(0, 1, 128)).returncode == 0
     if not found:
         raise WorkspaceError(f"commit {target} is not in {url}")
