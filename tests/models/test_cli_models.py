@@ -59,14 +59,37 @@ def test_list_shows_a_gguf_on_disk_with_the_context_that_fits(tmp_path: Path, mo
 
 
 class FakeOllama(BaseHTTPRequestHandler):
-    """POST /api/pull as Ollama documents it: NDJSON status lines, with digest/total/completed while
-    layers download, ending in {"status": "success"}; an unknown model gets an error object."""
+    """Ollama's API as documented: GET /api/tags lists models; POST /api/show returns `model_info`
+    (the GGUF metadata); POST /api/pull streams NDJSON status lines, with digest/total/completed
+    while layers download, ending in {"status": "success"}; an unknown model gets an error object."""
 
     def log_message(self, *args: object) -> None:
         pass
 
+    def _json(self, code: int, obj: object) -> None:
+        data = json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:
+        if self.path == "/api/tags":
+            self._json(200, {"models": [{"name": "qwen2.5-coder:1.5b", "model": "qwen2.5-coder:1.5b",
+                                         "modified_at": "2025-01-01T00:00:00Z", "size": 986061892,
+                                         "digest": "29d8c98fa6b0", "details": {"format": "gguf"}}]})
+        else:
+            self._json(404, {"error": "not found"})
+
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if self.path == "/api/show":
+            self._json(200, {"modelfile": "", "template": "", "model_info": {
+                "general.architecture": "qwen2", "general.name": "Qwen2.5 Coder 1.5B Instruct",
+                "qwen2.block_count": 28, "qwen2.attention.head_count": 12, "qwen2.attention.head_count_kv": 2,
+                "qwen2.embedding_length": 1536, "qwen2.context_length": 32768, "qwen2.vocab_size": 151936}})
+            return
         if body.get("model") != "qwen2.5-coder:1.5b":
             data = json.dumps({"error": "pull model manifest: file does not exist"}).encode()
             self.send_response(500)
@@ -94,6 +117,9 @@ def test_pull_with_ollama_streams_its_progress_and_prints_the_spec(tmp_path: Pat
         assert "50%" in run.stderr and "success" in run.stderr
         refused = smallcoder("models", "pull", "qwen2.5-coder-7b-instruct", "--ollama", home=tmp_path, OLLAMA_HOST=host)
         assert refused.returncode == 2 and "Ollama refused to pull qwen2.5-coder:7b" in refused.stderr
+        listed = smallcoder("models", "list", "--json", home=tmp_path, OLLAMA_HOST=host)
+        (row,) = json.loads(listed.stdout)
+        assert row["name"] == "ollama:qwen2.5-coder:1.5b" and row["largest_context"] > 0, listed.stderr
     finally:
         server.shutdown()
         server.server_close()

@@ -15,7 +15,7 @@ from smallcoder.errors import SmallcoderError
 from smallcoder.models.advisor import USE_CASES, recommend, table_verdict
 from smallcoder.models.calibration import measured_error
 from smallcoder.models.catalog import load_catalog
-from smallcoder.models.gguf_header import read_header
+from smallcoder.models.gguf_header import header_from_metadata, read_header
 from smallcoder.models.hardware import GIB, Hardware, detect_hardware
 from smallcoder.models.memory import KV_BYTES, ModelShape, shape_from_catalog, shape_from_header
 from smallcoder.models.placement import largest_fitting_context, plan
@@ -199,7 +199,7 @@ def list_cmd(
         except SmallcoderError as e:
             entry["error"] = str(e)
         found.append(entry)
-    found.extend(_ollama_models())
+    found.extend(_ollama_models(hw))
     if as_json:
         print(json.dumps(found, indent=2))
         return
@@ -214,14 +214,28 @@ def list_cmd(
     Console().print(t if found else f"no models in {home.models} or Ollama — see `smallcoder models recommend`")
 
 
-def _ollama_models() -> list[dict[str, Any]]:
+def _ollama_models(hw: Hardware | None = None) -> list[dict[str, Any]]:
+    """Ollama's models with their size and, from the GGUF metadata /api/show returns, the largest
+    context that fits this machine (the same memory math as for files on disk)."""
     try:
         import ollama
 
-        listed = ollama.Client(timeout=2).list()
+        client = ollama.Client(timeout=5)
+        listed = client.list()
     except Exception:  # noqa: BLE001 — Ollama absent, stopped or refusing: nothing to list
         return []
-    return [{"where": "ollama", "name": f"ollama:{m.model}", "size": m.size} for m in listed.models]
+    rows: list[dict[str, Any]] = []
+    for m in listed.models:
+        row: dict[str, Any] = {"where": "ollama", "name": f"ollama:{m.model}", "size": m.size}
+        try:
+            info = dict(client.show(m.model).modelinfo or {})
+            shape = shape_from_header(header_from_metadata(info, file_bytes=m.size), str(m.model))
+            if hw is not None:
+                row["largest_context"] = largest_fitting_context(shape, hw, flash_attention=bool(hw.gpus))
+        except Exception as e:  # noqa: BLE001 — one model Ollama cannot describe must not hide the others
+            row["error"] = f"{type(e).__name__}: {e}"
+        rows.append(row)
+    return rows
 
 
 def _hw_dict(hw: Hardware) -> dict[str, Any]:
