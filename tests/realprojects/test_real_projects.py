@@ -13,17 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import (
-    commit_all,
-    has,
-    install_or_skip,
-    needs_bwrap,
-    run,
-    run_record,
-    script,
-    smallcoder_fix,
-    write,
-)
+from .conftest import commit_all, has, install_or_skip, needs_bwrap, run, run_record, script, smallcoder_fix, write
 
 pytestmark = [pytest.mark.realproject, needs_bwrap]
 
@@ -171,10 +161,8 @@ def test_missing_dependency_stops_before_the_model_naming_the_fix(tmp_path: Path
     commit_all(repo)
     model = tmp_path / "model.json"
     model.write_text("[]")  # a model call would fail the run differently: this one must never be made
-    code, result, err = smallcoder_fix(repo, model, home)
-    lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
-    assert code == 2 and result is None, err
-    assert len(lines) == 1 and "tinydep_absent" in lines[0] and "--python" in lines[0], err
+    message = stopped_before_the_model(*smallcoder_fix(repo, model, home))
+    assert "tinydep_absent" in message and "--python" in message
 
 
 def test_missing_submodule_stops_before_the_model_naming_the_fix(tmp_path: Path, home: Path) -> None:
@@ -188,6 +176,17 @@ def test_missing_submodule_stops_before_the_model_naming_the_fix(tmp_path: Path,
     run(["git", "submodule", "deinit", "-q", "--all"], repo)
     model = tmp_path / "model.json"
     model.write_text("[]")
-    code, _, err = smallcoder_fix(repo, model, home)
-    assert code == 2, err
-    assert "vendor/mathlib" in err and "git submodule update --init --recursive" in err
+    message = stopped_before_the_model(*smallcoder_fix(repo, model, home))
+    assert "vendor/mathlib" in message and "git submodule update --init --recursive" in message
+
+
+def stopped_before_the_model(code: int, result: dict | None, err: str) -> str:
+    """The run failed with one line (a one-line error, or the error result of --json), no model call made."""
+    assert code != 0, err
+    if result is None:
+        lines = [ln for ln in err.strip().splitlines() if ln.startswith("error:")]
+        assert len(lines) == 1, err
+        return lines[0]
+    assert result["status"] == "error" and result["model_calls"] == 0, result
+    assert "\n" not in result["reason"]
+    return str(result["reason"])
