@@ -7,6 +7,7 @@ The shapes are told apart by simple markers, in this order: a Hermes `<tool_call
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 SHAPES = ("hermes_tool_call", "json_fence", "python_block", "bare_json", "other")
 
@@ -23,12 +24,12 @@ def shape_of(text: str) -> str:
     return "other"
 
 
-def reply_shapes(run_ids: list[str]) -> dict[str, float]:
-    """Share of all model replies in these runs, per shape."""
+def reply_shapes(db: Path, run_ids: list[str]) -> dict[str, float]:
+    """Share of all model replies in these runs (recorded in the store at `db`), per shape."""
     from smallcoder.store.runs import RunStore
 
     counts: Counter[str] = Counter()
-    with RunStore() as store:
+    with RunStore(db) as store:
         for run_id in run_ids:
             counts.update(shape_of(call["text"]) for call in store.get_run(run_id)["model_calls"])
     total = sum(counts.values())

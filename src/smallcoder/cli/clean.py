@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from smallcoder.errors import SmallcoderError
+from smallcoder.paths import Home
 from smallcoder.store.runs import RunStore
 from smallcoder.workspace.cleanup import CleanResult, clean_run
 
@@ -36,7 +37,7 @@ def clean_command(
     """Remove the worktrees of finished runs (branches stay unless --branches)."""
     if not run_ids and not all_runs:
         raise SmallcoderError("name the runs to clean (see `smallcoder runs list`), or pass --all")
-    with RunStore() as store:
+    with RunStore(Home.from_env().db) as store:
         runs = _runs(store, run_ids or [], all_runs)
     results: list[CleanResult] = []
     for run in runs:

@@ -20,6 +20,7 @@ from rich.text import Text
 from smallcoder.cli.exitcodes import USAGE
 from smallcoder.cli.render import DiffView
 from smallcoder.errors import SmallcoderError
+from smallcoder.paths import Home
 from smallcoder.store.runs import RunStore
 
 runs_app = typer.Typer(help="List and inspect recorded runs.", no_args_is_help=True)
@@ -122,7 +123,7 @@ def _isolation(iso: dict[str, Any] | None) -> Text:
 
 
 def _open_store() -> RunStore:
-    return RunStore()
+    return RunStore(Home.from_env().db)
 
 
 def _fail(err: SmallcoderError) -> typer.Exit:
