@@ -90,7 +90,9 @@ def main() -> None:
                "llama_cpp_python": _llama_version(), "points": rows}
     (RESULTS / "memory.json").write_text(json.dumps(summary, indent=2) + "\n")
     lines = ["# Memory: predicted vs measured (llama.cpp, CPU, no mmap, extra CPU buffer types off)", "",
-             f"`{summary['command']}` on {summary['machine']}; llama-cpp-python {summary['llama_cpp_python']}.", "",
+             (f"Points from every run (the last: `{summary['command']}`; the table's points came from `--fill 512` "
+              f"and `--contexts 2048 --fill 2040`) on {summary['machine']}; llama-cpp-python "
+              f"{summary['llama_cpp_python']}."), "",
              ("| model | ctx | prompt tokens | predicted at load | measured after load | error | predicted peak | "
               "measured peak | error | allocated (GPU figure) |"), "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:

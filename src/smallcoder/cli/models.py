@@ -228,7 +228,7 @@ def _ollama_models(hw: Hardware | None = None) -> list[dict[str, Any]]:
     for m in listed.models:
         row: dict[str, Any] = {"where": "ollama", "name": f"ollama:{m.model}", "size": m.size}
         try:
-            info = dict(client.show(m.model).modelinfo or {})
+            info = dict(client.show(str(m.model)).modelinfo or {})
             shape = shape_from_header(header_from_metadata(info, file_bytes=m.size), str(m.model))
             if hw is not None:
                 row["largest_context"] = largest_fitting_context(shape, hw, flash_attention=bool(hw.gpus))
