@@ -13,11 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from smallcoder.workspace.environment import (
-    EnvironmentProblem,
-    EnvironmentRequest,
-    find_environment,
-)
+from smallcoder.workspace.environment import EnvironmentProblem, EnvironmentRequest, find_environment
 from smallcoder.workspace.environment_editable import editable_source_dirs
 from smallcoder.workspace.environment_tools import declared_tools, missing_tool_hint
 from smallcoder.workspace.testcmd import detect_test_command
@@ -217,3 +213,21 @@ def test_flags_win_over_the_config_files_python(tmp_path: Path) -> None:
     venv = make_venv(tmp_path / "cfg-env")  # the config may name an environment directory as well
     env = find_environment(project(tmp_path), environment_request(None, None, str(venv))).python
     assert env is not None and env.prefix == str(venv) and env.source == "config `python`"
+
+
+def test_ci_workflows_say_which_paths_pytest_collects(tmp_path: Path) -> None:
+    from smallcoder.workspace.testcmd_ci import ci_test_paths
+
+    root = project(tmp_path, **{
+        "pkg/tests/test_x.py": "def test_x():\n    assert True\n",
+        "vendor/suite/test_other.py": "import missing\n",
+        ".github/workflows/ci.yml": "jobs:\n  t:\n    steps:\n      - run: pip install -e . pytest\n"
+                                    "      - run: |\n          uv run --frozen pytest --cov=pkg -n auto pkg/tests "
+                                    "--junitxml=${{ env.OUT }}\n      - run: uv run pytest -x pkg/tests -q\n",
+    })
+    assert ci_test_paths(root) == ["pkg/tests"]  # the line with a CI expression is skipped
+    assert detect_test_command(root).endswith("-m pytest -q pkg/tests")  # type: ignore[union-attr]
+    (root / ".github" / "workflows" / "ci.yml").write_text("steps:\n  - run: python -m pytest\n")
+    assert ci_test_paths(root) == []
+    (root / ".github" / "workflows" / "ci.yml").write_text("steps:\n  - run: make lint\n")
+    assert ci_test_paths(root) is None

@@ -2,8 +2,9 @@
 
 Checked in order: explicit pytest configuration, package.json (run with the
 package manager its lock file names), Cargo.toml, go.mod, Maven and Gradle
-builds (offline), a Makefile `test` target, and finally Python test files
-anywhere in the tree (weakest evidence, so last).
+builds (offline), a Makefile `test` target, the paths CI passes to pytest
+(testcmd_ci.py), and finally Python test files anywhere in the tree
+(weakest evidence, so last).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+from smallcoder.workspace.testcmd_ci import ci_test_paths
 
 NPM_PLACEHOLDER = "no test specified"  # what `npm init` puts in scripts.test
 # The package manager a lock file belongs to runs the tests (npm would ignore pnpm's or yarn's layout).
@@ -51,6 +54,9 @@ def detect_test_command(root: Path, *, python: str | None = None) -> str | None:
         return ("./gradlew" if (root / "gradlew").is_file() else "gradle") + " --offline test"
     if _has_make_test(root):
         return "make test"
+    ci = ci_test_paths(root)
+    if ci is not None and _can_import(py, "pytest"):
+        return " ".join([f"{shlex.quote(py)} -m pytest -q", *map(shlex.quote, ci)])
     if _has_python_tests(root):
         return python_test_command(py)
     return None
