@@ -77,6 +77,8 @@ def _read_args(text: str, start: int, at: int, bound: int, name: str, call_id: s
 
 def _unmarked(text: str, known: dict[str, list[str]]) -> list[Candidate]:
     found: list[Candidate] = []
+    if "{" not in text:
+        return found
     for match in _UNMARKED.finditer(text):
         if len(found) >= MAX_CALLS:
             break

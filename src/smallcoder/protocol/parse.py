@@ -15,18 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from smallcoder.protocol import (
-    bare_json,
-    fenced_json,
-    hermes,
-    lmstudio,
-    mistral,
-    native,
-    qwen3_xml,
-)
+from smallcoder.protocol import bare_json, fenced_json, hermes, lmstudio, mistral, native, qwen3_xml
 from smallcoder.protocol.result import Candidate, ParseResult
-from smallcoder.protocol.think import split_thinking
-from smallcoder.protocol.turns import reply_end
+from smallcoder.protocol.think import REASONING_TAGS, split_thinking
+from smallcoder.protocol.turns import END_OF_TURN, reply_end
 from smallcoder.protocol.validate import validate
 from smallcoder.types import ToolCall, ToolSpec
 
@@ -41,6 +33,7 @@ PARSERS: dict[str, Parser] = {
     "bare_json": bare_json.parse,
 }
 DIALECTS = ("native", *PARSERS)
+_MARKERS = re.compile("|".join(re.escape(m) for m in (*END_OF_TURN, *REASONING_TAGS)))
 _OPEN_FENCE_AT_END = re.compile(r"\n?[ \t]*```[\w+\-.]*[ \t]*\Z")
 
 
@@ -70,16 +63,15 @@ def _parse(text: str, tools: list[ToolSpec], dialect: str | None, native_calls: 
         calls, errors = validate(native.candidates(native_calls), tools)
         return ParseResult(content=body.strip(), calls=calls, errors=errors, dialect="native")
     known = {t.name: _param_order(t) for t in tools}
-    found = _candidates(text, known, tools)
-    spans = _spans(found, tools)
+    found, spans = _candidates(text, known, tools)
     start, end = reply_end(text, spans)
     body, thoughts = split_thinking(text[start:end], [(s - start, e - start) for s, e in spans])
     if body != text:
-        found = _candidates(body, known, tools)
+        found, _ = _candidates(body, known, tools)
     best = _best(found, tools, dialect)
     if best is None:
         errors = []
-        if thoughts.strip() and _best(_candidates(thoughts, known, tools), tools, dialect) is not None:
+        if thoughts.strip() and _best(_candidates(thoughts, known, tools)[0], tools, dialect) is not None:
             errors.append("the tool call was inside your reasoning, which is never executed: "
                           "write it after the reasoning ends")
         return ParseResult(content=body.strip(), errors=errors)
@@ -90,21 +82,20 @@ def _parse(text: str, tools: list[ToolSpec], dialect: str | None, native_calls: 
 Found = dict[str, list[Candidate]]
 
 
-def _candidates(text: str, known: dict[str, list[str]], tools: list[ToolSpec]) -> Found:
-    """Every parser's candidates, less those inside the value of a call another parser read."""
+def _candidates(text: str, known: dict[str, list[str]], tools: list[ToolSpec]) -> tuple[Found, list[tuple[int, int]]]:
+    """Every parser's candidates, less those inside the value of a call another parser read; and the
+    spans of the calls that hold up (a reasoning tag or end-of-turn marker there is data)."""
     found = {name: parser(text, known) for name, parser in PARSERS.items()}
+    if sum(bool(cands) for cands in found.values()) < 2 and not _MARKERS.search(text):
+        return found, []  # nothing can nest and no marker needs placing: skip validating twice
     outer = [(name, c.start, c.end) for name, cands in found.items() for c in cands if _holds(c, tools)]
-    return {
+    kept = {
         name: [c for c in cands
                if not any(o != name and s <= c.start and c.end <= e and (s, e) != (c.start, c.end)
                           for o, s, e in outer)]
         for name, cands in found.items()
     }
-
-
-def _spans(found: Found, tools: list[ToolSpec]) -> list[tuple[int, int]]:
-    """Where the calls that hold up are: a reasoning tag or end-of-turn marker there is data."""
-    return sorted({(c.start, c.end) for cands in found.values() for c in cands if _holds(c, tools)})
+    return kept, sorted({(s, e) for _, s, e in outer})
 
 
 def _holds(cand: Candidate, tools: list[ToolSpec]) -> bool:

@@ -18,6 +18,8 @@ holds no `</parameter>` at all. The format has no escaping, so two shapes stay a
 read as structure: a value holding `<parameter=NAME>` for a parameter of the same tool not given
 before it (read as that parameter, its `</parameter>` missing), and a `</parameter>` that closes
 no `<parameter` of its own value and is directly followed by another tag (read as the value's end).
+A value holding a `<parameter` opener it never closes is read right most of the time, not always: its
+own `</parameter>` then looks like that opener's close, and an example call after it can end it early.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 _PAIRS = (("<think>", "</think>"), ("[THINK]", "[/THINK]"), ("<thinking>", "</thinking>"),
           ("<|begin_of_thought|>", "<|end_of_thought|>"))
+REASONING_TAGS = tuple(tag for pair in _PAIRS for tag in pair)
 _MAX_BLOCKS = 8  # a reply has a block or two; degenerate output has thousands
 
 Span = tuple[int, int]
