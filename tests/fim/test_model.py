@@ -27,7 +27,8 @@ EDITED = "from stats_helpers import mean, spread\n\n\ndef describe(values):\n   
 def embedded():
     from smallcoder.backends.embedded import EmbeddedBackend
 
-    backend = EmbeddedBackend(MODEL, n_ctx=2048, temperature=0.0)
+    # one thread: on an oversubscribed machine llama.cpp's spinning threads lose badly
+    backend = EmbeddedBackend(MODEL, n_ctx=2048, n_threads=1, temperature=0.0)
     yield backend
     backend.close()
 
@@ -59,7 +60,7 @@ def test_llama_cpp_server_completions_path(tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(MODEL), "--n_ctx", "2048",
-                             "--host", "127.0.0.1", "--port", str(port)],
+                             "--host", "127.0.0.1", "--port", str(port), "--n_threads", "1"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 120
@@ -83,7 +84,8 @@ def test_llama_cpp_server_completions_path(tmp_path):
 
 def test_complete_command_json(tmp_path):
     root = repo(tmp_path)
-    env = {**os.environ, "SMALLCODER_HOME": str(tmp_path / "home"), "SMALLCODER_CONFIG": str(tmp_path / "none.toml")}
+    (tmp_path / "config.toml").write_text("threads = 1\n")
+    env = {**os.environ, "SMALLCODER_HOME": str(tmp_path / "home"), "SMALLCODER_CONFIG": str(tmp_path / "config.toml")}
     out = subprocess.run([sys.executable, "-c", "from smallcoder.cli.complete import complete; import typer; "
                           "typer.run(complete)", f"{root / 'report.py'}:5:9", "--model", str(MODEL), "--json"],
                          capture_output=True, text=True, env=env, timeout=300)

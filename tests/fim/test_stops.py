@@ -51,3 +51,10 @@ def test_line_limit():
 
 def test_trailing_blank_lines_removed():
     assert finish("a = 1\n\n\n", rules("", ""), QWEN) == "a = 1"
+
+
+def test_after_code_that_opens_no_block_one_line():
+    r = rules("def f(v):\n    m = ", "\n    return m\n")
+    assert r.single_line
+    assert finish("mean(v)\n    s = 2\n    return m, s\n", r, QWEN) == "mean(v)"
+    assert not rules("if x:", "\n").single_line and not rules("    ", "\n").single_line

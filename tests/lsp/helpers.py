@@ -17,9 +17,11 @@ def server_command(*args: str) -> list[str]:
 
 
 def server_env(home: Path | None = None) -> dict[str, str]:
-    """The server's environment: its own data directory (``home``, made when not given), no config file."""
+    """The server's environment: its own data directory (``home``, made when not given) and a config
+    file asking llama.cpp for one thread (on an oversubscribed machine its spinning threads lose badly)."""
     home = home or Path(tempfile.mkdtemp(prefix="smallcoder-lsp-home-"))
-    return {**os.environ, "SMALLCODER_HOME": str(home), "SMALLCODER_CONFIG": str(home / "none.toml")}
+    (home / "config.toml").write_text("threads = 1\n")
+    return {**os.environ, "SMALLCODER_HOME": str(home), "SMALLCODER_CONFIG": str(home / "config.toml")}
 
 
 def make_workspace() -> Path:

@@ -238,8 +238,11 @@ class OpenAICompatBackend:
         if self.facts.flavor == "llama-server":
             return llama_server_infill(self.http, self.base_url.removesuffix("/v1"), request, should_stop=should_stop)
         extra = dict(LLAMA_CPP_SAMPLING) if self.facts.flavor == "llama-cpp-python" else {}
-        return openai_completions_infill(self.http, self.base_url, self.model, request, should_stop=should_stop,
+        done = openai_completions_infill(self.http, self.base_url, self.model, request, should_stop=should_stop,
                                          extra=extra)
+        if not done.usage.prompt_tokens and request.prompt:  # a stream stopped early (or llama-cpp-python) has no usage
+            done.usage.prompt_tokens = self.counter.text_tokens(request.prompt)
+        return done
 
     def close(self) -> None:
         self.client.close()

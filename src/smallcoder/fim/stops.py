@@ -4,8 +4,8 @@ Applied to the text as it streams (the engine stops generating as soon as a rule
 once more to the final text. The rules, in order:
 
 1. any special token of the family ends the middle (formats.strip_special);
-2. mid-line (text right of the cursor) the middle is one line: a small model asked to fill
-   ``foo(|)`` must not write three more statements;
+2. mid-line (text right of the cursor), or after code that opens no block (``x = |``), the middle
+   is one line: a small model asked to fill ``foo(|)`` must not write three more statements;
 3. a line equal to the suffix's first non-blank line ends it: the suffix is already there,
    and repeating it is the commonest FIM defect;
 4. a line indented less than the cursor's line ends it (the block ended);
@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from smallcoder.fim.formats import FimFormat, strip_special
+
+OPENERS = (":", "{", "(", "[", "=>", "->")  # a line ending so continues on the next ones
 
 
 @dataclass(frozen=True)
@@ -40,14 +42,19 @@ class StopRules:
 
     @property
     def single_line(self) -> bool:
-        return bool(self.line_suffix.strip())
+        """One line only: mid-line, or after code on the cursor's line that opens no block (``x = |``).
+        Several lines only on a blank line or after a block opener, as editors' completions do."""
+        if self.line_suffix.strip():
+            return True
+        code = self.line_prefix.strip()
+        return bool(code) and not code.endswith(OPENERS)
 
     @property
     def base_indent(self) -> int:
         """Indentation a continued block keeps: the cursor line's (one more after a block opener such as
         ``:`` or ``{``), or the cursor column on a blank line."""
         if self.line_prefix.strip():
-            opens = self.line_prefix.rstrip().endswith((":", "{", "(", "["))
+            opens = self.line_prefix.rstrip().endswith(OPENERS)
             return _indent(self.line_prefix) + (1 if opens else 0)
         return len(self.line_prefix.expandtabs(4))
 
