@@ -11,7 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smallcoder.errors import ToolError
 from smallcoder.tools.base import ToolContext

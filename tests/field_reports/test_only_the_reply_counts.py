@@ -10,7 +10,8 @@ Markers and reasoning tags inside a call's value are data. Every marker of the t
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smallcoder.protocol import parse_tool_calls, render_tool_calls
 from smallcoder.protocol.think import split_thinking

@@ -14,7 +14,8 @@ that its value never closes (it makes the value's own </parameter> look like the
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smallcoder.protocol import parse_tool_calls, render_tool_calls
 from smallcoder.protocol.turns import END_OF_TURN

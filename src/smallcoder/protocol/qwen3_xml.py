@@ -64,8 +64,8 @@ def _read_function(text: str, start: int, name_at: int, limit: int, known: dict[
         visible = text[: fence.start() + 1] if fence else text
     structured = read_structured(visible, body_start, known.get(name))
     if structured is not None:
-        args, end = structured
-        return Candidate(start=call_start, end=end, name=name or None, arguments=args, raw_values=True)
+        return Candidate(start=call_start, end=structured[1], name=name or None, arguments=structured[0],
+                         raw_values=True)
     name_end = min(name_end, limit)
     body_start = min(body_start, limit)
     close = text.find("</function>", body_start, limit)

@@ -18,7 +18,13 @@ from smallcoder.tools.base import ToolContext
 from smallcoder.tools.matching import Ambiguous, NotFound, apply_edit
 from smallcoder.tools.paths import display_path, resolve_path
 from smallcoder.tools.textio import (
-    number_lines, python_syntax_problem, quote_line, read_text, split_lines, syntax_warning, write_text,
+    number_lines,
+    python_syntax_problem,
+    quote_line,
+    read_text,
+    split_lines,
+    syntax_warning,
+    write_text,
 )
 
 CONTEXT_LINES = 3  # shown around the changed region

@@ -78,8 +78,3 @@ def convert(lines: list[str], src_unit: str, dst_unit: str, shift: int = 0) -> l
         out.append(dst_unit * max(0, levels + shift) + rest + line.lstrip(" \t"))
     return out
 
-
-def mixes_units(line: str, unit: str) -> bool:
-    """Does the line's indentation use the other kind of whitespace than `unit`?"""
-    text = lead(line)
-    return (" " in text) if unit == TAB else (TAB in text)

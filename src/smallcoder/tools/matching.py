@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from smallcoder.tools.indentation import TAB, convert, indent_unit, lead, level_of, mixes_units
+from smallcoder.tools.indentation import TAB, convert, indent_unit, lead, level_of
 
 
 @dataclass
