@@ -15,7 +15,7 @@ printf 'threads = 1\nctx = 8192\n' > "$config"
 resume=""
 [ -f "$out/batch.json" ] && resume="--resume"
 SMALLCODER_CONFIG="$config" python -m smallcoder.cli.app batch "$here/tasks.jsonl" --model gold --model "$model" \
-    --workers "$workers" --max-steps 6 --time-limit 600 --out "$out" $resume ${RETRY:-}
+    --workers "$workers" --max-steps 4 --time-limit 1500 --out "$out" $resume ${RETRY:-}
 dest="$here/../results/repobugs-$name"
 mkdir -p "$dest"
 for d in "$out"/*/; do
