@@ -12,11 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from smallcoder.workspace.environment import (
-    Environment,
-    EnvironmentProblem,
-    EnvironmentRequest,
-)
+from smallcoder.workspace.environment import Environment, EnvironmentProblem, EnvironmentRequest
 from smallcoder.workspace.environment_editable import editable_source_dirs
 from smallcoder.workspace.environment_tools import tool_environment
 

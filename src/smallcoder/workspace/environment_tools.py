@@ -18,8 +18,8 @@ import os
 import shutil
 import subprocess
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 TOOL_TIMEOUT_S = 30
 # Keep the tools from reaching the network or asking questions.
