@@ -41,6 +41,11 @@ class FakeRepo:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     pulls: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # pull request reviews and their line comments (the review endpoints); diff_lines: PR number ->
+    # path -> new-side lines shown in its diff, where line comments may go (unset: any line)
+    reviews: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    review_comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    diff_lines: dict[int, dict[str, set[int]]] = field(default_factory=dict)
 
 
 class ApiError(Exception):
@@ -135,6 +140,15 @@ class FakeGitHub:
             ("GET", r"/pulls", lambda: self._list_pulls(repo, query)),
             ("POST", r"/pulls", lambda: (201, self._create_pull(repo, body, login))),
             ("PATCH", r"/pulls/(\d+)", lambda n: self._edit_pull(repo, n, body)),
+            ("GET", r"/pulls/(\d+)", lambda n: self._pull(repo, n)),
+            ("GET", r"/pulls/(\d+)/reviews", lambda n: (self._pull(repo, n), repo.reviews.get(int(n), []))[1]),
+            ("POST", r"/pulls/(\d+)/reviews", lambda n: self._create_review(repo, n, body, login)),
+            ("PUT", r"/pulls/(\d+)/reviews/(\d+)", lambda n, r: self._update_review(repo, n, r, body)),
+            ("GET", r"/pulls/(\d+)/comments",
+             lambda n: (self._pull(repo, n), repo.review_comments.get(int(n), []))[1]),
+            ("POST", r"/pulls/(\d+)/comments", lambda n: (201, self._create_review_comment(repo, n, body, login))),
+            ("PATCH", r"/pulls/comments/(\d+)", lambda c: self._edit_review_comment(repo, c, body)),
+            ("DELETE", r"/pulls/comments/(\d+)", lambda c: (204, self._delete_review_comment(repo, c))),
         ]
         for verb, pattern, action in routes:
             hit = re.fullmatch(pattern, rest)
@@ -233,6 +247,124 @@ class FakeGitHub:
             pr["head"]["sha"] = sha
         return pr
 
+    # --- pull request reviews (docs.github.com/rest/pulls/reviews, /rest/pulls/comments) --------
+    def add_pull(self, full_name: str, number: int, *, head: str = "feature", base: str = "main",
+                 head_sha: str = "1" * 40, base_sha: str = "0" * 40,
+                 diff_lines: dict[str, set[int]] | None = None) -> dict[str, Any]:
+        """An open pull request without a bare repository behind it (for the review endpoints)."""
+        repo = self.repos[full_name]
+        full = full_name
+        repo.pulls[number] = pr = {
+            "id": self._id(), "number": number, "state": "open", "title": f"PR {number}", "body": "",
+            "draft": False, "merged": False, "user": _user("contributor"),
+            "url": f"{self.url}/repos/{full}/pulls/{number}", "html_url": f"{self.url}/{full}/pull/{number}",
+            "head": {"ref": head, "label": f"{repo.owner}:{head}", "sha": head_sha, "user": _user(repo.owner)},
+            "base": {"ref": base, "label": f"{repo.owner}:{base}", "sha": base_sha, "user": _user(repo.owner)},
+        }
+        if diff_lines is not None:
+            repo.diff_lines[number] = diff_lines
+        return pr
+
+    def _pull(self, repo: FakeRepo, number: str) -> dict[str, Any]:
+        pr = repo.pulls.get(int(number))
+        if pr is None:
+            raise ApiError(404, {"message": "Not Found", "documentation_url": f"{DOCS}/pulls/pulls#get-a-pull-request",
+                                 "status": "404"})
+        return pr
+
+    def _line_error(self, repo: FakeRepo, number: int, c: dict[str, Any]) -> str | None:
+        """GitHub refuses a line comment outside the diff (a 422), as it documents."""
+        if not c.get("path") or not isinstance(c.get("line"), int):
+            return "path and line are required"
+        lines = repo.diff_lines.get(number)
+        if lines is None:
+            return None
+        shown = lines.get(c["path"], set())
+        wanted = range(int(c.get("start_line") or c["line"]), c["line"] + 1)
+        return None if all(n in shown for n in wanted) else "Line could not be resolved"
+
+    def _create_review(self, repo: FakeRepo, number: str, body: Any, login: str | None) -> dict[str, Any]:
+        pr = self._pull(repo, number)
+        body = body if isinstance(body, dict) else {}
+        event = body.get("event")
+        if event not in (None, "COMMENT", "APPROVE", "REQUEST_CHANGES"):
+            raise _invalid([f"event {event} is not one of COMMENT, APPROVE, REQUEST_CHANGES"])
+        if event in ("COMMENT", "REQUEST_CHANGES") and not body.get("body") and not body.get("comments"):
+            raise _invalid(["Body is required for this event"])
+        comments = body.get("comments") or []
+        problems = [p for c in comments if (p := self._line_error(repo, int(number), c))]
+        if problems:
+            raise ApiError(422, {"message": "Unprocessable Entity", "errors": problems,
+                                 "documentation_url": f"{DOCS}/pulls/reviews#create-a-review-for-a-pull-request",
+                                 "status": "422"})
+        rid = self._id()
+        full = f"{repo.owner}/{repo.name}"
+        review = {"id": rid, "user": _user(login or ""), "body": body.get("body") or "",
+                  "state": {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}.get(event or "", "COMMENTED")
+                  if event else "PENDING",
+                  "commit_id": body.get("commit_id") or pr["head"]["sha"],
+                  "html_url": f"{self.url}/{full}/pull/{number}#pullrequestreview-{rid}",
+                  "pull_request_url": pr["url"], "submitted_at": "2025-01-03T00:00:00Z"}
+        repo.reviews.setdefault(int(number), []).append(review)
+        for c in comments:
+            self._add_review_comment(repo, int(number), {**c, "commit_id": review["commit_id"]}, login, rid)
+        return review
+
+    def _update_review(self, repo: FakeRepo, number: str, review_id: str, body: Any) -> dict[str, Any]:
+        self._pull(repo, number)
+        review = next((r for r in repo.reviews.get(int(number), []) if r["id"] == int(review_id)), None)
+        if review is None:
+            raise ApiError(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
+        if not isinstance(body, dict) or not body.get("body"):
+            raise _invalid([{"resource": "PullRequestReview", "field": "body", "code": "missing_field"}])
+        review["body"] = body["body"]
+        return review
+
+    def _create_review_comment(self, repo: FakeRepo, number: str, body: Any, login: str | None) -> dict[str, Any]:
+        self._pull(repo, number)
+        body = body if isinstance(body, dict) else {}
+        missing = [f for f in ("body", "commit_id", "path") if not body.get(f)]
+        if missing:
+            raise _invalid([{"resource": "PullRequestReviewComment", "field": f, "code": "missing_field"}
+                            for f in missing])
+        problem = self._line_error(repo, int(number), body)
+        if problem:
+            raise _invalid([{"resource": "PullRequestReviewComment", "code": "custom",
+                             "message": "pull_request_review_thread.line must be part of the diff"}])
+        return self._add_review_comment(repo, int(number), body, login, self._id())
+
+    def _add_review_comment(self, repo: FakeRepo, number: int, c: dict[str, Any], login: str | None,
+                            review_id: int) -> dict[str, Any]:
+        cid = self._id()
+        full = f"{repo.owner}/{repo.name}"
+        comment = {"id": cid, "pull_request_review_id": review_id, "body": c["body"], "path": c["path"],
+                   "line": c["line"], "start_line": c.get("start_line"), "side": c.get("side", "RIGHT"),
+                   "commit_id": c.get("commit_id"), "user": _user(login or ""),
+                   "url": f"{self.url}/repos/{full}/pulls/comments/{cid}",
+                   "html_url": f"{self.url}/{full}/pull/{number}#discussion_r{cid}",
+                   "pull_request_url": f"{self.url}/repos/{full}/pulls/{number}",
+                   "created_at": "2025-01-03T00:00:00Z", "updated_at": "2025-01-03T00:00:00Z"}
+        repo.review_comments.setdefault(number, []).append(comment)
+        return comment
+
+    def _find_review_comment(self, repo: FakeRepo, comment_id: str) -> tuple[int, dict[str, Any]]:
+        for number, comments in repo.review_comments.items():
+            for c in comments:
+                if c["id"] == int(comment_id):
+                    return number, c
+        raise ApiError(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
+
+    def _edit_review_comment(self, repo: FakeRepo, comment_id: str, body: Any) -> dict[str, Any]:
+        _, comment = self._find_review_comment(repo, comment_id)
+        if not isinstance(body, dict) or not body.get("body"):
+            raise _invalid([{"resource": "PullRequestReviewComment", "field": "body", "code": "missing_field"}])
+        comment["body"] = body["body"]
+        return comment
+
+    def _delete_review_comment(self, repo: FakeRepo, comment_id: str) -> None:
+        number, comment = self._find_review_comment(repo, comment_id)
+        repo.review_comments[number].remove(comment)
+
     def _branch_sha(self, repo: FakeRepo, branch: str) -> str | None:
         if repo.bare is None:
             return "0" * 40
@@ -276,7 +408,7 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
                 status, payload = fake.handle(self.command, parts.path, query, headers, body)
             except ApiError as e:
                 status, payload, extra = e.status, e.body, e.headers
-            data = json.dumps(payload).encode()
+            data = b"" if status == 204 else json.dumps(payload).encode()  # 204: no body, as GitHub sends
             self.send_response(status)
             self.send_header("content-type", "application/json; charset=utf-8")
             self.send_header("content-length", str(len(data)))
@@ -286,6 +418,7 @@ def _handler(fake: FakeGitHub) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
         do_GET = do_POST = do_PATCH = _serve
+        do_PUT = do_DELETE = _serve  # the review endpoints
 
         def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet test output
