@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.agent.conftest import example_repo, git, isolated_home, snapshot  # noqa: F401  (fixtures)
+from tests.agent.conftest import git, snapshot
 from tests.agent.scripts import FIX_MEAN, hermes
 from tests.backends.openai_fake import Answer, OpenAIFake
 

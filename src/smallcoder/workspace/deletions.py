@@ -19,7 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from smallcoder.repomap.tags import Definition, extract_tags
+from smallcoder.repomap.definitions import Definition
+from smallcoder.repomap.tags import extract_tags
 from smallcoder.workspace.git import git
 
 # Tag kinds that are "whole functions/classes"; constants and fields are left out.
