@@ -5,7 +5,8 @@
     2    bad usage            bad arguments or input, caught before a run starts (click's own code for usage)
     3    changed-unverified   a change that nothing could verify
     4    error                our failure or the model server's, before or during the run
-    5    refused              --apply of a change that --force must confirm (not applied; the branch is kept)
+    5    not applied          --apply of a resolved change that deletes definitions (needs --force) or conflicts
+                              with the working tree (the branch is kept)
     130  cancelled            the user stopped the run (128 + SIGINT, the shell's convention)
 
 Documented in docs/outcomes.md; session/outcome.py defines the statuses.
