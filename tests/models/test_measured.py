@@ -25,9 +25,11 @@ def test_resident_memory_after_load_and_after_a_prompt_at_two_contexts() -> None
         predicted = estimate(shape, m.context)
         # weights read in, KV cache zeroed, interpreter and tokenizer tables: within 5%
         assert abs(predicted.resident_at_load - m.rss_after_load) / m.rss_after_load < 0.05
-        # after the prompt: the load plus the part of the compute buffer the prompt touched, within 5%
+        # after the prompt: the load plus the part of the compute buffer the prompt touched, within 5%.
+        # (Compared with the RSS after the prompt: the process's lifetime maximum can include a
+        # transient while llama.cpp loads, seen once at +157 MiB over the steady state.)
         peak = resident_peak(shape, m.context, m.filled)
-        assert abs(peak - m.peak_rss) / m.peak_rss < 0.05
+        assert abs(peak - m.rss_after_fill) / m.rss_after_fill < 0.05
         # everything llama.cpp allocated is an upper bound of what a prompt makes resident
         assert m.peak_rss <= predicted.total
     grown = large.rss_after_load - small.rss_after_load
