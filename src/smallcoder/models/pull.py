@@ -73,11 +73,7 @@ def pull_from_hub(source: GGUFSource, models_dir: Path, endpoint: str | None = N
     try:
         import huggingface_hub
         from huggingface_hub.file_download import http_get
-        from huggingface_hub.utils import (  # type: ignore[attr-defined]  # lazily re-exported
-            build_hf_headers,
-            disable_progress_bars,
-            enable_progress_bars,
-        )
+        from huggingface_hub.utils import build_hf_headers, disable_progress_bars, enable_progress_bars  # type: ignore[attr-defined]  # lazily re-exported
         from huggingface_hub.utils import tqdm as hub_tqdm  # type: ignore[attr-defined]
     except ImportError as e:
         raise PullError("pulling needs huggingface_hub — `pip install huggingface_hub`") from e
