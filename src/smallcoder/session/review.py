@@ -163,14 +163,13 @@ _JSON_OBJECT = re.compile(r"\{[^{}]*\}")
 
 
 def findings_in_text(text: str) -> list[Finding]:
-    """Findings a model wrote as JSON objects in prose (with a path/file and a line), each read leniently;
-    objects that are not findings are skipped."""
+    """Findings a model wrote as flat JSON objects in prose (with a path/file and a line), each read
+    leniently; objects that are not findings are skipped. A report_finding call written as text yields
+    its arguments object (the innermost braces)."""
     out = []
     for m in _JSON_OBJECT.finditer(text):
         try:
             data = json.loads(m.group(0))
-            if isinstance(data, dict) and isinstance(data.get("arguments"), dict):
-                data = data["arguments"]  # a report_finding call written as text
             if isinstance(data, dict) and (data.get("path") or data.get("file")) and (data.get("line") or data.get("start_line")):
                 out.append(Finding.from_json({**data, "title": data.get("title") or str(data.get("scenario", ""))[:80]}))
         except (ValueError, FindingError):

@@ -90,7 +90,9 @@ def file_part(f: DiffFile, text: str, hunks: tuple[Hunk, ...]) -> Part:
     """The numbered hunks of `f` and the functions enclosing their added lines (from the new text)."""
     added = frozenset(n for h in hunks for n in h.added)
     lines = text.splitlines()
-    spans = enclosing_spans(f.path, text, added)
+    in_hunks = {n for h in hunks for n in range(h.new_start, h.new_end + 1)}
+    # a function the hunk already shows whole is not repeated (tokens are dear in a small window)
+    spans = [(a, b) for a, b in enclosing_spans(f.path, text, added) if not set(range(a, b + 1)) <= in_hunks]
     shown = [numbered(lines, a, b, added) for a, b in spans]
     body = "\n".join(lines[n - 1] for n in sorted(added | {n for a, b in spans for n in range(a, b + 1)})
                      if 0 < n <= len(lines))

@@ -1,0 +1,23 @@
+"""Model outputs for the scripted backend, written the way Qwen2.5-Coder writes Hermes tool calls."""
+
+import json
+from pathlib import Path
+
+SCENARIO = "mean([]) raises ZeroDivisionError instead of returning 0.0"
+
+
+def call(name: str, **arguments: object) -> str:
+    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': arguments})}\n</tool_call>"
+
+
+REPORT = call("report_finding", path="stats.py", line=15, quote="return total(values) / count",
+              scenario=SCENARIO, severity="high", category="bug", title="empty list divides by zero",
+              suggestion="    return total(values) / count if count else 0.0", confidence=0.9)
+REPORT_UNCHANGED = call("report_finding", path="stats.py", line=6, quote="result = 0",
+                        scenario="total([]) returns 0 which is wrong for an empty product")
+
+
+def write_script(path: Path, outputs: list[str]) -> str:
+    """Write the outputs where `--model scripted:FILE` reads them; returns the --model value."""
+    path.write_text(json.dumps(outputs))
+    return f"scripted:{path}"
