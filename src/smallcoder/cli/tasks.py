@@ -10,7 +10,7 @@ from rich.console import Console
 
 from smallcoder.errors import SmallcoderError
 from smallcoder.session.batch_tasks import read_tasks, write_tasks
-from smallcoder.session.mine import Candidate, mine
+from smallcoder.session.mine import Candidate, github_issue_reader, mine
 
 tasks_app = typer.Typer(help="Build and inspect task sets for `smallcoder batch`.", no_args_is_help=True)
 
@@ -33,6 +33,7 @@ def mine_command(
     name: Annotated[Optional[str], typer.Option("--name", help="Prefix of the instance ids (default: the origin's repository name).")] = None,
     allow_named: Annotated[bool, typer.Option("--allow-named-files", help="Keep tasks whose message names a changed file.")] = False,
     append: Annotated[bool, typer.Option("--append", help="Add to --out instead of refusing to replace it.")] = False,
+    issues: Annotated[bool, typer.Option("--issues/--no-issues", help="When the origin is on GitHub, use the issue a commit links (#N) as the problem statement (needs the github extra).")] = True,
     env: Annotated[Optional[list[str]], typer.Option("--env", help="NAME=VALUE for the test runs, kept with the tasks; repeatable.")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds one test run may take.")] = 120.0,
 ) -> None:
@@ -55,7 +56,7 @@ def mine_command(
 
     tasks = mine(repo, name=name, since=since, max_tasks=max_tasks, max_candidates=max_candidates,
                  min_source_files=min_files, exclude_named_files=not allow_named, timeout_s=timeout,
-                 env=variables, on_candidate=heard)
+                 env=variables, issues=github_issue_reader(repo) if issues else None, on_candidate=heard)
     known = {t.instance_id for t in earlier}
     write_tasks(out, earlier + [t for t in tasks if t.instance_id not in known])
     console.print(f"{len(tasks)} verified task(s) written to {out}")

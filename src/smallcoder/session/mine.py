@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from smallcoder.errors import SmallcoderError
@@ -30,6 +30,8 @@ FIX_WORDS = re.compile(r"\b(fix(e[sd])?|bug|crash(es|ed)?|error|wrong|incorrect(
 NOT_FIX = re.compile(r"^(merge|release|bump|revert|docs?\b|typo|style|lint|format|ci\b|refactor|test(s|ing)?:|"
                      r"add(s|ed)?\b|deprecate|implement|support)",
                      re.IGNORECASE)
+# "(#12)" as GitHub writes merged pull requests and linked issues, or "fixes #12" / "closes #12".
+LINKED = re.compile(r"\(#(\d+)\)|\b(?:fix(?:es|ed)?|close[sd]?|resolve[sd]?)\s+#(\d+)", re.IGNORECASE)
 TRAILER = re.compile(r"^(signed-off-by|co-authored-by|reviewed-by|cc|change-id):", re.IGNORECASE)
 
 
@@ -78,6 +80,28 @@ def names_file(message: str, files: tuple[str, ...]) -> bool:
         if path.lower() in lowered or (p.name.lower() in lowered and p.name != "__init__.py"):
             return True
     return False
+
+
+def linked_issue(message: str) -> int | None:
+    """The issue or pull request number the message links (`(#12)`, `fixes #12`), or None."""
+    m = LINKED.search(message)
+    return int(m.group(1) or m.group(2)) if m else None
+
+
+def github_issue_reader(root: Path) -> Callable[[int], str | None]:
+    """Number → "title\n\nbody" of that issue on the GitHub repository `origin` names (None when the
+    origin is not on GitHub, the issue cannot be read, or the github extra is missing)."""
+    def read(number: int) -> str | None:
+        try:
+            from smallcoder.github.client import GitHubClient
+            from smallcoder.github.refs import parse_issue_ref
+
+            ref = parse_issue_ref(str(number), root)
+            issue = GitHubClient.for_issue(ref).get_issue(ref, max_comments=0)
+        except (SmallcoderError, ImportError):
+            return None
+        return f"{issue.title}\n\n{issue.body}".strip() or None
+    return read
 
 
 def looks_like_fix(message: str) -> bool:
@@ -130,11 +154,12 @@ def project_name(repo: Path) -> str:
 
 def mine(repo: Path, *, name: str | None = None, since: str | None = None, max_tasks: int = 20, max_candidates: int = 200,
          min_source_files: int = 1, exclude_named_files: bool = True, timeout_s: float = 120.0,
-         env: dict[str, str] | None = None,
+         env: dict[str, str] | None = None, issues: Callable[[int], str | None] | None = None,
          on_candidate: Callable[[Candidate, str], None] | None = None) -> list[BatchTask]:
     """Verified tasks from `repo`'s history, newest first, at most `max_tasks`.
 
-    `env` holds variables for the test runs (kept with each task). `name` prefixes the instance ids (default: from the origin URL). At most `max_candidates` commits are verified (each costs two test runs). `on_candidate(c,
+    `issues` (e.g. github_issue_reader(repo)) turns a linked issue number into the problem statement,
+    SWE-bench's source; the commit message stays when there is none. `env` holds variables for the test runs (kept with each task). `name` prefixes the instance ids (default: from the origin URL). At most `max_candidates` commits are verified (each costs two test runs). `on_candidate(c,
     verdict)` hears about every candidate ("kept" or why not). Raises MineError for a bad repo.
     """
     from smallcoder.session.mine_verify import verify
@@ -155,6 +180,16 @@ def mine(repo: Path, *, name: str | None = None, since: str | None = None, max_t
         task, verdict = verify(root, name, cand, test_patch, patch, env=env, timeout_s=timeout_s)
         if on_candidate:
             on_candidate(cand, verdict)
+        if task and issues:
+            task = _with_issue(task, cand, issues)
         if task:
             tasks.append(task)
     return tasks
+
+
+def _with_issue(task: BatchTask, cand: Candidate, issues: Callable[[int], str | None]) -> BatchTask:
+    number = linked_issue(cand.message)
+    text = issues(number) if number else None
+    if not text or names_file(text, cand.source_files):  # an issue naming the file would give the answer away
+        return task
+    return replace(task, problem_statement=text, extra={**task.extra, "issue": number, "commit_message": cand.message})
