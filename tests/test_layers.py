@@ -15,11 +15,11 @@ PACKAGE = SRC / "smallcoder"
 # floor → parts; a part is a top-level module or package of smallcoder (or a sub-module named in full).
 FLOORS: list[set[str]] = [
     {"types", "errors", "paths", "secrets", "config", "__init__", "__main__", "examples"},
-    {"models", "protocol", "workspace", "repomap", "fim.formats"},
+    {"models", "protocol", "workspace", "repomap", "fim.formats", "review"},
     {"backends", "tools"},
     {"agent", "sandbox", "fim"},
     {"store", "github"},
-    {"session", "viewer", "lsp"},
+    {"session", "viewer", "lsp", "dataset"},
     {"cli"},
 ]
 LEVEL = {part: floor for floor, parts in enumerate(FLOORS) for part in parts}

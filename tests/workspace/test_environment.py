@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from smallcoder.workspace.environment import EnvironmentProblem, EnvironmentRequest, find_environment
+from smallcoder.workspace.environment import EnvironmentProblem, EnvironmentRequest
+from smallcoder.workspace.find_env import find_environment
 from smallcoder.workspace.environment_editable import editable_source_dirs
 from smallcoder.workspace.environment_tools import declared_tools, missing_tool_hint
 from smallcoder.workspace.testcmd import detect_test_command

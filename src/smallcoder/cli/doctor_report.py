@@ -20,7 +20,7 @@ from smallcoder.errors import SmallcoderError
 from smallcoder.models.long_context import yarn_capability
 from smallcoder.paths import Home
 from smallcoder.sandbox import describe_isolation
-from smallcoder.workspace.environment import environment_report
+from smallcoder.workspace.find_env import environment_report
 
 MAX_MODELS = 25  # /api/show per model: enough to be useful, bounded on big libraries
 _FIM_FAMILIES = re.compile(r"coder|codestral|starcoder|codellama|codegemma|granite-code|deepseek-coder", re.I)

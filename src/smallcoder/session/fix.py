@@ -29,7 +29,8 @@ from smallcoder.tools import ToolContext, default_tools
 from smallcoder.types import CHARS_PER_TOKEN, Usage
 from smallcoder.workspace.deletions import find_deletions
 from smallcoder.workspace.diff import apply_to_user_tree, worktree_diff
-from smallcoder.workspace.environment import EnvironmentRequest, find_environment
+from smallcoder.workspace.environment import EnvironmentRequest
+from smallcoder.workspace.find_env import find_environment
 from smallcoder.workspace.git import find_repo_root
 from smallcoder.workspace.testselect import TestSelection
 from smallcoder.workspace.worktree import Worktree, commit_changes, create_worktree, reset_worktree

@@ -150,36 +150,3 @@ class Environments:
 
     def record(self) -> list[dict[str, Any]]:
         return [e.record() for e in self.items]
-
-
-def find_environment(repo: Path, request: EnvironmentRequest | None = None) -> Environments:
-    """Every environment the repository at `repo` (its root) uses, Python first when it is a Python project.
-
-    Raises EnvironmentProblem when a requested environment is unusable or a found one is broken.
-    """
-    from smallcoder.workspace.environment_other import other_environments
-    from smallcoder.workspace.environment_python import find_python, is_python_project
-
-    repo = Path(repo)
-    request = request or EnvironmentRequest()
-    found: list[Environment] = []
-    others = other_environments(repo)
-    if request.python or request.env or is_python_project(repo) or not others:
-        found.append(find_python(repo, request))
-    found += others
-    return Environments(found)
-
-
-def environment_report(path: Path) -> dict[str, Any]:
-    """What `smallcoder doctor` shows for the repository at (or above) `path`: the environment a run would use."""
-    from smallcoder.workspace.git import find_repo_root
-
-    try:
-        root = find_repo_root(path)
-    except WorkspaceError:
-        root = Path(path).resolve()
-    try:
-        envs = find_environment(root)
-    except EnvironmentProblem as e:
-        return {"repo": str(root), "ok": False, "summary": str(e)}
-    return {"repo": str(root), "ok": True, "summary": envs.describe(), "used": envs.record()}
