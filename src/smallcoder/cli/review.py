@@ -1,0 +1,103 @@
+"""`smallcoder review`: review a change with a local model; print findings or post a pull-request review.
+
+Exit codes: 0 reviewed (findings or not), 1 with --fail-on and a finding at or above that severity,
+2 a one-line error (bad flags, no model, GitHub refused).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from smallcoder.config import load_config
+from smallcoder.errors import ConfigError, SmallcoderError
+from smallcoder.paths import Home
+from smallcoder.review import FORMATS, SEVERITIES, render
+from smallcoder.review.checks import SEVERITY_WEIGHT
+from smallcoder.session.review import ReviewOptions, git_diff, new_side_reader, review_change
+from smallcoder.session.setup import open_session
+from smallcoder.workspace.git import git
+
+
+def review(
+    repo: Annotated[Path, typer.Option("--repo", "-r", help="The repository (default: current directory).")] = Path("."),
+    diff: Annotated[Optional[str], typer.Option("--diff", help="Review the working tree against REF (e.g. HEAD~1, main).")] = None,
+    staged: Annotated[bool, typer.Option("--staged", help="Review the staged changes (the pre-commit hook mode).")] = False,
+    pr: Annotated[Optional[str], typer.Option("--pr", help="Review a pull request: N, OWNER/REPO#N or its URL (its commits must be fetched).")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output: {', '.join(FORMATS)}.")] = "text",
+    output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the output to this file instead of stdout.")] = None,
+    post: Annotated[bool, typer.Option("--post", help="With --pr: post (or update) a pull-request review with line comments.")] = False,
+    verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Ask the model to confirm each finding against the code (one short call each).")] = True,
+    max_findings: Annotated[int, typer.Option("--max-findings", min=1, help="Show at most this many findings, the most severe first.")] = 10,
+    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop findings the model is less sure of.")] = 0.0,
+    fail_on: Annotated[Optional[str], typer.Option("--fail-on", help=f"Exit 1 when a finding is at least this severe ({', '.join(SEVERITIES)}): for hooks and CI gates.")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="PATH.gguf, hf:REPO[:QUANT], ollama:NAME, openai:URL#MODEL, auto or scripted:FILE.json")] = None,
+    ctx: Annotated[Optional[int], typer.Option("--ctx", help="Context window in tokens (default: from the model, capped by memory).")] = None,
+    base_url: Annotated[Optional[str], typer.Option("--base-url", help="Model server URL (Ollama or OpenAI-compatible).")] = None,
+    allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a server that is not on this machine: your code is sent to it.")] = False,
+) -> None:
+    """Review a change (default: uncommitted changes against HEAD) and report concrete defects with file:line."""
+    if sum(x is not None and x is not False for x in (diff, staged or None, pr)) > 1:
+        raise ConfigError("choose one of --diff, --staged and --pr")
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format {fmt!r} — use one of {', '.join(FORMATS)}")
+    if post and not pr:
+        raise ConfigError("--post needs --pr: the pull request to post the review on")
+    if fail_on is not None and fail_on not in SEVERITIES:
+        raise ConfigError(f"--fail-on takes one of {', '.join(SEVERITIES)}, got {fail_on!r}")
+    if not (repo / ".git").exists() and not repo.is_dir():
+        raise ConfigError(f"repository not found: {repo}")
+    console = Console(stderr=True, soft_wrap=True)
+    client = ref = head_sha = None
+    if pr:
+        from smallcoder.github.client import GitHubClient
+        from smallcoder.github.review import parse_pull_ref, pull_info
+
+        ref = parse_pull_ref(pr, repo)
+        client = GitHubClient.for_issue(ref)
+        info = pull_info(client, ref)
+        head_sha = info.head_sha
+        _have_commits(repo, ref.number, info.base_sha, info.head_sha)
+        change = git_diff(repo, base=info.base_sha, head=info.head_sha)
+        read_new = new_side_reader(repo, rev=info.head_sha)
+    else:
+        change = git_diff(repo, ref=None if staged else (diff or "HEAD"), staged=staged)
+        read_new = new_side_reader(repo, staged=staged)
+    options = ReviewOptions(verify=verify, max_findings=max_findings, min_confidence=min_confidence)
+    if not change.strip():
+        findings, summary = [], "smallcoder review: nothing to review (the change is empty)"
+    else:
+        config = load_config().with_flags(model=model, ctx=ctx, base_url=base_url, allow_remote=allow_remote)
+        with open_session(config, Home.from_env()) as session:
+            console.print(f"[dim]reviewing with {session.backend.name}…[/]", highlight=False)
+            result = review_change(session.backend, repo.resolve(), change, read_new, options)
+        findings, summary = result.findings, result.summary
+    text = render(findings, fmt, summary=summary)
+    if output:
+        output.write_text(text + "\n", encoding="utf-8")
+        console.print(summary, highlight=False)
+    else:
+        sys.stdout.write(text + "\n")
+    if post and client is not None and ref is not None and head_sha:
+        from smallcoder.github.review import post_review
+
+        console.print(post_review(client, ref, findings, summary, head_sha).describe(), highlight=False)
+    if fail_on and any(SEVERITY_WEIGHT[f.severity] >= SEVERITY_WEIGHT[fail_on] for f in findings):
+        raise typer.Exit(1)
+
+
+def _have_commits(repo: Path, number: int, base: str, head: str) -> None:
+    """The PR's commits must be in the local clone; fetch them from origin when they are not."""
+    def missing() -> list[str]:
+        return [sha for sha in (base, head)
+                if git(["cat-file", "-e", f"{sha}^{{commit}}"], repo, ok_codes=(0, 1, 128)).returncode != 0]
+    if not missing():
+        return
+    git(["fetch", "-q", "origin", base, f"pull/{number}/head"], repo, ok_codes=(0, 1, 128))
+    if missing():
+        raise SmallcoderError(f"the pull request's commits {', '.join(s[:10] for s in missing())} are not in {repo} "
+                              f"— run `git fetch origin pull/{number}/head` (in Actions: checkout with fetch-depth: 0)")

@@ -1,0 +1,114 @@
+"""`smallcoder review` on a real repository with the scripted model, and --post against the local
+fake GitHub (a first run creates the review, a run after a new push updates it). The first test goes
+through the installed entry point; the rest call the same main() in process (fast on a loaded machine)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.github.fake_github import FakeGitHub
+
+from .conftest import git
+from .scripts import REPORT, write_script
+
+SMALLCODER = [str(Path(sys.executable).parent / "smallcoder")]
+TOKEN = "ghp_valid"
+
+
+@pytest.fixture
+def review(capsys, monkeypatch):
+    """Run `smallcoder review ARGS` through cli.app.main() in process; returns (code, stdout, stderr)."""
+    from smallcoder.cli.app import main
+
+    def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+        for k, v in (env or {}).items():
+            monkeypatch.setenv(k, v)
+        monkeypatch.setattr(sys, "argv", ["smallcoder", "review", *args])
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main()
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(args, int(exited.value.code or 0), out.out, out.err)
+    return run
+
+
+def test_diff_prints_findings_with_file_and_line(repo, tmp_path):
+    model = write_script(tmp_path / "m.json", [REPORT, "done", "yes"])
+    out = subprocess.run([*SMALLCODER, "review", "--diff", "HEAD~1", "--repo", str(repo), "--model", model],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[1] == "stats.py:15: high bug: empty list divides by zero"
+    assert out.stdout.startswith("smallcoder review: 1 finding in 1 changed file")
+
+
+def test_sarif_to_a_file_and_fail_on(repo, tmp_path, review):
+    model = write_script(tmp_path / "m.json", [REPORT, "done", "yes"])
+    out = review("--diff", "HEAD~1", "--repo", str(repo), "--model", model, "--format", "sarif",
+                 "-o", str(tmp_path / "r.sarif"), "--fail-on", "high")
+    assert out.returncode == 1, out.stderr
+    sarif = json.loads((tmp_path / "r.sarif").read_text())
+    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 15
+
+
+def test_staged_hook_mode_with_nothing_staged_loads_no_model(repo, review):
+    out = review("--staged", "--repo", str(repo), "--model", "/nonexistent/model.gguf")
+    assert out.returncode == 0 and "nothing to review" in out.stdout
+
+
+def test_staged_reviews_the_index_not_the_working_tree(repo, tmp_path, review):
+    (repo / "stats.py").write_text((repo / "stats.py").read_text() + "\n\ndef half(x):\n    return x / 0\n")
+    git(repo, "add", "stats.py")
+    model = write_script(tmp_path / "m.json", ["done"])
+    out = review("--staged", "--repo", str(repo), "--model", model, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["findings"] == []
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--diff", "HEAD", "--staged"], "choose one of --diff, --staged and --pr"),
+    (["--post"], "--post needs --pr"),
+    (["--format", "yaml"], "unknown format 'yaml'"),
+    (["--fail-on", "scary"], "--fail-on takes one of"),
+    (["--diff", "no-such-ref"], "no-such-ref"),
+])
+def test_bad_input_is_one_line_and_exit_2(repo, args, message, review):
+    out = review(*args, "--repo", str(repo), "--model", "/nonexistent.gguf")
+    assert out.returncode == 2 and message in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_post_creates_one_review_then_updates_it_after_a_push(repo, tmp_path, review):
+    with FakeGitHub(tokens=(TOKEN,)) as fake:
+        env = {"GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN}
+        fake.add_repo("acme/stats")
+        base, head = git(repo, "rev-parse", "HEAD~1").strip(), git(repo, "rev-parse", "HEAD").strip()
+        fake.add_pull("acme/stats", 3, base_sha=base, head_sha=head, diff_lines={"stats.py": set(range(11, 16))})
+        model = write_script(tmp_path / "m.json", [REPORT, "done", "yes"])
+        first = review("--pr", "acme/stats#3", "--post", "--repo", str(repo), "--model", model, env=env)
+        assert first.returncode == 0, first.stderr
+        assert "posted review" in first.stderr and "1 comments added" in first.stderr
+        # a new push: the same bug is still there, one more line changed
+        (repo / "stats.py").write_text((repo / "stats.py").read_text().replace('"""The sum of values."""',
+                                                                                 '"""The sum of the values."""'))
+        git(repo, "commit", "-q", "-am", "docs")
+        fake.repos["acme/stats"].pulls[3]["head"]["sha"] = git(repo, "rev-parse", "HEAD").strip()
+        second = review("--pr", "https://github.com/acme/stats/pull/3", "--post", "--repo", str(repo),
+                        "--model", write_script(tmp_path / "m2.json", [REPORT, "done", "yes"]), env=env)
+        assert second.returncode == 0, second.stderr
+        assert "updated review" in second.stderr and "0 comments added" in second.stderr
+        assert len(fake.repos["acme/stats"].reviews[3]) == 1
+        assert len(fake.repos["acme/stats"].review_comments[3]) == 1
+
+
+def test_post_of_a_clean_change_posts_nothing(repo, tmp_path, review):
+    with FakeGitHub(tokens=(TOKEN,)) as fake:
+        fake.add_repo("acme/stats")
+        base, head = git(repo, "rev-parse", "HEAD~1").strip(), git(repo, "rev-parse", "HEAD").strip()
+        fake.add_pull("acme/stats", 3, base_sha=base, head_sha=head)
+        out = review("--pr", "acme/stats#3", "--post", "--repo", str(repo), "--no-verify",
+                     "--model", write_script(tmp_path / "m.json", ["done"]),
+                     env={"GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN})
+        assert out.returncode == 0 and "nothing posted" in out.stderr, out.stderr
+        assert not fake.calls("POST", r".*/reviews")
