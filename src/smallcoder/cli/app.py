@@ -15,39 +15,44 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from smallcoder.agent.loop import AgentConfig
-from smallcoder.cli.issue import check_issue_flags, delivery_json, print_delivery
-from smallcoder.cli.output import RunTracker, apply_decision, print_summary, report_failure, result_json
-from smallcoder.cli.complete import complete
-from smallcoder.cli.doctor import doctor
-from smallcoder.cli.lsp import lsp
+from smallcoder.cli.batch import batch
 from smallcoder.cli.chat import chat, default_to_chat
+from smallcoder.cli.complete import complete
+from smallcoder.cli.dataset import dataset_app
+from smallcoder.cli.doctor import doctor
+from smallcoder.cli.exitcodes import REFUSED, exit_code
+from smallcoder.cli.issue import check_issue_flags, delivery_json, print_delivery
 from smallcoder.cli.live import live_printer
-from smallcoder.cli.runs import runs_app
-from smallcoder.cli.tasks import tasks_app
+from smallcoder.cli.lsp import lsp
 from smallcoder.cli.models import models_app
 from smallcoder.cli.review import review
-from smallcoder.cli.batch import batch
-from smallcoder.cli.exitcodes import REFUSED, exit_code
-from smallcoder.errors import SmallcoderError
+from smallcoder.cli.review import review
+from smallcoder.cli.output import RunTracker, apply_decision, print_summary, report_failure, result_json
+from smallcoder.cli.runs import runs_app
+from smallcoder.cli.tasks import tasks_app
 from smallcoder.config import load_config
+from smallcoder.errors import SmallcoderError
 from smallcoder.paths import Home
-from smallcoder.workspace.environment import EnvironmentRequest
 from smallcoder.session.fix import FixOptions, apply_result
 from smallcoder.session.issue import options_for, prepare_issue, run_issue
 from smallcoder.session.setup import open_session
+from smallcoder.workspace.environment import environment_request
 
 app = typer.Typer(help="Local-first agentic coding for small open models.", no_args_is_help=False,
                   pretty_exceptions_enable=False)
 app.add_typer(runs_app, name="runs")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(models_app, name="models")
+app.add_typer(dataset_app, name="dataset")
 app.command()(batch)
 app.command()(doctor)
 app.command()(complete)
 app.command()(lsp)
 app.command()(chat)
+app.command()(review)
 app.command()(review)
 app.callback(invoke_without_command=True)(default_to_chat)  # `smallcoder` alone starts a chat
 
@@ -101,7 +106,7 @@ def fix(
         console = Console(stderr=as_json, quiet=as_json)
         printer = live_printer(console)
         options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps),
-                             environment=EnvironmentRequest(python=python, env=env) if python or env else None)
+                             environment=environment_request(python, env, config.python))
         options = options_for(job, options, reproduce is not False) if job else replace(options, reproduce=bool(reproduce))
         with open_session(config, Home.from_env(), stream=printer.on_text if printer.streams else None) as session:
             if session.warning:
@@ -166,7 +171,7 @@ def main() -> None:
     except SmallcoderError as e:
         if os.environ.get("SMALLCODER_DEBUG"):
             raise
-        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {e}", highlight=False)
+        Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(e))}", highlight=False)
         sys.exit(2)
     except typer.Exit as e:
         sys.exit(e.exit_code)
@@ -175,9 +180,10 @@ def main() -> None:
         sys.exit(130)
     except Exception as e:
         # Usage errors from typer/click (which typer may vendor): show them the way click does.
-        if callable(getattr(e, "show", None)) and isinstance(getattr(e, "exit_code", None), int):
-            e.show()
-            sys.exit(e.exit_code)
+        show, code = getattr(e, "show", None), getattr(e, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            sys.exit(code)
         if type(e).__name__ == "Abort":
             sys.exit(130)
         raise
