@@ -29,7 +29,6 @@ from smallcoder.cli.live import live_printer
 from smallcoder.cli.lsp import lsp
 from smallcoder.cli.models import models_app
 from smallcoder.cli.review import review
-from smallcoder.cli.review import review
 from smallcoder.cli.output import RunTracker, apply_decision, print_summary, report_failure, result_json
 from smallcoder.cli.runs import runs_app
 from smallcoder.cli.tasks import tasks_app
@@ -52,7 +51,6 @@ app.command()(doctor)
 app.command()(complete)
 app.command()(lsp)
 app.command()(chat)
-app.command()(review)
 app.command()(review)
 app.callback(invoke_without_command=True)(default_to_chat)  # `smallcoder` alone starts a chat
 
