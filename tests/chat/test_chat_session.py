@@ -194,3 +194,33 @@ def test_a_hostile_session_is_contained(mode: Mode, repo: Path, tmp_path: Path,
     assert not (repo.parent / "outside.txt").exists() and not (repo.parent / "outside2.txt").exists()
     assert (home / ".bashrc").read_text() == "# mine\n"
     assert "PRIVATE-KEY-SECRET" not in results
+
+
+def test_a_message_that_would_not_fit_compacts_the_history_first(repo: Path) -> None:
+    backend = scripted("x" * 2000, "short answer")
+    with open_session(load_config(), Home.from_env(), backend=backend) as session:
+        chat = ChatSession.start(session, repo)
+        base = chat.context().total
+        backend.context_window = base + 700  # room for the first turn, not for the second on top of it
+        assert chat.send("hi").status == "answered"
+        out = chat.send("y" * 600)
+        assert out.compacted and out.answer == "short answer"
+        assert chat.messages[1].content == "hi" and "too long" in chat.messages[2].content
+        assert chat.state.turns[-1].number == 1  # earlier turns were folded into the summary
+        with pytest.raises(SmallcoderError, match="would not fit"):
+            chat.send("z" * 40_000)
+        chat.close()
+
+
+def test_every_edit_and_command_is_preceded_by_a_snapshot(repo: Path) -> None:
+    backend = scripted(call("read_file", path="stats.py"), call("write_file", path="a.txt", content="1\n"),
+                       call("run_command", command="echo 2 > b.txt"), "done")
+    with open_session(load_config(), Home.from_env(), backend=backend) as session:
+        chat = ChatSession.start(session, repo)
+        chat.send("go")
+        turn = chat.state.turns[-1]
+        assert len(turn.tool_snapshots) == 2  # before write_file and before run_command; reads change nothing
+        first, second = turn.tool_snapshots
+        assert "a.txt" not in chat.snaps.diff(turn.before, first) and "+1" in chat.snaps.diff(first, second)
+        assert "b.txt" in chat.snaps.diff(second, turn.after)
+        chat.close()

@@ -12,13 +12,7 @@ from smallcoder.agent.events import StepStarted
 from smallcoder.cli.chat_render import ChatRenderer, describe_args
 from smallcoder.errors import ConfigError
 from smallcoder.session.chat_input import expand
-from smallcoder.session.chat_modes import (
-    Approvals,
-    Mode,
-    decision,
-    next_mode,
-    parse_mode,
-)
+from smallcoder.session.chat_modes import Approvals, Mode, decision, next_mode, parse_mode
 
 
 def test_mentions_attach_files_and_line_ranges_and_leave_other_words(tmp_path: Path) -> None:

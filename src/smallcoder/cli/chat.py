@@ -91,12 +91,10 @@ class Repl:
         if expanded.attached:
             self.console.print(f"[dim]attached: {escape(', '.join(expanded.attached))}[/]")
         text = "\n\n".join([*self.pending, expanded.text]) if self.pending else expanded.text
-        use = self.chat.context(attached=text)
-        if not use.fits:
-            raise SmallcoderError(f"this message would not fit: {use.total:,} tokens of {use.window:,} "
-                                  "(see /context; /compact or attach less)")
+        outcome = self.chat.send(text, user_text=line)  # SmallcoderError when it cannot fit: nothing is lost
         self.pending.clear()
-        outcome = self.chat.send(text, user_text=line)
+        if outcome.compacted:
+            self.console.print("[dim](the history was compacted to make room; earlier turns cannot be undone)[/]")
         if outcome.status == "interrupted":
             self.console.print("[yellow]stopped — the chat goes on (the turn is kept; /undo takes it back)[/]")
         elif outcome.status not in ("answered", "submitted"):

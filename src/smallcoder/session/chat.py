@@ -18,9 +18,10 @@ call is recorded as it happens, and the conversation is saved after each turn
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,9 @@ from smallcoder.session.fix import observation_budget
 from smallcoder.session.preflight import Prepared, prepare_worktree
 from smallcoder.session.setup import Session
 from smallcoder.tools import Tool, ToolContext, default_tools
-from smallcoder.types import Message, ToolCall, Usage
+from smallcoder.types import Message, Usage
 from smallcoder.workspace.diff import apply_to_user_tree
-from smallcoder.workspace.environment import find_environment
+from smallcoder.workspace.find_env import find_environment
 from smallcoder.workspace.git import find_repo_root, git, git_out
 from smallcoder.workspace.snapshots import Snapshots
 from smallcoder.workspace.worktree import Worktree, create_worktree, remove_worktree
@@ -84,17 +85,21 @@ class ChatSession:
         self.snaps = Snapshots(wt.path)
         self.base_tree = self.snaps.tree_of(wt.base_commit)
         self.state.applied_tree = self.state.applied_tree or self.base_tree
-        tools = chat_tools()
+        tools = [self._snapshotting(t) if t.kind in ("write", "exec") else t for t in chat_tools()]
         self.approvals = Approvals(ask_user, {t.name: t.kind for t in tools})
         self._sandboxes: dict[tuple[str, bool], Sandbox] = {}
         backend = session.backend
         self.ctx = ToolContext(root=wt.path, test_command=prep.test_command,
                                max_observation_chars=observation_budget(backend.context_window))
-        config = AgentConfig(approval="ask", ask=self.approvals, stop_when_tests_pass=False)
+        # The loop's own compaction would drop the turn's message; a chat compacts between turns (send()).
+        # The run-wide token budget of `fix` would end a long conversation for good: a chat has none.
+        config = AgentConfig(approval="ask", ask=self.approvals, max_steps=max_steps, compaction=False,
+                             max_total_tokens=sys.maxsize)
         self.agent = Agent(backend, tools, self.ctx, config, self.run_id, [*session.observers, *observers])
         self.agent.messages = state.messages
         self.agent.steps = state.steps
         self.turn_outcome: TurnOutcome | None = None
+        self._turn: Turn | None = None  # the turn in progress: tool snapshots go to it
         self.busy_s = 0.0  # time spent in turns (the run record's wall time)
         self.set_mode(Mode(state.mode))
 
@@ -139,6 +144,18 @@ class ChatSession:
 
     # -- the conversation ----------------------------------------------------
 
+    def _snapshotting(self, tool: Tool) -> Tool:
+        """`tool` with a snapshot of the worktree taken just before it acts (after approval)."""
+        action = tool.fn
+
+        def snapshot_then_act(ctx: ToolContext, **arguments: Any) -> str:
+            turn = self._turn
+            if turn is not None:
+                turn.tool_snapshots.append(self.snaps.take(f"chat {self.run_id}: before {tool.name}"))
+            return action(ctx, **arguments)
+
+        return replace(tool, fn=snapshot_then_act)
+
     @property
     def messages(self) -> list[Message]:
         return self.agent.messages
@@ -170,7 +187,17 @@ class ChatSession:
 
     def send(self, text: str, *, user_text: str | None = None) -> TurnOutcome:
         """One turn. `text` goes to the model (attachments expanded); `user_text` is what the user typed
-        (shown by /rewind and /export; default `text`). Ctrl-C inside ends the turn, not the chat."""
+        (shown by /rewind and /export; default `text`). Ctrl-C inside ends the turn, not the chat.
+        When the message would not fit, the history is compacted first; SmallcoderError when even
+        then it would not."""
+        compacted = False
+        if not self.context(attached=text).fits and len(self.messages) > 2:
+            self.compact()
+            compacted = True
+        use = self.context(attached=text)
+        if not use.fits:
+            raise SmallcoderError(f"this message would not fit: {use.total:,} tokens of {use.window:,} "
+                                  "(see /context; attach less or /clear)")
         if not self.recorded:
             self.agent.emit(RunStarted(self.run_id, user_text or text, str(self.wt.repo), str(self.wt.path),
                                           self.wt.branch, self.wt.base_commit, self.session.backend.name,
@@ -181,20 +208,17 @@ class ChatSession:
         turn = Turn(number=len(self.state.turns) + 1, user=user_text or text, start=len(self.messages),
                     before=self.snaps.take(f"chat {self.run_id}: before turn {len(self.state.turns) + 1}"))
         self.state.turns.append(turn)
-
-        def before_tool(call: ToolCall) -> None:
-            turn.tool_snapshots.append(self.snaps.take(f"before {call.name}"))
-
+        self._turn = turn
         started = time.perf_counter()
         try:
-            outcome = run_turn(self.agent, text, max_steps=self.max_steps, before_tool=before_tool)
+            outcome = run_turn(self.agent, text)
         finally:  # recorded even when an unexpected error ends the turn
+            self._turn = None
             turn.after = self.snaps.take(f"chat {self.run_id}: after turn {turn.number}")
             self.busy_s += time.perf_counter() - started
             self.save()
         turn.status, turn.answer = outcome.status, outcome.answer
-        if outcome.compacted:
-            self._forget_history()
+        outcome.compacted = compacted
         self.turn_outcome = outcome
         self.save()
         return outcome
@@ -246,7 +270,7 @@ class ChatSession:
         """Replace the history with a summary (agent/compact.py); returns the tokens saved. Turns so far can
         no longer be undone one by one."""
         before = self.context().history
-        if len(self.messages) > 3:
+        if len(self.messages) > 2:  # something after the first message to summarise
             self.agent.messages = compact(self.messages, self.agent.last_test)
             self.state.messages = self.agent.messages
             self._forget_history()

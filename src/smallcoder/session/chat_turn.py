@@ -1,151 +1,64 @@
-"""One chat turn: the user's message appended to the ongoing conversation, then model and tools until
-the model answers in words.
+"""One chat turn on the generic agent loop: the user's message appended with `Agent.continue_with`, then
+model and tools until the model answers in words (agent/policy.Policy ends the turn on a prose reply).
 
-    outcome = run_turn(agent, "why does mean() fail?", before_tool=snaps_hook, max_steps=20)
+    outcome = run_turn(agent, "why does mean() fail?")
 
-The fix pipeline's policy (tests must pass, submit refusals, fresh attempts that
-reset the worktree) does not apply to a conversation: a turn ends when the
-model replies without a tool call (that reply is its answer), when it calls
-submit, at the per-turn step limit, or when the user presses Ctrl-C. The
-history only ever grows within a turn, so each request's prompt starts with
-the previous one byte for byte and a server's KV cache is reused.
-
-The agent's own parts do the rest: `Agent.execute` (approval, redaction,
-tests after edits, the stuck detector), its parser setting, its observers.
+The history only ever grows within a turn, so each request's prompt starts with the previous one byte for
+byte and a server's KV cache is reused. What this adds to the loop is what an interactive user needs:
+Ctrl-C ends the turn, not the chat, and leaves a history the next request can be built on (every call the
+model made has a result, the interrupted ones say so).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from smallcoder.agent.compact import compact
-from smallcoder.agent.events import FormatProblem, ModelCalled, StepStarted
 from smallcoder.agent.loop import Agent
-from smallcoder.errors import AgentInterrupt, BackendError
-from smallcoder.protocol import format_error_message
-from smallcoder.types import Message, ToolCall
+from smallcoder.errors import BackendError
+from smallcoder.types import Message
 
-INTERRUPTED = "(interrupted by the user before this call ran)"
+INTERRUPTED = "(interrupted by the user before this call finished)"
+
+# The loop's stop reasons, as a chat turn names them.
+STATUS = {"answered": "answered", "submitted": "submitted", "limits_exceeded": "limit",
+          "format_errors": "format_errors", "cancelled": "interrupted"}
 
 
 @dataclass
 class TurnOutcome:
-    """How a turn ended: status is answered | submitted | limit | stuck | format_errors | interrupted | error."""
+    """How a turn ended: status is answered | submitted | limit | format_errors | interrupted | error."""
 
     status: str
     answer: str  # the model's closing words (or why the turn stopped)
     steps: int  # model calls made in this turn
-    compacted: bool = False
+    compacted: bool = False  # the history was summarised before this turn to make room
 
 
-def run_turn(agent: Agent, user_text: str, *, max_steps: int = 20,
-             before_tool: Callable[[ToolCall], None] | None = None) -> TurnOutcome:
-    """Append `user_text` and drive the model until it answers. `before_tool` runs before each tool call
-    (the chat snapshots the worktree there). KeyboardInterrupt is caught: the turn ends "interrupted" with
-    the history left consistent (every recorded call has a result), and the session goes on."""
-    agent.messages.append(Message("user", user_text))
-    state = _Turn(agent, max_steps, before_tool, user_text)
+def run_turn(agent: Agent, user_text: str) -> TurnOutcome:
+    """Append `user_text` and drive the loop until the turn ends. KeyboardInterrupt and backend failures
+    end the turn with the history left consistent; the session goes on."""
+    steps_before = agent.steps
     try:
-        return state.drive()
+        outcome = agent.continue_with(user_text)
     except KeyboardInterrupt:
-        state.close_open_calls()
-        return TurnOutcome("interrupted", "stopped by the user (Ctrl-C)", state.steps, state.compacted)
+        close_open_calls(agent)
+        return TurnOutcome("interrupted", "stopped by the user (Ctrl-C)", agent.steps - steps_before)
     except BackendError as e:
-        return TurnOutcome("error", str(e), state.steps, state.compacted)
+        close_open_calls(agent)
+        return TurnOutcome("error", str(e), agent.steps - steps_before)
+    return TurnOutcome(STATUS.get(outcome.status, outcome.status), outcome.reason.strip(),
+                       agent.steps - steps_before)
 
 
-class _Turn:
-    def __init__(self, agent: Agent, max_steps: int, before_tool: Callable[[ToolCall], None] | None,
-                 user_text: str) -> None:
-        self.agent, self.max_steps, self.before_tool = agent, max_steps, before_tool
-        self.user_text = user_text
-        self.steps = 0
-        self.compacted = False
-        self.format_errors = 0
-        self.open_calls: list[ToolCall] = []  # calls of the last assistant message not yet answered
-
-    def drive(self) -> TurnOutcome:
-        agent = self.agent
-        while True:
-            if self.steps >= self.max_steps:
-                return TurnOutcome("limit", f"stopped after {self.max_steps} steps in this turn; say how to go on",
-                                   self.steps, self.compacted)
-            self.steps += 1
-            agent.steps += 1
-            self._fit()
-            completion = agent.backend.complete(agent.messages, agent.specs,
-                                                max_tokens=agent.config.max_reply_tokens,
-                                                temperature=agent.temperature)
-            agent.model_calls += 1
-            agent.usage = agent.usage + completion.usage
-            agent.emit(ModelCalled(agent.run_id, agent.steps, completion))
-            if not completion.text.strip() and not completion.tool_calls:
-                self.format_errors += 1
-                agent.emit(FormatProblem(agent.run_id, agent.steps, "the model returned an empty reply"))
-                if self.format_errors >= agent.config.max_format_errors:
-                    return TurnOutcome("format_errors", "the model returned empty replies", self.steps, self.compacted)
-                continue
-            agent.messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
-            parsed = agent.config.parse(completion.text, agent.specs, agent.backend.dialect,
-                                        completion.tool_calls or None)
-            if not parsed.calls and not parsed.errors:
-                return TurnOutcome("answered", completion.text.strip(), self.steps, self.compacted)
-            if not parsed.calls:
-                self.format_errors += 1
-                message = format_error_message(parsed, agent.specs, agent.backend.dialect)
-                agent.emit(FormatProblem(agent.run_id, agent.steps, message))
-                agent.messages.append(Message("user", message))
-                if self.format_errors >= agent.config.max_format_errors:
-                    return TurnOutcome("format_errors", f"{self.format_errors} replies without a usable tool call",
-                                       self.steps, self.compacted)
-                continue
-            self.format_errors = 0
-            done = self._run_calls(parsed.calls)
-            if parsed.errors:
-                agent.messages.append(Message("user", format_error_message(parsed, agent.specs, agent.backend.dialect)))
-            if done is not None:
-                return done
-
-    def _run_calls(self, calls: list[ToolCall]) -> TurnOutcome | None:
-        agent = self.agent
-        self.open_calls = list(calls)
-        outcome: TurnOutcome | None = None
-        while self.open_calls:
-            call = self.open_calls[0]
-            if call.name == "submit":  # the fix tool set's way to finish; in a chat it is the answer
-                summary = str((call.arguments or {}).get("summary", "")).strip() or "done"
-                self._answer(call, "ok")
-                outcome = TurnOutcome("submitted", summary, self.steps, self.compacted)
-                continue
-            if self.before_tool:
-                self.before_tool(call)
-            try:
-                observation = agent.execute(call)
-            except AgentInterrupt as stop:  # the stuck detector's limit
-                self._answer(call, f"Error: {stop.message}")
-                self.close_open_calls()
-                return TurnOutcome("stuck", stop.message, self.steps, self.compacted)
-            self._answer(call, observation)
-        return outcome
-
-    def _answer(self, call: ToolCall, content: str) -> None:
-        self.agent.messages.append(Message("tool", content, tool_call_id=call.id or None, name=call.name))
-        self.open_calls.pop(0)
-
-    def close_open_calls(self) -> None:
-        """Every call the history holds gets a result, so the next request is well formed."""
-        while self.open_calls:
-            self._answer(self.open_calls[0], INTERRUPTED)
-
-    def _fit(self) -> None:
-        """Compact once when the history outgrows the window (agent/compact.py keeps system + first message)."""
-        agent = self.agent
-        budget = agent.backend.context_window - agent.config.max_reply_tokens
-        tokens = agent.backend.count_tokens(agent.messages, agent.specs)
-        if tokens > budget and len(agent.messages) > 3:
-            agent.messages = compact(agent.messages, agent.last_test)
-            agent.messages.append(Message("user", self.user_text))  # the summary covers what came before it
-            self.compacted = True
-            tokens = agent.backend.count_tokens(agent.messages, agent.specs)
-        agent.emit(StepStarted(agent.run_id, agent.steps, tokens))
+def close_open_calls(agent: Agent) -> int:
+    """Give every call of the last assistant message a result (INTERRUPTED) when it has none yet, so the
+    next request is well formed. Returns how many were closed."""
+    last = next((i for i in range(len(agent.messages) - 1, -1, -1) if agent.messages[i].role == "assistant"), None)
+    if last is None:
+        return 0
+    reply = agent.messages[last]
+    calls = agent.config.parse(reply.content, agent.specs, agent.backend.dialect, reply.tool_calls or None).calls
+    answered = sum(1 for m in agent.messages[last + 1:] if m.role == "tool")
+    for call in calls[answered:]:
+        agent.messages.append(Message("tool", INTERRUPTED, tool_call_id=call.id or None, name=call.name))
+    return max(0, len(calls) - answered)
