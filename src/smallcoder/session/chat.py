@@ -9,7 +9,7 @@
 
 Like `fix`, the chat works in a git worktree on `smallcoder/<id>`; the user's
 tree changes only with `apply()`. The worktree is snapshotted at the start of
-each turn and before every tool call (workspace/snapshots.py), so undo needs
+each turn and before every edit or command (workspace/snapshots.py), so undo needs
 no commits. The whole chat is one run in the store: each model call and tool
 call is recorded as it happens, and the conversation is saved after each turn
 (the run's extra `chat`), so `ChatSession.resume` rebuilds the exact prompt.

@@ -23,7 +23,7 @@ class Turn:
     """One user message and everything the model and tools did for it.
 
     start: index of the turn's user message in the conversation; before/after: worktree snapshots
-    (commit shas, workspace/snapshots.py) at its start and end; tool_snapshots: one before each tool call.
+    (commit shas, workspace/snapshots.py) at its start and end; tool_snapshots: one before each edit or command.
     messages: the turn's own messages, kept while the turn is undone so /redo can bring them back.
     """
 
