@@ -5,7 +5,7 @@
 - One `python -m llama_cpp.server` (n_ctx 4096) serves every worker (`--model openai:URL`), as a
   team would share one GPU server; each worker is a process with its own checkout and worktree.
 - Tasks: a small generated project with one bug, repeated under distinct ids (the same work each
-  time, so the worker counts are compared on equal tasks). `--max-steps 3`, no hidden tests.
+  time, so the worker counts are compared on equal tasks). `--max-steps` (default 3), no hidden tests.
 - Runner overhead: the same tasks with `--model gold --no-eval` (checkout, process, record; no
   model, no tests), per task.
 
@@ -96,9 +96,10 @@ def start_server(model: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit(f"llama_cpp.server not ready; see {log}")
 
 
-def measure(name: str, tasks: list[BatchTask], spec: str, workers: int, work: Path, base: Path) -> dict[str, object]:
+def measure(name: str, tasks: list[BatchTask], spec: str, workers: int, work: Path, base: Path,
+            max_steps: int = 3) -> dict[str, object]:
     out = work / name
-    settings = BatchSettings(out=out, models=[spec], workers=workers, max_steps=3, evaluate=False,
+    settings = BatchSettings(out=out, models=[spec], workers=workers, max_steps=max_steps, evaluate=False,
                              time_limit_s=900)
     started = time.perf_counter()
     records: list[dict[str, object]] = []
@@ -119,6 +120,7 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=MODEL)
     ap.add_argument("--tasks", type=int, default=4)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
+    ap.add_argument("--max-steps", type=int, default=3)
     args = ap.parse_args()
     results_path = RESULTS / "batch.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else {"runs": []}
@@ -145,7 +147,7 @@ def main() -> None:
     try:
         for w in args.workers:
             if f"server-{w}w" not in done:
-                save(measure(f"server-{w}w", tasks, f"openai:{url}", w, work, work))
+                save(measure(f"server-{w}w", tasks, f"openai:{url}", w, work, work, args.max_steps))
     finally:
         server.terminate()
         server.wait(timeout=30)
