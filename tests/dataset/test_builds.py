@@ -32,8 +32,11 @@ def test_fim_uses_the_engine_formats_and_splits_by_file(repo: Path, tmp_path: Pa
         assert s["prefix"] + s["middle"] + s["suffix"] == (repo / s["path"]).read_text().replace(
             "Zq8vR2xLp9TfW4mK7sYb3NcH6jDgA1Ue", "[REDACTED]").replace("ghp_abcdefghijklmnopqrstuvwxyz0123456789",
                                                                       "[REDACTED]")
-    held_paths = {s["path"] for s in samples}
-    assert not any(any(f"def " in r["text"] and p in r["text"] for p in held_paths) for r in train)
+    from smallcoder.dataset.fim import build_fim, family_format
+    from smallcoder.dataset.sources import collect
+
+    tr, ev = build_fim(collect(repo)[0], family_format("qwen"), FimOptions(per_file=6, eval_share=0.3, seed=1))
+    assert tr and ev and not {e.path for e in tr} & {e.path for e in ev}  # split by file
     texts = [r["text"] for r in train]
     assert any(t.startswith(QWEN_TOKENS.prefix) for t in texts) and any(t.startswith(QWEN_TOKENS.suffix) for t in texts)
     meta = json.loads((tmp_path / "fim" / "manifest.json").read_text())

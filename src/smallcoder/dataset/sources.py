@@ -13,8 +13,8 @@ from pathlib import Path, PurePosixPath
 
 from smallcoder.dataset.hygiene import DEFAULT_DENY_LICENSES, Removals, denied_license, scrub
 from smallcoder.errors import SmallcoderError
-from smallcoder.repomap.files import read_source
 from smallcoder.repomap.files import list_files as repo_files
+from smallcoder.repomap.files import read_source
 from smallcoder.repomap.languages import language_for
 
 DEFAULT_MAX_BYTES = 200_000

@@ -16,10 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from smallcoder.errors import ConfigError, ModelNotFoundError
-
 # The default when a GGUF has no template: the same fallback the embedded backend uses.
 from smallcoder.backends.embedded import CHATML_FALLBACK
+from smallcoder.errors import ConfigError, ModelNotFoundError
 
 
 @dataclass(frozen=True)
