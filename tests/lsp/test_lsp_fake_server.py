@@ -88,3 +88,20 @@ async def test_accept_command_is_counted(client: LanguageClient):
                                                                           item.command.arguments))
     rows = FimStats(HOME / "runs.sqlite3").summary()
     assert sum(r.accepted for r in rows) >= 1
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_suggestion_inserted_piece_by_piece_is_accepted(client: LanguageClient):
+    # Vim's completion (and a typist) inserts a suggestion a character at a time
+    main = WORKSPACE / "main.py"
+    open_doc(client, main)
+    FAKE.respond = lambda body: " + square_area(r)"  # at the end of `    return total`: not cached yet
+    got = await client.text_document_completion_async(lsp.CompletionParams(
+        lsp.TextDocumentIdentifier(main.as_uri()), lsp.Position(7, 16)))
+    FAKE.respond = None
+    assert [i.text_edit.new_text for i in got.items] == ["total + square_area(r)"]  # word + suggestion
+    before = sum(r.accepted for r in FimStats(HOME / "runs.sqlite3").summary())
+    for i, ch in enumerate(" + square_area(r)"):
+        insert(client, main, 10 + i, 7, 16 + i, ch)
+    await client.protocol.send_request_async("smallcoder/status", {})
+    assert sum(r.accepted for r in FimStats(HOME / "runs.sqlite3").summary()) == before + 1

@@ -8,8 +8,9 @@ server itself keeps running.
 
 Acceptance statistics (local store, ``smallcoder complete stats``): every suggestion shown is
 recorded; it counts as accepted when the client runs the item's ``smallcoder.accepted`` command or
-when the document changes by inserting exactly that text at that place (clients that run no
-commands), and as partially accepted when only its start is inserted.
+when exactly that text is inserted at that place, at once or piece by piece (clients that run no
+commands; Vim inserts a completion character by character), and as partially accepted when only
+its first line is.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Shown:
 
     def __init__(self, row: int, line: int, col: int, text: str) -> None:
         self.row, self.line, self.col, self.text = row, line, col, text
+        self.progress = 0  # characters of it inserted so far, from (line, col)
 
 
 class SmallcoderServer(LanguageServer):
@@ -167,19 +169,11 @@ class SmallcoderServer(LanguageServer):
         shown = self.shown.get(uri)
         for change in changes:
             rng = getattr(change, "range", None)
+            log.debug("change %s %r (shown: %s)", rng, change.text[:80], shown and (shown.line, shown.col, shown.text[:40]))
             if rng is None:
                 continue
-            if shown is not None and rng.start.line == shown.line and len(change.text) > 1:
-                # an insertion of more than a keystroke on the suggestion's line: was it the suggestion?
-                after = doc.source.split("\n")[shown.line:]
-                text_after = "\n".join(after)[shown.col:] if after else ""
-                first = shown.text.split("\n", 1)[0]
-                if text_after.startswith(shown.text):
-                    self.outcome(shown.row, "accepted", len(shown.text))
-                    self.shown.pop(uri, None)
-                elif first.strip() and text_after.startswith(first):
-                    self.outcome(shown.row, "partial", len(first))
-                    self.shown.pop(uri, None)
+            if shown is not None:
+                self._follow(uri, shown, rng, change.text)
             lines = doc.lines
             first = max(0, rng.start.line - EDIT_CONTEXT_LINES)
             chunk = "".join(lines[first:rng.start.line + change.text.count("\n") + EDIT_CONTEXT_LINES + 1])
@@ -188,6 +182,31 @@ class SmallcoderServer(LanguageServer):
                 if self.edits and self.edits[-1].path == path and abs(self.edits[-1].line - (first + 1)) < 4:
                     self.edits.pop()  # the same place edited again: keep only its latest text
                 self.edits.append(Snippet(path, chunk.rstrip("\n"), first + 1, "edit"))
+
+    def _follow(self, uri: str, shown: Shown, rng: lsp.Range, text: str) -> None:
+        """Follow insertions at a shown suggestion: inserted whole (at once, or piece by piece as Vim's
+        completion and a typist do) = accepted; only its first line = partial; anything else ends it."""
+        done = shown.text[:shown.progress]
+        line = shown.line + done.count("\n")
+        char = shown.col + len(done) if "\n" not in done else len(done.rsplit("\n", 1)[1])
+        if rng.start == rng.end and (rng.start.line, rng.start.character) == (line, char) and text and \
+                shown.text.startswith(text, shown.progress):
+            shown.progress += len(text)
+        elif len(text) > 1 and rng.start.line == shown.line and rng.start.character <= shown.col:
+            # a client that replaces the word before the cursor with word + suggestion
+            source = self.workspace.get_text_document(uri).source.split("\n")
+            after = "\n".join(source[shown.line:])[shown.col:]
+            shown.progress = len(shown.text) if after.startswith(shown.text) else shown.progress
+        if shown.progress >= len(shown.text):
+            self.outcome(shown.row, "accepted", len(shown.text))
+            self.shown.pop(uri, None)
+            return
+        if shown.progress and done != shown.text[:shown.progress]:
+            return  # still inserting it
+        first = shown.text.split("\n", 1)[0]
+        if first.strip() and shown.progress >= len(first):
+            self.outcome(shown.row, "partial", shown.progress)
+        self.shown.pop(uri, None)
 
     def outcome(self, row: int, outcome: str, chars: int | None = None) -> None:
         if self.stats is None or row <= 0:
