@@ -83,9 +83,9 @@ def percentile(values: list[float], p: float) -> float:
     return round(s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))], 1)
 
 
-def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(model: Path, port: int, threads: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--n_ctx", "4096",
-                             "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(os.cpu_count() or 2)],
+                             "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(threads)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -101,16 +101,17 @@ def start_server(model: Path, port: int) -> subprocess.Popen[bytes]:
 
 def run_mode(mode: str, args: argparse.Namespace, states: list[EditorState], path: Path) -> None:
     model = Path(args.model).expanduser()
-    opts = FimOptions(context_tokens=args.budget, max_tokens=args.max_tokens)
+    opts = FimOptions(context_tokens=args.budget, max_tokens=args.max_tokens, prefix_lines=args.prefix_lines,
+                      suffix_lines=args.suffix_lines)
     proc = None
     if mode == "server":
         from smallcoder.backends.openai_compat import OpenAICompatBackend
 
         port = 18000 + os.getpid() % 1000
-        proc = start_server(model, port)
+        proc = start_server(model, port, args.threads or os.cpu_count() or 2)
         backend: Any = OpenAICompatBackend(f"http://127.0.0.1:{port}/v1")
     else:
-        backend = EmbeddedBackend(model, n_ctx=4096, temperature=0.0)
+        backend = EmbeddedBackend(model, n_ctx=4096, n_threads=args.threads, temperature=0.0)
     try:
         engine = FimEngine(ClearedCache(backend) if mode == "naive" else backend, options=opts,
                            repo_name=Path(args.repo).name)
@@ -153,7 +154,9 @@ def summarize(args: argparse.Namespace, out_dir: Path) -> None:
         }
     summary: dict[str, Any] = {
         "command": " ".join(sys.argv), "model": Path(args.model).name,
-        "session": f"{args.file} {args.function}() body, {args.keystrokes} keystrokes, one request each",
+        "session": f"{args.file} {args.function}() body, {args.keystrokes} keystrokes, one request each; "
+                   f"prefix {args.prefix_lines} lines, suffix {args.suffix_lines}, context budget {args.budget} tokens, "
+                   f"{args.threads or os.cpu_count()} llama.cpp thread(s)",
         "machine": f"{os.cpu_count()} CPUs shared with other jobs (load average {os.getloadavg()[0]:.1f} at the end); "
                    "absolute times are noisy, the ratios are the figures",
         "modes": table,
@@ -191,6 +194,9 @@ def main() -> None:
     p.add_argument("--budget", type=int, default=1024)
     p.add_argument("--max-tokens", type=int, default=32)
     p.add_argument("--modes", default=",".join(MODES))
+    p.add_argument("--prefix-lines", type=int, default=96)
+    p.add_argument("--suffix-lines", type=int, default=16)
+    p.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: all CPUs)")
     args = p.parse_args()
     out_dir = RESULTS / f"fim-latency-{args.name}"
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -121,15 +121,16 @@ def run(args: argparse.Namespace) -> None:
     samples = make_samples(repo, since=args.since, under=args.under, n_lines=args.lines, n_blocks=args.blocks)
     out_dir = RESULTS / f"fim-quality-{args.name}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    backend = EmbeddedBackend(Path(args.model).expanduser(), n_ctx=4096, temperature=0.0)
-    opts = FimOptions(context_tokens=args.budget, max_tokens=96)
+    backend = EmbeddedBackend(Path(args.model).expanduser(), n_ctx=4096, n_threads=args.threads, temperature=0.0)
+    opts = FimOptions(context_tokens=args.budget, max_tokens=64, prefix_lines=args.prefix_lines,
+                      suffix_lines=args.suffix_lines)
     engine = FimEngine(backend, options=opts, repo_name=repo.name, gatherer=ContextGatherer())
     started = time.time()
-    for strategy in STRATEGIES:
-        path = out_dir / f"{strategy}.jsonl"
-        done = {json.loads(ln)["id"] for ln in path.read_text().splitlines()} if path.exists() else set()
-        for s in samples:
-            if s.id in done:
+    done = {st: ({json.loads(ln)["id"] for ln in (out_dir / f"{st}.jsonl").read_text().splitlines()}
+                 if (out_dir / f"{st}.jsonl").exists() else set()) for st in STRATEGIES}
+    for s in samples:  # samples outer, strategies inner: an interrupted run stays balanced
+        for strategy in STRATEGIES:
+            if s.id in done[strategy]:
                 continue
             state = EditorState(s.path, s.prefix + s.suffix, s.line, s.col, root=repo,
                                 open_files=open_files(repo, s, args.under))
@@ -145,7 +146,7 @@ def run(args: argparse.Namespace) -> None:
                    "context_files": result.context_files}
             if args.tests and s.kind == "block":
                 row["tests_pass"] = True if row["exact"] else tests_pass(repo, s, result.text, args.test_timeout)
-            with path.open("a") as f:
+            with (out_dir / f"{strategy}.jsonl").open("a") as f:
                 f.write(json.dumps(row) + "\n")
             print(f"{strategy:10s} {s.id:40s} next={row['next_line']!s:5s} es={row['edit_similarity']:5.1f} "
                   f"{result.latency_ms:7.0f} ms", flush=True)
@@ -154,7 +155,11 @@ def run(args: argparse.Namespace) -> None:
 
 
 def summarize(args: argparse.Namespace, samples: list[Sample], out_dir: Path, wall_s: float) -> None:
+    per = {st: {json.loads(ln)["id"] for ln in (out_dir / f"{st}.jsonl").read_text().splitlines()}
+           for st in STRATEGIES if (out_dir / f"{st}.jsonl").exists()}
     ids = {s.id for s in samples}
+    for st in STRATEGIES:
+        ids &= per.get(st, set())  # compare on the samples every strategy has done
     table: dict[str, Any] = {}
     for strategy in STRATEGIES:
         rows = [json.loads(ln) for ln in (out_dir / f"{strategy}.jsonl").read_text().splitlines()]
@@ -180,7 +185,8 @@ def summarize(args: argparse.Namespace, samples: list[Sample], out_dir: Path, wa
         "command": " ".join(sys.argv), "model": Path(args.model).name, "repo": str(args.repo),
         "repo_commit": subprocess.run(["git", "-C", args.repo, "rev-parse", "HEAD"], capture_output=True,
                                       text=True).stdout.strip(),
-        "since": args.since, "context_budget_tokens": args.budget, "wall_s_this_run": round(wall_s),
+        "since": args.since, "context_budget_tokens": args.budget, "prefix_lines": args.prefix_lines,
+        "suffix_lines": args.suffix_lines, "wall_s_this_run": round(wall_s),
         "machine": f"{os.cpu_count()} CPUs, shared with other jobs (load average {os.getloadavg()[0]:.1f} at the end)",
         "strategies": table,
         "next_line_gain_over_best_other_points": round(table["smallcoder"]["all"]["next_line_pct"] - best_other, 1),
@@ -212,6 +218,9 @@ def main() -> None:
     p.add_argument("--lines", type=int, default=30)
     p.add_argument("--blocks", type=int, default=15)
     p.add_argument("--budget", type=int, default=1024, help="tokens of context from other files")
+    p.add_argument("--prefix-lines", type=int, default=96)
+    p.add_argument("--suffix-lines", type=int, default=16)
+    p.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: all CPUs)")
     p.add_argument("--tests", action="store_true", help="also run the tests naming each block's function")
     p.add_argument("--test-timeout", type=int, default=120)
     p.add_argument("--summary-only", action="store_true")
