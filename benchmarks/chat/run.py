@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -87,7 +88,6 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="smallcoder-chat-bench-"))
     repo = make_repo(work / "repo")
-    import os
     os.environ["SMALLCODER_HOME"] = str(work / "home")
     probe = Probe()
     config = load_config().with_flags(model=args.model, ctx=args.ctx)
@@ -96,27 +96,36 @@ def main() -> None:
         specs = chat.agent.specs
         fixed = session.backend.count_tokens(chat.messages[:1], specs)
         system_only = session.backend.count_tokens(chat.messages[:1], [])
-        turns = [timed_turn(chat, probe, text, f"turn {i + 1}") for i, text in enumerate(TURNS)]
+        model = session.backend.name
+        turns: list[dict[str, Any]] = []
+        write(model, args.ctx, fixed, system_only, turns)  # the fixed prompt needs no generation: kept first
+        for i, text in enumerate(TURNS):
+            turns.append(timed_turn(chat, probe, text, f"turn {i + 1}"))
+            write(model, args.ctx, fixed, system_only, turns)
         run_id = chat.run_id
         chat.close()
         resumed = ChatSession.resume(session, run_id, observers=[probe], max_steps=args.max_steps)
         turns.append(timed_turn(resumed, probe, AFTER_RESUME, "after resume"))
         resumed.close()
-        model = session.backend.name
+    print(write(model, args.ctx, fixed, system_only, turns))
+
+
+def write(model: str, ctx: int, fixed: int, system_only: int, turns: list[dict[str, Any]]) -> str:
+    """Write chat.json and chat.md with what has been measured so far; returns the markdown."""
     later = [t["first_call_reuse"] for t in turns[1:] if t["first_call_reuse"] is not None]
     shares = [t["overhead_share"] for t in turns if t["overhead_share"] is not None]
     summary = {
-        "model": model, "ctx": args.ctx, "fixed_prompt_tokens": fixed, "system_prompt_tokens": system_only,
+        "model": model, "ctx": ctx, "fixed_prompt_tokens": fixed, "system_prompt_tokens": system_only,
         "tool_schema_tokens": fixed - system_only,
         "min_reuse_after_first_turn": min(later) if later else None,
-        "reuse_after_resume": turns[-1]["first_call_reuse"],
+        "reuse_after_resume": next((t["first_call_reuse"] for t in turns if t["turn"] == "after resume"), None),
         "max_overhead_share": max(shares) if shares else None,
         "note": "2-CPU machine shared by ~8 engineers: absolute times are noisy, ratios hold",
         "turns": turns,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "chat.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-    lines = [f"# smallcoder chat — {model}, ctx {args.ctx}", "",
+    lines = [f"# smallcoder chat — {model}, ctx {ctx}", "",
              f"Fixed prompt: {fixed} tokens (system {system_only}, tool schemas {fixed - system_only}); target ≤ 1,500.",
              "", "| turn | status | first piece (s) | engine TTFT (s) | chat overhead | KV reuse, first call |",
              "|---|---|---|---|---|---|"]
@@ -128,7 +137,7 @@ def main() -> None:
         lines.append(f"| {t['turn']} | {t['status']} | {first} | {ttft} | {share} | {reuse} |")
     lines += ["", summary["note"] + "."]
     (RESULTS / "chat.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
