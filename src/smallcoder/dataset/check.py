@@ -16,7 +16,7 @@ from typing import Any
 from smallcoder.dataset.template import render_for_training
 from smallcoder.types import Message, ToolSpec
 
-CONTEXT_CHARS = 160
+CONTEXT_LINES = 2  # lines of context each side of the first difference
 
 
 @dataclass
@@ -43,14 +43,14 @@ def first_difference(a: str, b: str) -> int:
 
 
 def explain(training: str, inference: str, what: str) -> str:
-    """A paragraph: where the texts part (character offset, line) and a unified diff around that place."""
+    """A paragraph: where the texts part (character offset, line) and a unified diff of the lines around it."""
     at = first_difference(training, inference)
-    line = training.count("\n", 0, at) + 1
-    lo = max(0, at - CONTEXT_CHARS)
-    a = training[lo:at + CONTEXT_CHARS].splitlines(keepends=True)
-    b = inference[lo:at + CONTEXT_CHARS].splitlines(keepends=True)
-    diff = "".join(difflib.unified_diff(a, b, "training (chat template)", "inference (smallcoder sends)", n=2))
-    return f"{what}: differs at character {at} (line {line}): training {training[at:at + 24]!r} vs inference " \
+    line = training.count("\n", 0, at)  # 0-based line of the first difference, the same in both texts
+    a, b = training.splitlines(keepends=True), inference.splitlines(keepends=True)
+    lo = max(0, line - CONTEXT_LINES)
+    diff = "".join(difflib.unified_diff(a[lo:line + CONTEXT_LINES + 1], b[lo:line + CONTEXT_LINES + 1],
+                                        "training (chat template)", "inference (smallcoder sends)", n=CONTEXT_LINES))
+    return f"{what}: differs at character {at} (line {line + 1}): training {training[at:at + 24]!r} vs inference " \
            f"{inference[at:at + 24]!r}\n{diff}"
 
 

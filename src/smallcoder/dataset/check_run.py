@@ -47,7 +47,7 @@ def run_check(model: Path, data: Path | None, template_file: Path | None, limit:
         raise SmallcoderError(f"template not found: {template_file}")
     home = Home.from_env()
     config = load_config().with_flags(model=str(model), ctx=CHECK_CTX)
-    backend = open_backend(choose_spec(config, home), config, home)
+    backend: Any = open_backend(choose_spec(config, home), config, home)
     try:
         if not hasattr(backend, "render") or not hasattr(backend, "facts"):
             raise ConfigError("dataset check needs the embedded engine (a GGUF and llama-cpp-python)")

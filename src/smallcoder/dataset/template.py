@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 # The default when a GGUF has no template: the same fallback the embedded backend uses.
-from smallcoder.backends.embedded import CHATML_FALLBACK
+from smallcoder.backends.embedded import CHATML_FALLBACK as CHATML_FALLBACK
 from smallcoder.errors import ConfigError, ModelNotFoundError
 
 
@@ -62,11 +62,12 @@ def render_for_training(template: str, messages: list[dict[str, Any]], tools: li
         try:
             from transformers.utils.chat_template_utils import render_jinja_template
         except ImportError:
-            return _compiled(template).render(messages=messages, tools=tools,
-                                              add_generation_prompt=add_generation_prompt, **kwargs)
-        rendered, _ = render_jinja_template(conversations=[messages], tools=tools, chat_template=template,
-                                            add_generation_prompt=add_generation_prompt, **kwargs)
-        return str(rendered[0])
+            return str(_compiled(template).render(messages=messages, tools=tools,
+                                                  add_generation_prompt=add_generation_prompt, **kwargs))
+        # Returns (rendered conversations, generation indices), although annotated as str.
+        out: Any = render_jinja_template(conversations=[messages], tools=list(tools) if tools else None,
+                                         chat_template=template, add_generation_prompt=add_generation_prompt, **kwargs)
+        return str(out[0][0])
     except Exception as e:  # a template error (TemplateError, raise_exception) is the user's to see
         raise ConfigError(f"the chat template failed on this example: {e}") from e
 
