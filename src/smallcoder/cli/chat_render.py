@@ -15,14 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.syntax import Syntax
 
-from smallcoder.agent.events import (
-    Event,
-    FormatProblem,
-    ModelCalled,
-    StepStarted,
-    TestsRan,
-    ToolExecuted,
-)
+from smallcoder.agent.events import Event, FormatProblem, ModelCalled, StepStarted, TestsRan, ToolExecuted
 
 MARKERS = ("<tool_call>", "<function=", "[TOOL_CALLS]", "<|tool_call")
 ARG_CHARS = 60
