@@ -41,7 +41,7 @@ def review(
     allow_remote: Annotated[bool, typer.Option("--allow-remote", help="Allow a server that is not on this machine: your code is sent to it.")] = False,
 ) -> None:
     """Review a change (default: uncommitted changes against HEAD) and report concrete defects with file:line."""
-    if sum(x is not None and x is not False for x in (diff, staged or None, pr)) > 1:
+    if sum((diff is not None, staged, pr is not None)) > 1:
         raise ConfigError("choose one of --diff, --staged and --pr")
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r} — use one of {', '.join(FORMATS)}")
