@@ -1,0 +1,147 @@
+"""Review benchmark: precision, recall and comments per clean change on labelled real changes.
+
+    .venv/bin/python benchmarks/review/run.py --model ~/.cache/smallcoder-test-models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+
+Each case of cases.toml becomes a real git change in a scratch clone of the mirror: a bug case is
+the fix commit reversed (the working tree re-introduces the bug), a clean case is a refactoring
+commit applied on its parent. `review_change` runs on `git diff HEAD`, exactly as `smallcoder
+review --diff HEAD` would. A finding is a true positive when it is on a bug case's file within
+TOLERANCE lines of the lines the reversal touches; every finding on a clean case is a false one.
+
+Per-case results go to benchmarks/results/review/<id>.json (a rerun skips finished cases; --fresh
+redoes them); the summary to benchmarks/results/review.json and review.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+from smallcoder.config import load_config
+from smallcoder.paths import Home
+from smallcoder.review import parse_diff
+from smallcoder.session.review import ReviewOptions, git_diff, new_side_reader, review_change
+from smallcoder.session.setup import open_session
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE.parent / "results"
+TOLERANCE = 2  # lines either side of a labelled line that still count as "on the bug"
+
+
+def sh(cwd: Path, *args: str) -> str:
+    return subprocess.run(args, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def prepare(case: dict, mirrors: Path, scratch: Path) -> tuple[Path, dict[str, set[int]]]:
+    """A clone with the case's change in its working tree; for a bug case, the labelled lines per file."""
+    mirror = mirrors / case["repo"].replace("/", "+") / "repo"
+    work = scratch / case["id"]
+    sh(scratch, "git", "clone", "-q", "--no-checkout", str(mirror), str(work))
+    paths = case["paths"]
+    if case["kind"] == "bug":
+        sh(work, "git", "checkout", "-q", case["commit"])
+        change = sh(work, "git", "diff", case["commit"], case["commit"] + "^", "--", *paths)
+    else:
+        sh(work, "git", "checkout", "-q", case["commit"] + "^")
+        change = sh(work, "git", "diff", case["commit"] + "^", case["commit"], "--", *paths)
+    subprocess.run(["git", "apply"], cwd=work, input=change, text=True, check=True)
+    labels: dict[str, set[int]] = {}
+    if case["kind"] == "bug":
+        for f in parse_diff(change).files:
+            lines = set(f.added_lines)
+            for h in f.hunks:
+                if not h.added:  # a deletion re-introduced: the spot where the lines went
+                    lines |= {n for n in range(h.new_start, h.new_end + 1)}
+            labels[f.path] = lines
+    return work, labels
+
+
+def score(case: dict, findings: list[dict], labels: dict[str, set[int]]) -> list[bool]:
+    hits = []
+    for f in findings:
+        near = {n + d for n in labels.get(f["path"], set()) for d in range(-TOLERANCE, TOLERANCE + 1)}
+        hits.append(case["kind"] == "bug" and any(n in near for n in range(f["start_line"], f["end_line"] + 1)))
+    return hits
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--ctx", type=int, default=4096)
+    ap.add_argument("--mirrors", default=os.environ.get("REVIEW_MIRRORS", "/work/.mirror"))
+    ap.add_argument("--name", default="review")
+    ap.add_argument("--no-verify", action="store_true")
+    ap.add_argument("--fresh", action="store_true")
+    ap.add_argument("--only", nargs="*")
+    args = ap.parse_args()
+    cases = tomllib.loads((HERE / "cases.toml").read_text())["case"]
+    out_dir = RESULTS / args.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    options = ReviewOptions(verify=not args.no_verify)
+    config = load_config().with_flags(model=args.model, ctx=args.ctx)
+    with tempfile.TemporaryDirectory(prefix="review-bench-") as tmp, \
+            open_session(config, Home.from_env()) as session:
+        for case in cases:
+            done = out_dir / f"{case['id']}.json"
+            if (args.only and case["id"] not in args.only) or (done.exists() and not args.fresh):
+                continue
+            work, labels = prepare(case, Path(args.mirrors), Path(tmp))
+            started = time.perf_counter()
+            result = review_change(session.backend, work, git_diff(work, ref="HEAD"), new_side_reader(work), options)
+            findings = [f.to_json() for f in result.findings]
+            record = {"id": case["id"], "kind": case["kind"], "findings": findings,
+                      "true_positive": score(case, findings, labels),
+                      "dropped": [{"reason": d.reason, **d.finding.to_json()} for d in result.dropped],
+                      "model_calls": result.model_calls, "unparsable": result.unparsable,
+                      "seconds": round(time.perf_counter() - started, 1)}
+            done.write_text(json.dumps(record, indent=2) + "\n")
+            print(f"{case['id']}: {len(findings)} findings, tp={record['true_positive']}, "
+                  f"{record['seconds']} s", flush=True)
+    summarize(cases, out_dir, args)
+    return 0
+
+
+def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> None:
+    records = [json.loads((out_dir / f"{c['id']}.json").read_text()) for c in cases
+               if (out_dir / f"{c['id']}.json").exists()]
+    bugs = [r for r in records if r["kind"] == "bug"]
+    clean = [r for r in records if r["kind"] == "clean"]
+    shown = sum(len(r["findings"]) for r in records)
+    tp = sum(sum(r["true_positive"]) for r in records)
+    summary = {
+        "command": "benchmarks/review/run.py --model " + Path(args.model).name + f" --ctx {args.ctx}"
+                   + (" --no-verify" if args.no_verify else ""),
+        "python": platform.python_version(), "machine_note": "2 shared CPUs under heavy load (load average ~18)",
+        "cases": len(records), "bug_cases": len(bugs), "clean_cases": len(clean),
+        "findings": shown, "true_positives": tp,
+        "precision": round(tp / shown, 3) if shown else None,
+        "recall": round(sum(any(r["true_positive"]) for r in bugs) / len(bugs), 3) if bugs else None,
+        "comments_per_clean_change": round(sum(len(r["findings"]) for r in clean) / len(clean), 3) if clean else None,
+        "unparsable": sum(r["unparsable"] for r in records),
+        "dropped_by_checks": sum(len(r["dropped"]) for r in records),
+        "model_calls": sum(r["model_calls"] for r in records),
+        "seconds": round(sum(r["seconds"] for r in records), 1),
+    }
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(summary, indent=2) + "\n")
+    rows = "\n".join(f"| {r['id']} | {r['kind']} | {len(r['findings'])} | {sum(r['true_positive'])} | "
+                     f"{len(r['dropped'])} | {r['model_calls']} | {r['seconds']} |" for r in records)
+    (RESULTS / f"{args.name}.md").write_text(
+        f"# Review benchmark\n\nCommand: `{summary['command']}`; {summary['machine_note']}.\n\n"
+        f"precision {summary['precision']}, recall {summary['recall']}, comments per clean change "
+        f"{summary['comments_per_clean_change']}, unparsable outputs {summary['unparsable']}, "
+        f"{summary['dropped_by_checks']} findings dropped by the checks.\n\n"
+        "| case | kind | findings | true | dropped | model calls | seconds |\n|---|---|---|---|---|---|---|\n"
+        + rows + "\n")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
