@@ -81,10 +81,14 @@ def main() -> int:
     ap.add_argument("--no-verify", action="store_true")
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--only", nargs="*")
+    ap.add_argument("--summary-only", action="store_true", help="rewrite the summary from the finished cases")
     args = ap.parse_args()
     cases = tomllib.loads((HERE / "cases.toml").read_text())["case"]
     out_dir = RESULTS / args.name
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.summary_only:
+        summarize(cases, out_dir, args)
+        return 0
     options = ReviewOptions(verify=not args.no_verify)
     config = load_config().with_flags(model=args.model, ctx=args.ctx)
     with tempfile.TemporaryDirectory(prefix="review-bench-") as tmp, \
@@ -120,7 +124,7 @@ def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> Non
         "command": "benchmarks/review/run.py --model " + Path(args.model).name + f" --ctx {args.ctx}"
                    + (" --no-verify" if args.no_verify else ""),
         "python": platform.python_version(), "machine_note": "2 shared CPUs under heavy load (load average ~18)",
-        "cases": len(records), "bug_cases": len(bugs), "clean_cases": len(clean),
+        "cases": len(records), "cases_planned": len(cases), "bug_cases": len(bugs), "clean_cases": len(clean),
         "findings": shown, "true_positives": tp,
         "precision": round(tp / shown, 3) if shown else None,
         "recall": round(sum(any(r["true_positive"]) for r in bugs) / len(bugs), 3) if bugs else None,
