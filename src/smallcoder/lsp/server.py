@@ -48,7 +48,6 @@ class Shown:
 
     def __init__(self, row: int, line: int, col: int, text: str) -> None:
         self.row, self.line, self.col, self.text = row, line, col, text
-        self.progress = 0  # characters of it inserted so far, from (line, col)
 
 
 class SmallcoderServer(LanguageServer):
@@ -184,28 +183,20 @@ class SmallcoderServer(LanguageServer):
                 self.edits.append(Snippet(path, chunk.rstrip("\n"), first + 1, "edit"))
 
     def _follow(self, uri: str, shown: Shown, rng: lsp.Range, text: str) -> None:
-        """Follow insertions at a shown suggestion: inserted whole (at once, or piece by piece as Vim's
-        completion and a typist do) = accepted; only its first line = partial; anything else ends it."""
-        done = shown.text[:shown.progress]
-        line = shown.line + done.count("\n")
-        char = shown.col + len(done) if "\n" not in done else len(done.rsplit("\n", 1)[1])
-        if rng.start == rng.end and (rng.start.line, rng.start.character) == (line, char) and text and \
-                shown.text.startswith(text, shown.progress):
-            shown.progress += len(text)
-        elif len(text) > 1 and rng.start.line == shown.line and rng.start.character <= shown.col:
-            # a client that replaces the word before the cursor with word + suggestion
-            source = self.workspace.get_text_document(uri).source.split("\n")
-            after = "\n".join(source[shown.line:])[shown.col:]
-            shown.progress = len(shown.text) if after.startswith(shown.text) else shown.progress
-        if shown.progress >= len(shown.text):
+        """After each change: the suggestion now in the document at its place = accepted (inserted at
+        once, piece by piece as Vim's completion does, or as word + suggestion); an edit elsewhere with
+        only its first line in place = partial; any other edit elsewhere ends the watch."""
+        source = self.workspace.get_text_document(uri).source.split("\n")
+        after = "\n".join(source[shown.line:])[shown.col:] if shown.line < len(source) else ""
+        if after.startswith(shown.text):
             self.outcome(shown.row, "accepted", len(shown.text))
             self.shown.pop(uri, None)
             return
-        if shown.progress and done != shown.text[:shown.progress]:
-            return  # still inserting it
+        if shown.line <= rng.start.line <= shown.line + shown.text.count("\n"):
+            return  # still being inserted (or typed over): keep watching
         first = shown.text.split("\n", 1)[0]
-        if first.strip() and shown.progress >= len(first):
-            self.outcome(shown.row, "partial", shown.progress)
+        if first.strip() and after.startswith(first):
+            self.outcome(shown.row, "partial", len(first))
         self.shown.pop(uri, None)
 
     def outcome(self, row: int, outcome: str, chars: int | None = None) -> None:
