@@ -97,7 +97,7 @@ def test_sft_with_nothing_to_read_is_one_clear_error(tmp_path: Path) -> None:
 def test_calibration_mixes_code_and_transcripts(repo: Path, store_db: Path, tmp_path: Path) -> None:
     built = make_calibration(repo, tmp_path / "cal.txt", CHATML, db=store_db, chars=8_000, tool_share=0.3)
     text = (tmp_path / "cal.txt").read_text()
-    assert built.info["transcripts"] == 1 and built.info["transcript chars"] > 0
+    assert built.info["transcripts"] == 2 and built.info["transcript chars"] > 0
     assert "<|im_start|>assistant\n<tool_call>" in text and "def list_files" in text
     assert "Zq8v" not in text and "GPL-3.0" not in text  # secrets masked, the GPL file left out
     assert (tmp_path / "cal.manifest.json").is_file()

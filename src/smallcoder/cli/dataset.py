@@ -10,6 +10,8 @@ from rich.console import Console
 
 from smallcoder.errors import SmallcoderError
 
+IMATRIX_CHUNK = 512  # llama-imatrix's default chunk (its -c), tokens
+
 dataset_app = typer.Typer(help="Fine-tuning (FIM, SFT) and quantization-calibration data from your code.",
                           no_args_is_help=True)
 
@@ -98,6 +100,11 @@ def calibration_cmd(
     from smallcoder.dataset.build import make_calibration
 
     _print(make_calibration(repo, out, _template(model), db=_db(runs), chars=chars, tool_share=tool_share, seed=seed))
+    if model is not None:
+        from smallcoder.dataset.template import count_tokens
+
+        n = count_tokens(model, out.read_text(encoding="utf-8"))
+        Console().print(f"  tokens: {n:,} — {n // IMATRIX_CHUNK} llama-imatrix chunks of {IMATRIX_CHUNK}", highlight=False)
     Console().print(f"next: llama-imatrix -m MODEL-f16.gguf -f {out} -o imatrix.dat", highlight=False)
 
 

@@ -97,14 +97,14 @@ def make_sft(repo: Path | None, out: Path, model: ModelTemplate, *, db: Path | N
 def make_calibration(repo: Path, out: Path, model: ModelTemplate, *, db: Path | None, chars: int = 400_000,
                      tool_share: float = 0.25, seed: int = 0, dialect: str = "hermes") -> Built:
     """A plain-text calibration file for ``llama-imatrix -f``: the repository's code (and docs) plus the
-    store's verified tool-call transcripts rendered with the model's template."""
+    store's tool-call transcripts (every run with replies) rendered with the model's template."""
     files, removed = collect(repo, code_only=False)
     dedup = Deduplicator(near=False)
     files = [f for f in files if dedup.keep(f.text)]
     removed.merge(dedup.removals)
     transcripts: list[ChatExample] = []
     if db is not None:
-        transcripts, r = from_runs(db, model.template, dialect)
+        transcripts, r = from_runs(db, model.template, dialect, verified_only=False)
         removed.merge(r)
     cal = build_calibration(files, transcripts, model.template, chars=chars, tool_share=tool_share, seed=seed,
                             eos=model.eos)

@@ -71,8 +71,10 @@ def run_conversation(detail: dict[str, Any]) -> list[dict[str, Any]]:
     return msgs
 
 
-def from_runs(db: Path, template: str, dialect: str = "hermes") -> tuple[list[ChatExample], Removals]:
-    """Examples from the verified runs in the store at ``db``; unverified runs are counted, not used."""
+def from_runs(db: Path, template: str, dialect: str = "hermes", *,
+              verified_only: bool = True) -> tuple[list[ChatExample], Removals]:
+    """Examples from the verified runs in the store at ``db``; unverified runs are counted, not used.
+    ``verified_only=False`` (calibration) takes every run with a reply: its tool calls are real either way."""
     removed = Removals()
     if not db.is_file():
         return [], removed
@@ -80,7 +82,8 @@ def from_runs(db: Path, template: str, dialect: str = "hermes") -> tuple[list[Ch
     out: list[ChatExample] = []
     with RunStore(db) as store:
         for row in store.list_runs(limit=None):
-            if row.get("status") != "resolved" or not row.get("tests_after_passed"):
+            verified = row.get("status") == "resolved" and bool(row.get("tests_after_passed"))
+            if verified_only and not verified:
                 removed.add("run not verified")
                 continue
             msgs = run_conversation(store.get_run(row["id"]))

@@ -89,3 +89,13 @@ def _compiled(template: str) -> Any:
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
     return env.from_string(template)
+
+
+def count_tokens(model: Path, text: str) -> int:
+    """Tokens of ``text`` under the GGUF's own tokenizer (vocabulary-only load; special tokens parsed)."""
+    from smallcoder.backends.embedded import _import_llama_cpp, _quiet_stderr
+
+    llama_cpp = _import_llama_cpp()
+    with _quiet_stderr():
+        probe = llama_cpp.Llama(str(model), vocab_only=True, verbose=False)
+    return len(probe.tokenize(text.encode("utf-8"), add_bos=False, special=True))
