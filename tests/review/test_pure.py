@@ -74,6 +74,8 @@ def test_find_quote_ignores_indentation_and_blank_lines():
     text = "def f(x):\n    if x:\n\n        return 1\n"
     assert find_quote(text, "if x:\n  return 1") == [(2, 4)]
     assert find_quote(text, "return 2") == []
+    assert find_quote(text, "f(x") == []  # too short to match part of a line
+    assert find_quote(text, "def f(x") == [] and find_quote(text, "def f(x)") == [(1, 1)]
 
 
 def test_duplicates_merge_and_rank_caps():

@@ -25,6 +25,7 @@ _OUTCOME = re.compile(
 _VAGUE_START = re.compile(r"^\s*(consider|it is (recommended|good practice)|you (may|might) want|"
                           r"best practice|for (better )?readability|nit\b)", re.I)
 MIN_SCENARIO_CHARS = 20
+MIN_PARTIAL_QUOTE = 8
 SEVERITY_WEIGHT = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}  # critical 4 … low 1
 
 
@@ -90,15 +91,17 @@ def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
     if not want:
         return []
     have = [line.strip() for line in text.splitlines()]
+    # one quoted line may be part of a file line, when it is long enough not to match by chance
+    partial = len(want) == 1 and len(want[0]) >= MIN_PARTIAL_QUOTE
     hits = []
     for i in range(len(have) - len(want) + 1):
-        if have[i] == want[0] or (len(want) == 1 and want[0] in have[i]):
+        if have[i] == want[0] or (partial and want[0] in have[i]):
             j, k = i, 0  # walk the file, skipping its blank lines, matching each quoted line
             while k < len(want) and j < len(have):
                 if not have[j]:
                     j += 1
                     continue
-                if have[j] != want[k] and not (len(want) == 1 and want[k] in have[j]):
+                if have[j] != want[k] and not (partial and want[k] in have[j]):
                     break
                 j, k = j + 1, k + 1
             if k == len(want):
