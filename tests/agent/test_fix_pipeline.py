@@ -94,7 +94,7 @@ def test_submit_with_failing_tests_is_refused_once(example_repo):
     outputs = [hermes("submit", summary="done"), hermes("submit", summary="really done")]
     result, backend, _ = fix(example_repo, outputs)
     assert "still fail" in backend.requests[1][-1].content
-    assert result.status == "unresolved" and result.reason == "really done"
+    assert result.status == "unresolved" and result.stop_message == "really done"
 
 
 def test_step_limit(example_repo):

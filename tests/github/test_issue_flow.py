@@ -95,12 +95,13 @@ def test_an_unverified_change_is_not_pushed_and_the_issue_hears_why(hosted, proj
     assert "could not fix this issue automatically" in comment and "No pull request was opened" in comment
 
 
-def test_when_nothing_reproduces_the_pr_says_so(hosted, project):
+def test_when_nothing_reproduces_nothing_is_pushed_and_the_issue_hears_why(hosted, project):
     outputs = [hermes("submit", summary="it needs a terminal"), FIX, hermes("submit", summary="done")]
-    done, _ = run(project, outputs, pr=True)
-    body = hosted.repos["acme/textutil"].pulls[done.delivery.pull_request.number]["body"]
-    assert "**Not reproduced:**" in body and "it needs a terminal" in body
-    assert "| before the fix | passed" in body and "| after the fix | passed" in body
+    done, _ = run(project, outputs, pr=True, comment=True)
+    assert done.result.status == "changed-unverified"  # the tests passed before the fix too
+    assert done.delivery.pushed is None and not hosted.repos["acme/textutil"].pulls
+    assert "not verified" in done.delivery.note and "changed-unverified" in done.delivery.note
+    assert "changed-unverified" in hosted.repos["acme/textutil"].comments[7][-1]["body"]
 
 
 def test_closed_issue_is_refused_before_the_model_runs(hosted, project):

@@ -43,7 +43,8 @@ def test_a_test_that_passes_does_not_count(project):
     repro = result.reproduction
     assert repro.status == "not_reproduced" and "passes on the current code" in repro.reason
     assert not (project / "test_issue_7.py").exists()
-    assert "test_issue_7.py" not in result.diff and result.status == "resolved"  # the fix still went ahead
+    # the fix still went ahead, but nothing shows it works: the tests passed before it too
+    assert "test_issue_7.py" not in result.diff and result.status == "changed-unverified"
 
 
 def test_edits_outside_tests_are_undone(project):
@@ -67,7 +68,7 @@ def test_model_gives_up_and_says_so(project):
     result, _ = run(project, [hermes("submit", summary="needs a real terminal"), FIX, hermes("submit", summary="ok")])
     assert result.reproduction.status == "not_reproduced"
     assert result.reproduction.reason == "no test was written (the model said: needs a real terminal)"
-    assert result.tests_before.passed and result.status == "resolved"
+    assert result.tests_before.passed and result.status == "changed-unverified"
 
 
 def test_a_fix_that_changes_nothing_is_not_verified_by_the_test_alone(project):

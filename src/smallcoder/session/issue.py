@@ -96,7 +96,7 @@ def deliver(job: IssueJob, result: RunResult, notes: ModelNotes, *, pr: bool = F
         delivery.pull_request = job.client.open_or_update_pull(
             job.ref, branch, base, pr_title(job.issue), pr_body(job.issue, result, notes), draft=draft)
     elif pr:
-        delivery.note = "nothing was pushed: the change is not verified (the tests do not pass after it)"
+        delivery.note = f"nothing was pushed: the change is not verified ({result.status}: {result.reason})"
     if comment:
         delivery.comment = job.client.comment_on_issue(
             job.ref, outcome_comment(job.issue, result, delivery.pull_request, notes))
