@@ -88,14 +88,18 @@ def _candidates(text: str, known: dict[str, list[str]], tools: list[ToolSpec]) -
     found = {name: parser(text, known) for name, parser in PARSERS.items()}
     if sum(bool(cands) for cands in found.values()) < 2 and not _MARKERS.search(text):
         return found, []  # nothing can nest and no marker needs placing: skip validating twice
-    outer = [(name, c.start, c.end) for name, cands in found.items() for c in cands if _holds(c, tools)]
-    kept = {
-        name: [c for c in cands
-               if not any(o != name and s <= c.start and c.end <= e and (s, e) != (c.start, c.end)
-                          for o, s, e in outer)]
-        for name, cands in found.items()
-    }
-    return kept, sorted({(s, e) for _, s, e in outer})
+    # In order of position: a candidate that starts inside a valid call another parser read is data
+    # (an example call in a file body), and so cannot in turn make later calls data.
+    accepted: list[tuple[str, int, int]] = []
+    dropped: set[int] = set()
+    ordered = sorted(((c.start, -c.end, name, c) for name, cands in found.items() for c in cands), key=lambda x: x[:2])
+    for _, _, name, cand in ordered:
+        if any(o != name and (s < cand.start < e or (s == cand.start and cand.end < e)) for o, s, e in accepted):
+            dropped.add(id(cand))
+        elif _holds(cand, tools):
+            accepted.append((name, cand.start, cand.end))
+    kept = {name: [c for c in cands if id(c) not in dropped] for name, cands in found.items()}
+    return kept, sorted({(s, e) for _, s, e in accepted})
 
 
 def _holds(cand: Candidate, tools: list[ToolSpec]) -> bool:
