@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+# A portable llama.cpp build (AVX2, no -march=native): native builds die with SIGILL on VMs that
+# advertise instructions they do not allow (AMX). Set CMAKE_ARGS yourself for another build.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
 .venv/bin/python -m pip install -q -e '.[embedded]'
 
 model="${SMALLCODER_DEMO_MODEL:-${SMALLCODER_TEST_MODELS:-$HOME/.cache/smallcoder-test-models}/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf}"
@@ -19,4 +22,5 @@ if [[ ! -f "$model" ]]; then
     exit 2
   fi
 fi
+bash scripts/check-llama.sh "$model"
 exec .venv/bin/smallcoder demo --model "$model"

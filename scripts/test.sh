@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 [[ -x .venv/bin/python ]] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
+# A portable llama.cpp build (AVX2, no -march=native): native builds die with SIGILL on VMs that
+# advertise instructions they do not allow (AMX). Set CMAKE_ARGS yourself for another build.
+export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}"
 .venv/bin/python -m pip install -q -e '.[dev]'
 
 fetch="../shared/scripts/fetch-test-models.sh"
