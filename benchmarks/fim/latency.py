@@ -197,9 +197,13 @@ def main() -> None:
     p.add_argument("--prefix-lines", type=int, default=96)
     p.add_argument("--suffix-lines", type=int, default=16)
     p.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: all CPUs)")
+    p.add_argument("--summary-only", action="store_true", help="table what is recorded, run nothing")
     args = p.parse_args()
     out_dir = RESULTS / f"fim-latency-{args.name}"
     out_dir.mkdir(parents=True, exist_ok=True)
+    if args.summary_only:
+        summarize(args, out_dir)
+        return
     states = typing_session(Path(args.repo).resolve(), args.file, args.function, args.keystrokes)
     for mode in args.modes.split(","):
         path = out_dir / f"{mode}.jsonl"

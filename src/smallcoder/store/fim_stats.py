@@ -6,7 +6,6 @@ accepted (a word or a line of it). Nothing here ever leaves the machine.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
