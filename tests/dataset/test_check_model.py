@@ -66,3 +66,7 @@ def test_sft_rows_render_as_the_agent_sends_them(tmp_path: Path, repo: Path, sto
         res = check_example(backend, template, row["messages"], row.get("tools", []))
         assert res.ok, "\n".join(res.problems)
     assert check_example(backend, template, run_row["messages"], run_row["tools"]).compared == 2
+    datasets = pytest.importorskip("datasets")  # as a trainer loads it: the tools column survives Arrow intact
+    ds = datasets.load_dataset("json", data_files=str(tmp_path / "sft" / "messages.jsonl"), split="train")
+    loaded = next(r for r in ds if r["tools"])
+    assert check_example(backend, template, loaded["messages"], loaded["tools"]).ok
