@@ -45,6 +45,7 @@ def run_check(model: Path, data: Path | None, template_file: Path | None, limit:
         template_file = data.parent / "chat_template.jinja"
     if template_file is not None and not template_file.is_file():
         raise SmallcoderError(f"template not found: {template_file}")
+    rows = _examples(data, "", "", limit) if data is not None else None  # bad input fails before the model loads
     home = Home.from_env()
     config = load_config().with_flags(model=str(model), ctx=CHECK_CTX)
     backend: Any = open_backend(choose_spec(config, home), config, home)
@@ -55,7 +56,9 @@ def run_check(model: Path, data: Path | None, template_file: Path | None, limit:
         training = template_file.read_text(encoding="utf-8") if template_file else inference_template
         source = str(template_file) if template_file else f"{model.name} (its own)"
         total = CheckResult()
-        for i, (messages, tools) in enumerate(_examples(data, training, backend.dialect or "hermes", limit)):
+        if rows is None:
+            rows = _examples(None, training, backend.dialect or "hermes", limit)
+        for i, (messages, tools) in enumerate(rows):
             r = check_example(backend, training, messages, tools)
             total.compared += r.compared
             total.problems += r.problems
