@@ -12,6 +12,8 @@ AgentInterrupt              control flow inside the agent loop; carries the reas
  ├── Submitted
  ├── Answered               a prose answer ends a conversation's turn (chat, review)
  ├── LimitsExceeded
+ │    └── Stuck            the model goes in circles (agent/stuck.py, a verbatim repeat)
+ ├── EmptyReplies           the model answered with nothing, again and again
  ├── TooManyFormatErrors
  └── Cancelled
 """
@@ -67,6 +69,17 @@ class Answered(AgentInterrupt):
 
 class LimitsExceeded(AgentInterrupt):
     reason = "limits_exceeded"
+
+
+class Stuck(LimitsExceeded):
+    reason = "stuck"
+
+
+class EmptyReplies(AgentInterrupt):
+    """Neither text nor a tool call, several times in a row: a server-side fault (a chat template that
+    drops the reply, a token limit used up by hidden reasoning), not the model's format."""
+
+    reason = "empty_replies"
 
 
 class TooManyFormatErrors(AgentInterrupt):

@@ -61,5 +61,5 @@ def test_a_successful_edit_resets_the_failure_count():
     d = StuckDetector()
     for i in range(4):
         d.observe(call("replace_in_file", path="a.py", old=f"o{i}", new="n"), f"Error: {i}", False, edits=True)
-    d.observe(call("rewrite_function", path="a.py", code="def f(): pass"), "rewrote f", True)
+    d.observe(call("rewrite_function", path="a.py", code="def f(): pass"), "rewrote f", True, edits=True)
     assert d.observe(call("replace_in_file", path="a.py", old="z", new="n"), "Error: z", False, edits=True) is None

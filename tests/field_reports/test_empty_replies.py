@@ -31,7 +31,7 @@ def fix(repo, outputs, **agent):
 def test_empty_replies_stop_the_run_with_their_own_reason(mean_repo):
     result, backend, events = fix(mean_repo, [""] * 8)
     assert result.status != "resolved"
-    assert "empty reply 3 times in a row" in result.reason
+    assert "empty reply 3 times in a row" in result.reason and result.stop_reason == "empty_replies"
     assert "chat template" in result.reason and "max tokens" in result.reason
     assert "repeat" not in result.reason
     assert len(backend.requests) == 3

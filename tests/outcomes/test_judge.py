@@ -56,7 +56,17 @@ def test_a_reproduction_that_never_failed_does_not_verify():
     assert verdict.status == "changed-unverified"
 
 
-def test_stuck_is_its_own_stop_reason():
-    assert stop_reason("limits_exceeded", "stuck: got the same error 3 times") == "stuck"
+def test_stuck_and_empty_replies_are_their_own_stop_reasons():
+    from smallcoder.agent.stuck import StuckDetector
+    from smallcoder.errors import EmptyReplies, LimitsExceeded, Stuck
+    from smallcoder.types import ToolCall
+
+    detector, call = StuckDetector(), ToolCall("read_file", {"path": "a.py"})
+    try:
+        for _ in range(5):
+            detector.observe(call, "same", True)
+    except LimitsExceeded as e:
+        assert isinstance(e, Stuck) and stop_reason(e.reason, e.message) == "stuck"
+    assert stop_reason(EmptyReplies.reason, "") == "empty_replies"
     assert stop_reason("limits_exceeded", "step limit of 12 reached") == "limits_exceeded"
     assert stop_reason("submitted", "stuck is a word the model may use") == "submitted"

@@ -20,7 +20,7 @@ from smallcoder.agent.prompts import render
 from smallcoder.agent.stuck import StuckDetector
 from smallcoder.backends.base import Backend
 from smallcoder.backends.context_fit import overflows
-from smallcoder.errors import AgentInterrupt, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
+from smallcoder.errors import AgentInterrupt, EmptyReplies, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
 from smallcoder.protocol import ParseResult, format_error_message, parse_tool_calls
 from smallcoder.secrets import redact
 from smallcoder.tools import Tool, ToolContext, tool_specs
@@ -28,11 +28,6 @@ from smallcoder.tools.approval import check, refusal
 from smallcoder.types import Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command
 from smallcoder.workspace.testselect import TestSelection
-
-
-class EmptyReplies(TooManyFormatErrors):
-    """The model answered with neither text nor a tool call several times in a row. A kind of
-    format error to the run's status (stop reason "format_errors"); its message says it apart."""
 
 
 @dataclass

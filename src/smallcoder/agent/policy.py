@@ -19,7 +19,7 @@ from smallcoder.agent.events import FreshAttempt, TestRun
 from smallcoder.agent.prompts import render
 from smallcoder.agent.salvage import edit_from_code_block
 from smallcoder.agent.stuck import StuckDetector
-from smallcoder.errors import Answered, LimitsExceeded, Submitted
+from smallcoder.errors import Answered, Stuck, Submitted
 from smallcoder.protocol import ParseResult
 from smallcoder.tools import Tool
 from smallcoder.types import Completion, ToolCall
@@ -74,7 +74,7 @@ class FixPolicy(Policy):
             return False
         schedule = agent.config.retry_temperatures
         if self.attempt > len(schedule) or self.reset is None:
-            raise LimitsExceeded(f"stuck: the model keeps repeating an earlier answer ({self.attempt} attempts)")
+            raise Stuck(f"stuck: the model keeps repeating an earlier answer ({self.attempt} attempts)")
         agent.temperature = schedule[self.attempt - 1]
         self.attempt += 1
         agent.emit(FreshAttempt(agent.run_id, agent.steps, self.attempt, agent.temperature,

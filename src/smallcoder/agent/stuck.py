@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 from smallcoder.agent.prompts import render
-from smallcoder.errors import LimitsExceeded
+from smallcoder.errors import Stuck
 from smallcoder.types import ToolCall
 
 _HINTS = {
@@ -35,7 +35,7 @@ class StuckDetector:
 
     def observe(self, call: ToolCall, observation: str, ok: bool, edits: bool = False) -> str | None:
         """Record one executed call (`edits`: its tool changes files). Returns a warning to append to the
-        observation, or raises LimitsExceeded."""
+        observation, or raises Stuck."""
         key = json.dumps([call.name, call.arguments, observation], sort_keys=True, default=str)
         self._keys.append(key)
         self._errors.append(observation if not ok else "")
@@ -47,7 +47,7 @@ class StuckDetector:
         errors = _run_length(self._errors, step=1) if not ok else 0
         # failed edits get one more chance: the warning offers a different edit shape
         if max(same, pairs, errors) >= self.stop_after or self._failed_edits > self.stop_after:
-            raise LimitsExceeded(f"stuck: {self._describe(call, same, pairs, errors)}")
+            raise Stuck(f"stuck: {self._describe(call, same, pairs, errors)}")
         if same >= self.warn_after:
             return render("stuck", what=f"called {call.name} with the same arguments {same} times and got the "
                           "same result", hint=_HINTS.get(call.name, "try another approach."))

@@ -10,7 +10,8 @@ status (what the user, a CI job or a batch report acts on; docs/outcomes.md):
     error               our failure or the model server's; the reason names it
     cancelled           the user stopped the run
 
-stop reason (why the agent loop ended): submitted, limits_exceeded, stuck, format_errors, cancelled, error.
+stop reason (why the agent loop ended): submitted, limits_exceeded, stuck, format_errors, empty_replies,
+cancelled, error.
 A run can be resolved after a limit stopped it (the last edit made the failing tests pass), and
 unresolved after the model submitted.
 """
@@ -28,10 +29,10 @@ ERROR = "error"
 CANCELLED = "cancelled"
 STATUSES = (RESOLVED, CHANGED_UNVERIFIED, UNRESOLVED, ERROR, CANCELLED)
 
-STOP_REASONS = ("submitted", "limits_exceeded", "stuck", "format_errors", "cancelled", "error")
+STOP_REASONS = ("submitted", "limits_exceeded", "stuck", "format_errors", "empty_replies", "cancelled", "error")
 # The loop's "stopped without the model finishing" ends; no change left behind by one of these is trusted
 # unless the tests verify it.
-_GAVE_UP = frozenset({"limits_exceeded", "stuck", "format_errors"})
+_GAVE_UP = frozenset({"limits_exceeded", "stuck", "format_errors", "empty_replies"})
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,8 @@ class Verdict:
 
 
 def stop_reason(agent_status: str, message: str) -> str:
-    """The loop's end as a stop-reason word. The stuck detectors end the loop with LimitsExceeded and a
-    message that starts with "stuck:" (agent/loop.py, agent/stuck.py); that is its own reason here."""
-    if agent_status == "limits_exceeded" and message.startswith("stuck"):
-        return "stuck"
+    """The loop's end as a stop-reason word: the interrupt's own `reason` (errors.py), which says
+    stuck and empty replies apart from other limits and format errors."""
     return agent_status
 
 
