@@ -122,6 +122,7 @@ def run_mode(mode: str, args: argparse.Namespace, states: list[EditorState], pat
                 f.write(json.dumps({"keystroke": i + 1, "latency_ms": r.latency_ms, "from_cache": r.from_cache,
                                     "prompt_tokens": r.prompt_tokens, "cached_tokens": r.cached_tokens,
                                     "text": r.text}) + "\n")
+                f.flush()  # a run stopped part-way keeps what it measured
                 print(f"{mode:9s} {i + 1:3d} {r.latency_ms:8.1f} ms  cache={r.from_cache!s:5s} "
                       f"prompt={r.prompt_tokens:5d} kv={r.cached_tokens:5d}", flush=True)
     finally:
