@@ -16,13 +16,7 @@ from smallcoder.errors import ConfigError, SmallcoderError
 from smallcoder.models.calibration import record_load
 from smallcoder.models.gguf_header import GGUFHeader, header_from_metadata
 from smallcoder.models.long_context import RopePlan, plan_rope
-from smallcoder.models.memory import (
-    GIB,
-    RUNTIME_OVERHEAD,
-    estimate,
-    largest_context,
-    shape_from_header,
-)
+from smallcoder.models.memory import GIB, RUNTIME_OVERHEAD, estimate, largest_context, shape_from_header
 from smallcoder.paths import Home
 
 # Never allocate more context than this by default: small models rarely use it well,
