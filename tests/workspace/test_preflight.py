@@ -13,11 +13,8 @@ import pytest
 
 from smallcoder.agent.events import TestRun as Ran
 from smallcoder.session.preflight import cannot_run, prepare_worktree, run_preflight
-from smallcoder.workspace.environment import (
-    EnvironmentProblem,
-    EnvironmentRequest,
-    find_environment,
-)
+from smallcoder.workspace.environment import EnvironmentProblem, EnvironmentRequest
+from smallcoder.workspace.find_env import find_environment
 from smallcoder.workspace.runner import run_command
 
 from .conftest import git
