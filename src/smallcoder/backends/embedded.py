@@ -108,6 +108,8 @@ class EmbeddedBackend:
         self.dialect = dialect or _dialect_for(self.facts)
         self.on_text: OnText | None = None  # set by a session to show the answer as it is written
         self.run_record: dict[str, Any] = {"runtime": "llama.cpp (embedded)", "model_file": str(model_path)}
+        if self.rope.description:  # long context through YaRN: the record says so
+            self.run_record["rope_scaling"] = self.rope.description
 
     @property
     def capabilities(self) -> Capabilities:
