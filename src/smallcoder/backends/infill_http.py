@@ -98,7 +98,7 @@ def llama_server_infill(http: httpx.Client, base_url: str, request: InfillReques
     response = _post_stream(http, base_url.rstrip("/") + "/infill", body, "llama-server /infill")
     finish, seen = _run(response, _sse(response), lambda c: str(c.get("content") or ""), should_stop, clock)
     latency, ttft = clock.finish()
-    timings = next((c["timings"] for c in reversed(seen) if isinstance(c.get("timings"), dict)), {})
+    timings: dict[str, Any] = next((c["timings"] for c in reversed(seen) if isinstance(c.get("timings"), dict)), {})
     evaluated, cached = int(timings.get("prompt_n") or 0), int(timings.get("cache_n") or 0)
     return Completion(text=clock.joined, usage=Usage(prompt_tokens=evaluated + cached,
                                                      completion_tokens=int(timings.get("predicted_n") or len(seen)),
@@ -127,8 +127,8 @@ def openai_completions_infill(http: httpx.Client, base_url: str, model: str, req
 
     finish, seen = _run(response, _sse(response), piece, should_stop, clock)
     latency, ttft = clock.finish()
-    usage = next((c["usage"] for c in reversed(seen) if isinstance(c.get("usage"), dict)), {})
-    timings = next((c["timings"] for c in reversed(seen) if isinstance(c.get("timings"), dict)), {})
+    usage: dict[str, Any] = next((c["usage"] for c in reversed(seen) if isinstance(c.get("usage"), dict)), {})
+    timings: dict[str, Any] = next((c["timings"] for c in reversed(seen) if isinstance(c.get("timings"), dict)), {})
     cached = int(timings.get("cache_n") or (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
     return Completion(text=clock.joined,
                       usage=Usage(prompt_tokens=int(usage.get("prompt_tokens") or 0),

@@ -76,8 +76,8 @@ def _llama_server(http: httpx.Client, root: str, props: dict[str, Any], chosen: 
                   ids: list[str]) -> ServerFacts:
     facts = ServerFacts("llama-server", ids, chat_template=props.get("chat_template") or None)
     slots = _get(http, f"{root}/slots")
-    per_slot = [s.get("n_ctx") for s in slots if isinstance(s, dict)] if isinstance(slots, list) else []
-    per_slot = [int(n) for n in per_slot if isinstance(n, int) and n > 0]
+    reported = [s.get("n_ctx") for s in slots if isinstance(s, dict)] if isinstance(slots, list) else []
+    per_slot: list[int] = [n for n in reported if isinstance(n, int) and n > 0]
     settings = props.get("default_generation_settings") or {}
     if per_slot:
         facts.context, facts.context_source = min(per_slot), "/slots n_ctx"

@@ -122,8 +122,9 @@ def plots(summaries: list[ModelSummary], by_model: dict[str, list[dict[str, Any]
         data = []
         for label in labels:
             recs = by_model[label]
+            values: list[float]
             if key == "tokens":
-                values = [int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0) for r in recs]
+                values = [float(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0) for r in recs]
             else:
                 values = [float(r.get(key) or 0) for r in recs]
             data.append(values or [0])

@@ -29,9 +29,12 @@ def defined_names(code: str) -> list[str]:
     return [node.name for node in tree.body if isinstance(node, _DEFS)]
 
 
-def _span(node: ast.stmt) -> tuple[int, int]:
-    first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
-    return first, node.end_lineno or node.lineno
+def _span(node: ast.AST) -> tuple[int, int]:
+    """First line (decorators included) and last line of a definition node, 1-based."""
+    line: int = getattr(node, "lineno", 1)
+    end: int | None = getattr(node, "end_lineno", None)
+    first = min([line] + [d.lineno for d in getattr(node, "decorator_list", [])])
+    return first, end or line
 
 
 def _find(tree: ast.Module, name: str, shown: str) -> ast.AST | None:

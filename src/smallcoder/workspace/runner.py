@@ -97,14 +97,14 @@ def run_command(
         proc.stdout.close()
     capture.feed(b"", final=True)
 
-    code: int | None = proc.returncode
+    exit_code: int | None = proc.returncode
     if timed_out:
-        code = None
-    elif code is not None and code < 0:
-        code = 128 - code  # killed by a signal: report it the way a shell does
+        exit_code = None
+    elif exit_code is not None and exit_code < 0:
+        exit_code = 128 - exit_code  # killed by a signal: report it the way a shell does
     return CommandResult(
         command=shown,
-        exit_code=code,
+        exit_code=exit_code,
         output=capture.text(),
         timed_out=timed_out,
         duration_s=time.monotonic() - start,
