@@ -28,8 +28,8 @@ from smallcoder.cli.issue import check_issue_flags, delivery_json, print_deliver
 from smallcoder.cli.live import live_printer
 from smallcoder.cli.lsp import lsp
 from smallcoder.cli.models import models_app
-from smallcoder.cli.review import review
 from smallcoder.cli.output import RunTracker, apply_decision, print_summary, report_failure, result_json
+from smallcoder.cli.review import review
 from smallcoder.cli.runs import runs_app
 from smallcoder.cli.tasks import tasks_app
 from smallcoder.config import load_config

@@ -13,7 +13,15 @@ from rich.style import Style
 from rich.text import Text
 
 from smallcoder.agent.events import (
-    Event, FormatProblem, FreshAttempt, ModelCalled, RunFinished, RunStarted, StepStarted, TestsRan, ToolExecuted,
+    Event,
+    FormatProblem,
+    FreshAttempt,
+    ModelCalled,
+    RunFinished,
+    RunStarted,
+    StepStarted,
+    TestsRan,
+    ToolExecuted,
 )
 
 

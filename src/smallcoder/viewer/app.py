@@ -26,12 +26,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import (
-    HTMLResponse,
-    PlainTextResponse,
-    RedirectResponse,
-    Response,
-)
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -39,14 +34,7 @@ from smallcoder.errors import SmallcoderError
 from smallcoder.store.read import RunReader
 from smallcoder.viewer import format as fmt
 from smallcoder.viewer.bench_results import load_results
-from smallcoder.viewer.pages import (
-    RunNotFound,
-    benchmarks_page,
-    compare_page,
-    parse_query,
-    run_page,
-    runs_page,
-)
+from smallcoder.viewer.pages import RunNotFound, benchmarks_page, compare_page, parse_query, run_page, runs_page
 
 HERE = Path(__file__).parent
 LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
