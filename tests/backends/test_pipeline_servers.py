@@ -151,4 +151,5 @@ def test_cli_refuses_a_remote_server_without_opt_in(repo):
 
     out = CliRunner().invoke(app, ["fix", "task", "--repo", str(repo), "--model",
                                    "openai:https://api.example.com/v1#m", "--no-sandbox"])
-    assert isinstance(out.exception, ConfigError) and "--allow-remote" in str(out.exception)
+    # one line on stderr, exit 2, before any request leaves the machine
+    assert out.exit_code == 2 and "--allow-remote" in out.stderr

@@ -49,7 +49,8 @@ def test_hostile_run_is_contained_recorded_and_leaves_the_user_tree_alone(user_r
     finally:
         del os.environ["SOME_API_TOKEN"]
 
-    assert result.status == "resolved", result.reason
+    # the tests passed before the change too, so nothing shows a fix: a change, not verified
+    assert result.status == "changed-unverified", result.reason
     assert snapshot(user_repo) == before
     observations = [e.observation for e in events if type(e).__name__ == "ToolExecuted"]
     assert len(observations) == len(outputs) - 1

@@ -79,10 +79,10 @@ def test_show_unknown_and_ambiguous(store: RunStore, make_started: Callable[...,
     store.record(make_started("abc111"))
     store.record(make_started("abc222"))
     result = runner.invoke(runs_app, ["show", "nope"], env=ENV)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # bad usage (cli/exitcodes.py)
     assert "no run with id 'nope'" in result.stderr and result.stdout == ""
     result = runner.invoke(runs_app, ["show", "abc", "--json"], env=ENV)
-    assert result.exit_code == 1 and "ambiguous" in result.stderr
+    assert result.exit_code == 2 and "ambiguous" in result.stderr
 
 
 def test_show_unfinished_run_without_diff(store: RunStore, make_started: Callable[..., RunStarted]) -> None:
