@@ -22,6 +22,7 @@ from smallcoder.cli.render import DiffView
 from smallcoder.errors import SmallcoderError
 from smallcoder.paths import Home
 from smallcoder.store.runs import RunStore
+from smallcoder.units import duration
 
 runs_app = typer.Typer(help="List and inspect recorded runs.", no_args_is_help=True)
 
@@ -61,17 +62,6 @@ def _when(iso: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if not iso:
         return "–"
     return datetime.fromisoformat(iso).astimezone().strftime(fmt)
-
-
-def _secs(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f}ms"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}m{secs:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
 
 
 def _count(n: int) -> str:
@@ -170,7 +160,7 @@ def list_command(
             _tests(run),
             str(run["steps"]),
             _tokens(run),
-            _secs(run["wall_s"]),
+            duration(run["wall_s"]),
             Text(_first_line(run["task"]), no_wrap=True, overflow="ellipsis"),
         )
     console.print(table)
@@ -198,7 +188,7 @@ def _summary(run: dict[str, Any]) -> Panel:
         ("context", str(run["context_window"]) if run["context_window"] else "–"),
         ("isolation", _isolation((run.get("extra") or {}).get("isolation"))),
         ("started", _when(run["started_at"])),
-        ("wall time", _secs(run["wall_s"])),
+        ("wall time", duration(run["wall_s"])),
     ]
     for deletion in extra.get("deletions") or []:
         rows.append(("warning", Text(f"the change deletes {_deleted(deletion)}", style="yellow")))
@@ -218,7 +208,7 @@ def _test_line(t: dict[str, Any]) -> Text:
     outcome = "timed out" if t["timed_out"] else ("passed" if t["passed"] else f"failed (exit {t['exit_code']})")
     return Text.assemble(
         _mark(t["passed"]), f" tests {t['phase']}: ", (outcome, "green" if t["passed"] else "red"),
-        (f" · {_secs(t['duration_s'])} · {t['command']}", "dim"),
+        (f" · {duration(t['duration_s'])} · {t['command']}", "dim"),
     )
 
 
@@ -240,7 +230,7 @@ def _render_item(item: dict[str, Any]) -> list[Any]:
     if kind == "model_calls":
         head = Text.assemble(
             ("model ", "bold"),
-            f"{_tokens_long(item)} · {_secs(item['latency_s'])} · {item['finish_reason']}",
+            f"{_tokens_long(item)} · {duration(item['latency_s'])} · {item['finish_reason']}",
         )
         out: list[Any] = [head]
         if item["text"].strip():
@@ -249,7 +239,7 @@ def _render_item(item: dict[str, Any]) -> list[Any]:
     if kind == "tool_executions":
         head = Text.assemble(
             _mark(item["ok"]), " ", (item["tool"], "bold"), f"({_args(item['arguments'])})",
-            (f" · {_secs(item['duration_s'])}", "dim"),
+            (f" · {duration(item['duration_s'])}", "dim"),
         )
         return [head, Text(_short(item["observation"]), style="dim")] if item["observation"] else [head]
     if kind == "format_problems":

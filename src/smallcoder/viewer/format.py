@@ -13,6 +13,7 @@ from pygments.formatters import HtmlFormatter  # type: ignore[import-untyped]
 from pygments.lexers import DiffLexer  # type: ignore[import-untyped]
 
 from smallcoder.secrets import mask_values, secret_values
+from smallcoder.units import duration as secs
 
 _DIFF_FORMATTER = HtmlFormatter(cssclass="hl", nowrap=False)
 
@@ -22,18 +23,6 @@ STATUS_CLASS = {
     "format_errors": "warn", "changed-unverified": "warn", "interrupted": "muted", "cancelled": "muted",
     "error": "bad",
 }
-
-
-def secs(seconds: float | None) -> str:
-    """3ms, 1.2s, 4m05s, 1h02m; an en dash when unknown."""
-    if seconds is None:
-        return "–"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f}ms"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, rest = divmod(int(seconds), 60)
-    return f"{minutes}m{rest:02d}s" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}m"
 
 
 def count(n: float | None) -> str:

@@ -16,8 +16,9 @@ from typing import Any
 from smallcoder.errors import SmallcoderError
 from smallcoder.store.read import SORT_KEYS, RunQuery, RunQueryError, RunReader
 from smallcoder.tools import default_tools
+from smallcoder.units import duration as secs
 from smallcoder.viewer.bench_results import BenchResults
-from smallcoder.viewer.format import count, diff_html, diff_stats, pct, secs
+from smallcoder.viewer.format import count, diff_html, diff_stats, pct
 from smallcoder.viewer.plots import Bar, Chart, bar_chart, stacked_columns
 from smallcoder.viewer.timeline import Step, Timeline, build_timeline
 
