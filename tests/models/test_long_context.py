@@ -61,7 +61,7 @@ def test_embedded_backend_refuses_a_window_past_the_trained_one_and_records_its_
     monkeypatch.setenv("SMALLCODER_HOME", str(tmp_path))
     with pytest.raises(ConfigError, match="trained window of 32768"):
         EmbeddedBackend(path, n_ctx=65536)
-    backend = EmbeddedBackend(path, n_ctx=4096)
+    backend = EmbeddedBackend(path, n_ctx=4096, calibration_dir=tmp_path / "cache")
     try:
         assert backend.rope.factor is None and backend.facts.header is not None
         assert backend.facts.header.layers == 24

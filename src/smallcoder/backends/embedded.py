@@ -68,7 +68,10 @@ class EmbeddedBackend:
         temperature: float = 0.2,
         seed: int = 1234,
         dialect: str | None = None,
+        calibration_dir: Path | None = None,
     ) -> None:
+        """calibration_dir: where predicted vs measured memory of this load is appended (the session
+        passes its home's cache; None records nothing)."""
         if not model_path.is_file():
             raise ModelNotFoundError(f"model file not found: {model_path}")
         llama_cpp = _import_llama_cpp()
@@ -93,7 +96,8 @@ class EmbeddedBackend:
                     verbose=False,
                     **self.rope.kwargs,
                 )
-                record_load_memory(self.facts, model_path, self.context_window, rss_before)
+                if calibration_dir is not None:
+                    record_load_memory(calibration_dir, self.facts, model_path, self.context_window, rss_before)
         except (ValueError, RuntimeError) as e:
             raise BackendError(f"llama.cpp could not load {model_path.name}: {e} — is it a valid GGUF file?") from e
         template = self.facts.chat_template or CHATML_FALLBACK

@@ -17,7 +17,6 @@ from smallcoder.models.calibration import record_load
 from smallcoder.models.gguf_header import GGUFHeader, header_from_metadata
 from smallcoder.models.long_context import RopePlan, plan_rope
 from smallcoder.models.memory import GIB, RUNTIME_OVERHEAD, estimate, largest_context, shape_from_header
-from smallcoder.paths import Home
 
 # Never allocate more context than this by default: small models rarely use it well,
 # and the allocation costs memory and start-up time. `--ctx` overrides.
@@ -91,7 +90,7 @@ def resident_bytes() -> int:
     return int(psutil.Process().memory_info().rss)
 
 
-def record_load_memory(facts: GGUFFacts, model_path: Path, n_ctx: int, rss_before: int) -> None:
+def record_load_memory(cache: Path, facts: GGUFFacts, model_path: Path, n_ctx: int, rss_before: int) -> None:
     """Append the predicted and measured memory of a load just made (for `models fit`'s calibration)."""
     if facts.header is None or not facts.header.layers:
         return
@@ -100,4 +99,4 @@ def record_load_memory(facts: GGUFFacts, model_path: Path, n_ctx: int, rss_befor
     except SmallcoderError:
         return
     predicted = b.resident_at_load - RUNTIME_OVERHEAD  # the interpreter was there before the load
-    record_load(Home.from_env().cache, model_path.name, n_ctx, predicted, resident_bytes() - rss_before)
+    record_load(cache, model_path.name, n_ctx, predicted, resident_bytes() - rss_before)

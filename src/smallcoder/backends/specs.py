@@ -118,7 +118,8 @@ def _open_gguf(path_text: str, config: UserConfig, home: Home) -> Backend:
         )
     from smallcoder.backends.embedded import EmbeddedBackend
 
-    return EmbeddedBackend(path, n_ctx=config.ctx, n_threads=config.threads, temperature=config.temperature)
+    return EmbeddedBackend(path, n_ctx=config.ctx, n_threads=config.threads, temperature=config.temperature,
+                           calibration_dir=home.cache)
 
 
 # "auto" matches only as the whole spec; "" (anything else) is a GGUF path.
