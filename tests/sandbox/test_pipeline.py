@@ -84,13 +84,18 @@ def _start_hanging_run(user_repo: Path, tmp_path: Path, marker: str) -> tuple[su
     ]))
     proc = _smallcoder(["fix", "do something slow", "--repo", str(user_repo), "--model", f"scripted:{script}"])
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not leftover_processes(f"sleep {marker}"):
+    # wait for the command itself, not only the wrapper whose argv holds it: the run is then "hanging"
+    while time.monotonic() < deadline and not _command_running(f"sleep {marker}"):
         assert proc.poll() is None, proc.communicate()
         time.sleep(0.1)
     assert leftover_processes(f"sleep {marker}"), "the run never reached its hanging command"
     worktrees = list((Path(os.environ["SMALLCODER_HOME"]) / "worktrees").iterdir())
     assert len(worktrees) == 1
     return proc, worktrees[0]
+
+
+def _command_running(command: str) -> bool:
+    return any(line.split(": ", 1)[1].startswith(command) for line in leftover_processes(command))
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

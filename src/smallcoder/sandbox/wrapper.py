@@ -25,6 +25,7 @@ from smallcoder.sandbox import bwrap, cgroup, container
 from smallcoder.sandbox.gitdirs import find_git_dirs
 from smallcoder.sandbox.limits import limit_tool, limits_prefix
 from smallcoder.sandbox.mounts import MountPlan, plan_mounts
+from smallcoder.sandbox.orphans import kill_orphans, owner_marker
 from smallcoder.sandbox.select import Isolation
 from smallcoder.secrets import filter_env
 from smallcoder.workspace.processes import pid_alive
@@ -47,8 +48,10 @@ class Sandbox:
         self.run_id = run_id
         self.env, self.dropped_env = filter_env()
         self.env.update(extra_env or {})
+        self.env.update(owner_marker())  # lets the next sandbox find commands that outlived a killed run
         if isolation.sandboxed:
             self.env["TMPDIR"] = "/tmp"  # the private tmpfs; the host's TMPDIR may be hidden or read-only inside
+        kill_orphans()
         _sweep_scratch()
         self._scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{run_id}-"))
         self.git = find_git_dirs(self.worktree, self._scratch)

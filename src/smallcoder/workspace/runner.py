@@ -4,6 +4,11 @@ Every command runs in a new session, so it and everything it starts form one
 process group that we can kill as a whole: on timeout, on Ctrl-C, and when
 the command returns while background children are still running (they
 would otherwise hold the output pipe open or outlive the run).
+
+On Linux the command also gets SIGKILL when smallcoder dies (the parent-death
+signal, set between fork and exec), so a smallcoder killed with SIGKILL does
+not leave it running. A sandbox's own start-up has a window the kernel cannot
+close this way; sandbox/orphans.py sweeps what slips through.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Callable
 
 from smallcoder.errors import WorkspaceError
 from smallcoder.workspace.capture import HeadTailCapture
+from smallcoder.workspace.deathsig import kill_with_parent
 
 READ_SIZE = 1 << 16
 TERM_GRACE_S = 1.0  # after SIGTERM, how long the group gets before SIGKILL
@@ -78,6 +84,7 @@ def run_command(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=kill_with_parent(),
         )
     except OSError as exc:
         code = 126 if isinstance(exc, PermissionError) else 127
