@@ -15,7 +15,7 @@ PACKAGE = SRC / "smallcoder"
 # floor → parts; a part is a top-level module or package of smallcoder (or a sub-module named in full).
 FLOORS: list[set[str]] = [
     {"types", "errors", "paths", "secrets", "config", "__init__", "__main__", "examples", "units"},
-    {"models", "protocol", "workspace", "repomap", "fim.formats", "review"},
+    {"models", "protocol", "workspace", "repomap", "localize", "fim.formats", "review"},
     {"backends", "tools"},
     {"agent", "sandbox", "fim"},
     {"store", "github"},

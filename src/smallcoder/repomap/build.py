@@ -34,6 +34,7 @@ class RepoMap:
     skipped_files: int = 0  # source files left unread because `time_limit_s` ran out
     timings: dict[str, float] = field(default_factory=dict)  # seconds: list, tags, rank, render
     ranked: list[RankedDefinition] = field(default_factory=list, repr=False)  # all, best first
+    tags: dict[str, FileTags] = field(default_factory=dict, repr=False)  # path -> its tags, for callers that show lines
 
     @property
     def files_shown(self) -> list[str]:
@@ -121,6 +122,7 @@ def build_repo_map(
         cached_files=cached,
         skipped_files=skipped,
         ranked=ranked,
+        tags=tags,
         timings=timings,
     )
 
