@@ -13,6 +13,9 @@ def call(name: str, **arguments: object) -> str:
 REPORT = call("report_finding", path="stats.py", line=15, quote="return total(values) / count",
               scenario=SCENARIO, severity="high", category="bug", title="empty list divides by zero",
               suggestion="    return total(values) / count if count else 0.0", confidence=0.9)
+# The list mode's reply (prompts/review_list.j2), as Qwen2.5-Coder writes it: fenced, with a sentence after.
+LIST = ("```json\n" + json.dumps([{"file": "stats.py", "line": 15, "code": "return total(values) / count",
+                                   "failure": SCENARIO, "confidence": 0.9}]) + "\n```\nThat is the only bug.")
 REPORT_UNCHANGED = call("report_finding", path="stats.py", line=6, quote="result = 0",
                         scenario="total([]) returns 0 which is wrong for an empty product")
 

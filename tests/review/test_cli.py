@@ -12,7 +12,7 @@ import pytest
 from tests.github.fake_github import FakeGitHub
 
 from .conftest import git
-from .scripts import REPORT, write_script
+from .scripts import LIST, REPORT, SCENARIO, write_script
 
 SMALLCODER = [str(Path(sys.executable).parent / "smallcoder")]
 TOKEN = "ghp_valid"
@@ -36,16 +36,31 @@ def review(capsys, monkeypatch):
 
 
 def test_diff_prints_findings_with_file_and_line(repo, tmp_path):
-    model = write_script(tmp_path / "m.json", [REPORT, "done", "yes"])
+    model = write_script(tmp_path / "m.json", [LIST, "yes"])
     out = subprocess.run([*SMALLCODER, "review", "--diff", "HEAD~1", "--repo", str(repo), "--model", model],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[1] == "stats.py:15: high bug: empty list divides by zero"
+    assert out.stdout.splitlines()[1] == f"stats.py:15: high bug: {SCENARIO}"
     assert out.stdout.startswith("smallcoder review: 1 finding in 1 changed file")
 
 
-def test_sarif_to_a_file_and_fail_on(repo, tmp_path, review):
+def test_agent_mode_and_the_run_store_see_the_review(repo, tmp_path, review):
     model = write_script(tmp_path / "m.json", [REPORT, "done", "yes"])
+    out = review("--diff", "HEAD~1", "--mode", "agent", "--repo", str(repo), "--model", model)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[1] == "stats.py:15: high bug: empty list divides by zero"
+    listed = subprocess.run([*SMALLCODER, "runs", "list", "--json"], capture_output=True, text=True, timeout=60)
+    (run,) = json.loads(listed.stdout)
+    assert (run["status"], run["task"], run["model_calls"]) == ("reviewed", "review --diff HEAD~1", 3)
+    shown = subprocess.run([*SMALLCODER, "runs", "show", run["id"], "--json"], capture_output=True, text=True,
+                           timeout=60)
+    record = json.loads(shown.stdout)
+    assert [f["start_line"] for f in record["run"]["extra"]["findings"]] == [15]
+    assert record["run"]["extra"]["mode"] == "agent" and "count = len(values)" in record["run"]["diff"]
+
+
+def test_sarif_to_a_file_and_fail_on(repo, tmp_path, review):
+    model = write_script(tmp_path / "m.json", [LIST, "yes"])
     out = review("--diff", "HEAD~1", "--repo", str(repo), "--model", model, "--format", "sarif",
                  "-o", str(tmp_path / "r.sarif"), "--fail-on", "high")
     assert out.returncode == 1, out.stderr
@@ -72,6 +87,7 @@ def test_staged_reviews_the_index_not_the_working_tree(repo, tmp_path, review):
     (["--post"], "--post needs --pr"),
     (["--format", "yaml"], "unknown format 'yaml'"),
     (["--fail-on", "scary"], "--fail-on takes one of"),
+    (["--mode", "oracle"], "unknown --mode 'oracle'"),
     (["--diff", "no-such-ref"], "no-such-ref"),
 ])
 def test_bad_input_is_one_line_and_exit_2(repo, args, message, review):
@@ -85,7 +101,7 @@ def test_post_creates_one_review_then_updates_it_after_a_push(repo, tmp_path, re
         fake.add_repo("acme/stats")
         base, head = git(repo, "rev-parse", "HEAD~1").strip(), git(repo, "rev-parse", "HEAD").strip()
         fake.add_pull("acme/stats", 3, base_sha=base, head_sha=head, diff_lines={"stats.py": set(range(11, 16))})
-        model = write_script(tmp_path / "m.json", [REPORT, "done", "yes"])
+        model = write_script(tmp_path / "m.json", [LIST, "yes"])
         first = review("--pr", "acme/stats#3", "--post", "--repo", str(repo), "--model", model, env=env)
         assert first.returncode == 0, first.stderr
         assert "posted review" in first.stderr and "1 comments added" in first.stderr
@@ -95,7 +111,7 @@ def test_post_creates_one_review_then_updates_it_after_a_push(repo, tmp_path, re
         git(repo, "commit", "-q", "-am", "docs")
         fake.repos["acme/stats"].pulls[3]["head"]["sha"] = git(repo, "rev-parse", "HEAD").strip()
         second = review("--pr", "https://github.com/acme/stats/pull/3", "--post", "--repo", str(repo),
-                        "--model", write_script(tmp_path / "m2.json", [REPORT, "done", "yes"]), env=env)
+                        "--model", write_script(tmp_path / "m2.json", [LIST, "yes"]), env=env)
         assert second.returncode == 0, second.stderr
         assert "updated review" in second.stderr and "0 comments added" in second.stderr
         assert len(fake.repos["acme/stats"].reviews[3]) == 1

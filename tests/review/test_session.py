@@ -1,5 +1,6 @@
-"""review_change on a real git change with the scripted backend: the agent turn, the refusal of a
-finding the checks would drop, JSON salvage, and the verification pass."""
+"""review_change on a real git change with the scripted backend, in agent mode: the agent turn, the
+refusal of a finding the checks would drop, JSON salvage, and the verification pass. The list mode
+(the default) is in test_session_list.py."""
 
 from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.session.review import ReviewOptions, findings_in_text, git_diff, new_side_reader, review_change
@@ -10,7 +11,7 @@ from .scripts import REPORT, REPORT_UNCHANGED, SCENARIO
 def run(repo, outputs, **options):
     backend = ScriptedBackend(outputs=outputs, context_window=8192)
     result = review_change(backend, repo, git_diff(repo, ref="HEAD~1"), new_side_reader(repo),
-                           ReviewOptions(**options))
+                           ReviewOptions(mode="agent", **options))
     return result, backend
 
 

@@ -18,7 +18,7 @@ from smallcoder.errors import ConfigError, SmallcoderError
 from smallcoder.paths import Home
 from smallcoder.review import FORMATS, SEVERITIES, render
 from smallcoder.review.checks import SEVERITY_WEIGHT
-from smallcoder.session.review import ReviewOptions, git_diff, new_side_reader, review_change
+from smallcoder.session.review import MODES, ReviewOptions, git_diff, new_side_reader, review_change
 from smallcoder.session.setup import open_session
 from smallcoder.workspace.git import git
 
@@ -31,6 +31,7 @@ def review(
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"Output: {', '.join(FORMATS)}.")] = "text",
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the output to this file instead of stdout.")] = None,
     post: Annotated[bool, typer.Option("--post", help="With --pr: post (or update) a pull-request review with line comments.")] = False,
+    mode: Annotated[str, typer.Option("--mode", help="list: one call per chunk, the model lists defects as JSON (small models); agent: the model reads and searches with read-only tools.")] = "list",
     verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Ask the model to confirm each finding against the code (one short call each).")] = True,
     max_findings: Annotated[int, typer.Option("--max-findings", min=1, help="Show at most this many findings, the most severe first.")] = 10,
     min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop findings the model is less sure of.")] = 0.0,
@@ -45,6 +46,8 @@ def review(
         raise ConfigError("choose one of --diff, --staged and --pr")
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r} — use one of {', '.join(FORMATS)}")
+    if mode not in MODES:
+        raise ConfigError(f"unknown --mode {mode!r} — use one of {', '.join(MODES)}")
     if post and not pr:
         raise ConfigError("--post needs --pr: the pull request to post the review on")
     if fail_on is not None and fail_on not in SEVERITIES:
@@ -67,14 +70,16 @@ def review(
     else:
         change = git_diff(repo, ref=None if staged else (diff or "HEAD"), staged=staged)
         read_new = new_side_reader(repo, staged=staged)
-    options = ReviewOptions(verify=verify, max_findings=max_findings, min_confidence=min_confidence)
+    options = ReviewOptions(mode=mode, verify=verify, max_findings=max_findings, min_confidence=min_confidence)
     if not change.strip():
         findings, summary = [], "smallcoder review: nothing to review (the change is empty)"
     else:
         config = load_config().with_flags(model=model, ctx=ctx, base_url=base_url, allow_remote=allow_remote)
         with open_session(config, Home.from_env()) as session:
             console.print(f"[dim]reviewing with {session.backend.name}…[/]", highlight=False)
-            result = review_change(session.backend, repo.resolve(), change, read_new, options)
+            what = f"review {f'--pr {pr}' if pr else '--staged' if staged else '--diff ' + (diff or 'HEAD')}"
+            result = review_change(session.backend, repo.resolve(), change, read_new, options,
+                                   observers=session.observers, task=what)
         findings, summary = result.findings, result.summary
     text = render(findings, fmt, summary=summary)
     if output:

@@ -1,63 +1,63 @@
 """`smallcoder review`: a change (a git diff) in, checked findings out.
 
     diff_text = git_diff(repo, ref="HEAD~1")
-    result = review_change(session.backend, repo, diff_text, new_side_reader(repo), ReviewOptions())
+    result = review_change(session.backend, repo, diff_text, new_side_reader(repo), ReviewOptions(),
+                           observers=session.observers)      # recorded in the run store
     print(render(result.findings, "text", summary=result.summary))
 
-Per chunk of the diff (session/review_context.py), one read-only agent turn: the model reads and
-searches as it likes and reports each defect with the report_finding tool (tools/review.py). The
-findings then pass the checks (review/checks.py), near-duplicates merge, an optional second pass
-asks the model to confirm each one against the code, and the rest are ranked and capped.
+The default mode ("list") is built for small models: per chunk of the diff (session/review_context.py)
+one call without tools, in which the model lists suspected defects as a small JSON array (file, new-side
+line, the line's code, a concrete failure, a confidence) or `[]`, read leniently (review/reply.py) and
+asked again once when unreadable. Mode "agent" (session/review_agent.py) instead gives the model
+read-only tools and report_finding. Either way the findings then pass the checks (review/checks.py),
+near-duplicates merge, an optional second pass asks the model yes/no per finding against the code,
+and the rest are ranked and capped.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from smallcoder.agent.events import Observer
-from smallcoder.agent.loop import Agent, AgentConfig
-from smallcoder.agent.policy import Policy
 from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
-from smallcoder.errors import Answered, SmallcoderError
-from smallcoder.protocol import ParseResult
-from smallcoder.review import (
-    Dropped,
-    Finding,
-    FindingError,
-    ReviewDiff,
-    check_findings,
-    merge_duplicates,
-    parse_diff,
-    rank_and_cap,
-)
-from smallcoder.session.review_context import Chunk, enclosing_spans, make_chunks, numbered
-from smallcoder.store.ids import new_run_id
-from smallcoder.tools import Tool, ToolContext, read_only_tools
-from smallcoder.tools.review import report_finding_tool
-from smallcoder.types import Completion, Message, ToolCall
+from smallcoder.errors import ConfigError, SmallcoderError
+from smallcoder.review import Dropped, Finding, ReviewDiff, check_findings, merge_duplicates, parse_diff, rank_and_cap
+from smallcoder.review.reply import read_list_reply
+from smallcoder.session.review_agent import agent_chunk, findings_in_text
+from smallcoder.session.review_context import Chunk, enclosing_spans, make_chunks, numbered, numbered_hunk
+from smallcoder.session.review_record import ReviewRecorder
+from smallcoder.types import Message
 from smallcoder.workspace.git import git
+
+__all__ = ["MODES", "ReviewOptions", "ReviewResult", "findings_in_text", "git_diff", "new_side_reader",
+           "review_change"]
 
 SYSTEM_OVERHEAD_TOKENS = 1_500  # system prompt + tool schemas, as DESIGN.md budgets them
 VERIFY_CONTEXT = 8  # lines shown around a finding outside any function
+MODES = ("list", "agent")
 
 
 @dataclass(frozen=True)
 class ReviewOptions:
-    """verify: ask the model to confirm each finding (one short call per finding). max_findings: the
-    cap on what is shown. min_confidence: findings below it are dropped. max_steps: model calls per
-    chunk. max_per_chunk: reports after which a chunk's turn ends."""
+    """mode: "list" (one call per chunk, no tools: small models) or "agent" (read-only tools and
+    report_finding). verify: ask the model yes/no per finding (one short call each). max_findings:
+    the cap on what is shown. min_confidence: findings below it are dropped. max_steps: model calls
+    per chunk in agent mode. max_per_chunk: findings per chunk kept for checking. list_retries: how
+    often an unreadable list reply is asked for again."""
 
+    mode: str = "list"
     verify: bool = True
     max_findings: int = 10
     min_confidence: float = 0.0
     max_steps: int = 6
     max_per_chunk: int = 5
     max_reply_tokens: int = 768
+    list_reply_tokens: int = 400
+    list_retries: int = 1
     map_budget: int = 512
 
 
@@ -68,7 +68,8 @@ class ReviewResult:
     chunks: int = 0
     files: int = 0
     model_calls: int = 0
-    unparsable: int = 0  # chunks whose turn ended on format errors: nothing could be read from the model
+    unparsable: int = 0  # chunks from whose replies nothing could be read
+    run_id: str = ""  # the run store's id of this review
 
     @property
     def summary(self) -> str:
@@ -77,104 +78,104 @@ class ReviewResult:
         return (f"smallcoder review: {what} in {self.files} changed file{'s' * (self.files != 1)} "
                 f"({len(self.dropped)} dropped by the checks, {self.model_calls} model calls)")
 
-
-class ReviewPolicy(Policy):
-    """A review turn: prose ends it (the base rule), after salvaging findings a small model wrote as
-    JSON in its answer instead of calling report_finding; enough reports end it too."""
-
-    def __init__(self, diff: ReviewDiff, read_new: Callable[[str], str | None], sink: list[Finding],
-                 max_findings: int) -> None:
-        self.diff, self.read_new, self.sink, self.max_findings = diff, read_new, sink, max_findings
-        self.salvage_dropped: list[Dropped] = []
-
-    def without_call(self, agent: Agent, completion: Completion, parsed: ParseResult) -> ToolCall | None:
-        found = findings_in_text(completion.text)
-        kept, dropped = check_findings(found, self.diff, self.read_new)
-        self.sink.extend(kept)
-        self.salvage_dropped.extend(dropped)
-        raise Answered(parsed.content.strip() or completion.text.strip())
-
-    def after_tool(self, agent: Agent, tool: Tool, call: ToolCall, observation: str) -> tuple[str, bool]:
-        return observation, tool.name == "report_finding" and len(self.sink) >= self.max_findings
+    def record(self) -> dict[str, object]:
+        """What the run store keeps in the run's `extra`."""
+        return {"findings": [f.to_json() for f in self.findings], "chunks": self.chunks, "files": self.files,
+                "unparsable": self.unparsable,
+                "dropped": [{"reason": d.reason, **d.finding.to_json()} for d in self.dropped]}
 
 
 def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callable[[str], str | None],
-                  options: ReviewOptions | None = None, observers: Sequence[Observer] = ()) -> ReviewResult:
-    """Review `diff_text` (unified, a/ b/ prefixes) of the repository at `repo`.
+                  options: ReviewOptions | None = None, observers: Sequence[Observer] = (),
+                  task: str = "review") -> ReviewResult:
+    """Review `diff_text` (unified, a/ b/ prefixes) of the repository at `repo`, recorded as one run
+    (`task` names it in `runs list`) through `observers`.
 
     read_new(path) gives a changed file's new text (new_side_reader). Raises ConfigError for an
-    unreadable diff; model failures in one chunk count as `unparsable` and the others go on."""
+    unreadable diff or an unknown mode, SmallcoderError for a window too small; a chunk whose replies
+    cannot be read counts as `unparsable` and the others go on."""
     options = options or ReviewOptions()
+    if options.mode not in MODES:
+        raise ConfigError(f"unknown review mode {options.mode!r} — use one of {', '.join(MODES)}")
     diff = parse_diff(diff_text)
-    budget = backend.context_window - options.max_reply_tokens - SYSTEM_OVERHEAD_TOKENS - options.map_budget
+    reply_tokens = options.list_reply_tokens if options.mode == "list" else options.max_reply_tokens
+    budget = backend.context_window - reply_tokens - SYSTEM_OVERHEAD_TOKENS - options.map_budget
     if budget < 400:
         raise SmallcoderError(f"the model's context window ({backend.context_window} tokens) is too small "
                               "to review a change — use --ctx 4096 or more")
-    chunks = make_chunks(diff, read_new, repo, budget * 3 // 4, options.map_budget)  # estimates run low
-    result = ReviewResult([], chunks=len(chunks), files=len(diff.reviewable))
-    found: list[Finding] = []
-    for chunk in chunks:
-        found.extend(_review_chunk(backend, repo, diff, read_new, chunk, options, result, observers))
-    merged = merge_duplicates(found)
-    if options.verify:
-        merged = [f for f in merged if _verified(backend, f, read_new, result)]
-    result.findings = rank_and_cap(merged, limit=options.max_findings, min_confidence=options.min_confidence)
+    rec = ReviewRecorder(backend, repo, task, observers)
+    result = ReviewResult([], files=len(diff.reviewable), run_id=rec.run_id)
+    try:
+        _review(backend, repo, diff, read_new, options, rec, result, budget)
+    except KeyboardInterrupt:
+        rec.finish("cancelled", "interrupted by the user", diff_text, result.record())
+        raise
+    except Exception as e:
+        rec.finish("error", f"{type(e).__name__}: {e}", diff_text, result.record())
+        raise
+    rec.finish("reviewed", result.summary, diff_text, {"mode": options.mode, **result.record()})
     return result
 
 
-def _review_chunk(backend: Backend, repo: Path, diff: ReviewDiff, read_new: Callable[[str], str | None],
-                  chunk: Chunk, options: ReviewOptions, result: ReviewResult,
-                  observers: Sequence[Observer]) -> list[Finding]:
-    sink: list[Finding] = []
-    policy = ReviewPolicy(diff, read_new, sink, options.max_per_chunk)
-    tools = [*read_only_tools(), report_finding_tool(diff, read_new, sink)]
-    config = AgentConfig(max_steps=options.max_steps, max_reply_tokens=options.max_reply_tokens,
-                         approval="read-only", code_block_edits=False, stop_when_tests_pass=False)
-    agent = Agent(backend, tools, ToolContext(root=repo), config, new_run_id(), list(observers), policy)
-    task = render("review_task", parts=chunk.parts, paths=chunk.paths, repo_map=chunk.repo_map)
-    outcome = agent.run(render("review_system", repo_name=repo.resolve().name), task)
-    result.model_calls += outcome.model_calls
-    result.dropped.extend(policy.salvage_dropped)
-    if outcome.status == "format_errors" and not sink:
-        result.unparsable += 1
-    return sink
+def _review(backend: Backend, repo: Path, diff: ReviewDiff, read_new: Callable[[str], str | None],
+            options: ReviewOptions, rec: ReviewRecorder, result: ReviewResult, budget: int) -> None:
+    chunks = make_chunks(diff, read_new, repo, budget * 3 // 4, options.map_budget)  # estimates run low
+    result.chunks = len(chunks)
+    found: list[Finding] = []
+    for chunk in chunks:
+        if options.mode == "list":
+            kept, dropped, unparsable = _list_chunk(diff, read_new, chunk, options, rec)
+        else:
+            kept, dropped, unparsable = agent_chunk(
+                backend, diff, read_new, chunk, rec, max_steps=options.max_steps,
+                max_reply_tokens=options.max_reply_tokens, max_per_chunk=options.max_per_chunk)
+        found.extend(kept)
+        result.dropped.extend(dropped)
+        result.unparsable += unparsable
+        result.model_calls = rec.model_calls
+    merged = merge_duplicates(found)
+    if options.verify:
+        merged = [f for f in merged if _verified(diff, f, read_new, rec, result)]
+    result.findings = rank_and_cap(merged, limit=options.max_findings, min_confidence=options.min_confidence)
+    result.model_calls = rec.model_calls
 
 
-def _verified(backend: Backend, f: Finding, read_new: Callable[[str], str | None], result: ReviewResult) -> bool:
-    """The second pass: the model sees the finding and the code and answers yes or no. An answer
-    that is neither keeps the finding at half its confidence (the checks already passed)."""
+def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: Chunk, options: ReviewOptions,
+                rec: ReviewRecorder) -> tuple[list[Finding], list[Dropped], bool]:
+    """The fixed first step: one call, no tools, a JSON list back; asked again when unreadable.
+    Returns (findings that passed the checks, dropped ones with the reason, unparsable)."""
+    messages = [Message("user", render("review_list", repo_name=rec.repo.resolve().name, parts=chunk.parts,
+                                       repo_map=chunk.repo_map))]
+    for attempt in range(options.list_retries + 1):
+        completion = rec.call(messages, max_tokens=options.list_reply_tokens)
+        reply = read_list_reply(completion.text)
+        if reply.parsed:
+            kept, dropped = check_findings(reply.findings[: options.max_per_chunk], diff, read_new)
+            return kept, dropped, False
+        messages = [*messages, Message("assistant", completion.text), Message("user", render("review_list_again"))]
+    return [], [], True
+
+
+def _verified(diff: ReviewDiff, f: Finding, read_new: Callable[[str], str | None], rec: ReviewRecorder,
+              result: ReviewResult) -> bool:
+    """The second pass: the model sees the finding, the hunk it is on (removed lines included) and
+    the code around it, and answers yes or no. An answer that is neither keeps the finding (the
+    checks already passed)."""
     lines = (read_new(f.path) or "").splitlines()
-    added = frozenset(range(f.start_line, f.end_line + 1))
-    spans = enclosing_spans(f.path, "\n".join(lines), added) or [
+    changed = diff.file(f.path)
+    added = changed.added_lines if changed else frozenset()
+    spans = enclosing_spans(f.path, "\n".join(lines), frozenset(range(f.start_line, f.end_line + 1))) or [
         (max(1, f.start_line - VERIFY_CONTEXT), min(len(lines), f.end_line + VERIFY_CONTEXT))]
     code = "\n...\n".join(numbered(lines, a, b, added) for a, b in spans)
+    hunks = [h for h in (changed.hunks if changed else ()) if h.new_start <= f.end_line and f.start_line <= h.new_end]
     prompt = render("review_verify", path=f.path, start_line=f.start_line, end_line=f.end_line, title=f.title,
-                    scenario=f.scenario, code=code)
-    reply = backend.complete([Message("user", prompt)], [], max_tokens=64, temperature=0.0)
-    result.model_calls += 1
+                    scenario=f.scenario, code=code, change="".join(numbered_hunk(h) for h in hunks))
+    reply = rec.call([Message("user", prompt)], max_tokens=64)
     word = re.match(r"\W*(\w+)", reply.text.lower())
     if word and word.group(1) == "no":
         result.dropped.append(Dropped(f, "not confirmed on a second look: " + " ".join(reply.text.split())[:160]))
         return False
     return True
-
-
-_JSON_OBJECT = re.compile(r"\{[^{}]*\}")
-
-
-def findings_in_text(text: str) -> list[Finding]:
-    """Findings a model wrote as flat JSON objects in prose (with a path/file and a line), each read
-    leniently; objects that are not findings are skipped. A report_finding call written as text yields
-    its arguments object (the innermost braces)."""
-    out = []
-    for m in _JSON_OBJECT.finditer(text):
-        try:
-            data = json.loads(m.group(0))
-            if isinstance(data, dict) and (data.get("path") or data.get("file")) and (data.get("line") or data.get("start_line")):
-                out.append(Finding.from_json({**data, "title": data.get("title") or str(data.get("scenario", ""))[:80]}))
-        except (ValueError, FindingError):
-            continue
-    return out
 
 
 def git_diff(repo: Path, *, ref: str | None = None, staged: bool = False, base: str | None = None,

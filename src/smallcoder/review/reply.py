@@ -1,0 +1,192 @@
+"""Reading the review model's list of suspected defects: a small JSON array, however a small model wraps it.
+
+What small models actually write around the array (seen with Qwen2.5-Coder 0.5B/1.5B): a ```json
+fence, a sentence before or after it, one bare object instead of an array, objects one per line,
+Python-style single quotes or True/None, trailing commas, `//` comments, or plain words ("No
+defects found.") for an empty answer. All of these are read; a reply is *unparsable* only when it
+holds neither a readable array/object nor a plain "nothing found".
+
+    reply = read_list_reply(model_text)
+    reply.parsed        # False: nothing could be read (ask again, or count it unparsable)
+    reply.findings      # Finding objects (not yet checked against the diff)
+    reply.problems      # items that were read but are not findings, with the reason
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from smallcoder.review.findings import Finding, FindingError
+
+_FENCE = re.compile(r"```[a-zA-Z0-9_+-]*\s*\n?(.*?)```", re.S)
+_TRAILING_COMMA = re.compile(r",\s*([\]}])")
+_LINE_COMMENT = re.compile(r"(?m)^\s*//.*$|(?<=[,\[{])\s*//[^\n]*")
+# Words that mean "I found nothing" when no JSON is given at all.
+_NOTHING = re.compile(r"\b(no (real |obvious |apparent )?(defects?|bugs?|issues?|problems?|findings?)|"
+                      r"nothing (wrong|to report|found)|looks (correct|good|fine)|is correct|"
+                      r"none found|^\s*none\.?\s*$|^\s*done\.?\s*$|^\s*\[\s*\]\s*$)", re.I)
+# Keys a small model uses for each field, first match wins.
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "path": ("file", "path", "filename", "file_path"),
+    "line": ("line", "line_number", "lineno", "start_line", "new_line"),
+    "quote": ("code", "quote", "line_code", "snippet"),
+    "scenario": ("failure", "scenario", "failure_scenario", "problem", "issue", "description", "reason", "bug"),
+    "confidence": ("confidence", "certainty", "probability"),
+    "severity": ("severity", "level"),
+    "category": ("category", "type", "kind"),
+    "title": ("title", "summary"),
+    "suggestion": ("suggestion", "fix"),
+}
+
+
+@dataclass
+class ListReply:
+    """What one reply held. parsed: some JSON (or a plain "nothing") was read. findings: in reply
+    order. problems: one line per item that was read but could not be a finding."""
+
+    parsed: bool
+    findings: list[Finding] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def read_list_reply(text: str) -> ListReply:
+    """Read a reply to the review_list prompt (see module doc for what is tolerated). Never raises."""
+    items = _json_items(text)
+    if items is None:
+        return ListReply(parsed=bool(_NOTHING.search(text.strip())))
+    reply = ListReply(parsed=True)
+    for item in items:
+        try:
+            reply.findings.append(finding_from_item(item))
+        except FindingError as e:
+            reply.problems.append(str(e))
+    return reply
+
+
+def finding_from_item(item: Any) -> Finding:
+    """One array item → Finding, through the key aliases above; the title is the scenario's start.
+
+    Raises FindingError (naming the field) for a non-object, no file or no positive line."""
+    if not isinstance(item, dict):
+        raise FindingError(f"an item of the list is not an object: {str(item)[:60]!r}")
+    lowered = {str(k).strip().lower(): v for k, v in item.items()}
+    data: dict[str, Any] = {}
+    for name, keys in _ALIASES.items():
+        for key in keys:
+            if lowered.get(key) not in (None, ""):
+                data[name] = lowered[key]
+                break
+    line = data.get("line")
+    if isinstance(line, str):  # "15", "L15", "15-17", "line 15"
+        numbers = re.findall(r"\d+", line)
+        data["line"] = int(numbers[0]) if numbers else 0
+        if len(numbers) > 1 and "end_line" not in lowered:
+            data["end_line"] = int(numbers[1])
+    elif isinstance(line, list) and line:  # [15, 17]
+        data["line"], data["end_line"] = line[0], line[-1]
+    if "end_line" in lowered:
+        data["end_line"] = lowered["end_line"]
+    if isinstance(data.get("confidence"), str):
+        number = re.findall(r"\d+(?:\.\d+)?", data["confidence"])
+        data["confidence"] = float(number[0]) if number else 0.5
+    scenario = " ".join(str(data.get("scenario", "")).split())
+    data["scenario"] = scenario
+    data.setdefault("title", scenario[:80])
+    data.setdefault("severity", "high")  # the list asks for bugs only: a wrong result or a crash
+    if not isinstance(data.get("quote", ""), str):
+        data["quote"] = ""
+    return Finding.from_json(data)
+
+
+def _json_items(text: str) -> list[Any] | None:
+    """The items of the first array (or the objects) found in `text`, or None when there is no JSON."""
+    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
+    for chunk in candidates:
+        found = _first_value(chunk)
+        if found is not None:
+            return found
+    return None
+
+
+def _first_value(text: str) -> list[Any] | None:
+    """Scan `text` for the first balanced [...] or {...} that reads as data; objects that follow one
+    another (one per line) are gathered into one list."""
+    objects: list[Any] = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch in "[{":
+            end = _balanced_end(text, i)
+            value = _loads(text[i:end]) if end is not None else None
+            if value is not None and end is not None:
+                if isinstance(value, list) and not objects:
+                    return value
+                if isinstance(value, dict):
+                    objects.append(value)
+                    i = end
+                    continue
+            if end is None and ch == "[" and not objects:  # cut off at the token limit: read what is whole
+                partial = _whole_objects(text[i + 1:])
+                if partial:
+                    return partial
+        i += 1
+    return objects or None
+
+
+def _whole_objects(text: str) -> list[Any]:
+    out = []
+    i = 0
+    while (start := text.find("{", i)) != -1:
+        end = _balanced_end(text, start)
+        if end is None:
+            break
+        value = _loads(text[start:end])
+        if isinstance(value, dict):
+            out.append(value)
+        i = end
+    return out
+
+
+def _balanced_end(text: str, start: int) -> int | None:
+    """The index just past the bracket that closes text[start], skipping strings; None if unclosed."""
+    depth, quote, escaped = 0, "", False
+    for j in range(start, len(text)):
+        ch = text[j]
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            # an apostrophe inside a word ("doesn't") is not a quote
+            if ch == "'" and j > 0 and text[j - 1].isalnum() and j + 1 < len(text) and text[j + 1].isalnum():
+                continue
+            quote = ch
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return None
+
+
+def _loads(chunk: str) -> Any:
+    """JSON, then JSON without trailing commas and // comments, then a Python literal; None if none reads."""
+    cleaned = _TRAILING_COMMA.sub(r"\1", _LINE_COMMENT.sub("", chunk))
+    for attempt in (chunk, cleaned):
+        try:
+            return json.loads(attempt)
+        except ValueError:
+            pass
+    pythonish = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", re.sub(r"\bnull\b", "None", cleaned)))
+    try:
+        return ast.literal_eval(pythonish)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None

@@ -1,0 +1,100 @@
+"""review_change in the list mode (the default, for small models) on a real git change with the
+scripted backend: one call without tools, the lenient read, one retry on an unreadable reply, the
+checks, the yes/no verification, and the review recorded in a real run store."""
+
+import json
+
+import pytest
+
+from smallcoder.backends.scripted import ScriptedBackend
+from smallcoder.errors import BackendError, ConfigError
+from smallcoder.session.review import ReviewOptions, git_diff, new_side_reader, review_change
+from smallcoder.store import RunStore
+
+from .scripts import LIST, SCENARIO
+
+
+def run(repo, outputs, observers=(), **options):
+    backend = ScriptedBackend(outputs=outputs, context_window=8192)
+    result = review_change(backend, repo, git_diff(repo, ref="HEAD~1"), new_side_reader(repo),
+                           ReviewOptions(**options), observers=observers, task="review --diff HEAD~1")
+    return result, backend
+
+
+def test_a_listed_defect_is_checked_verified_and_kept(repo):
+    result, backend = run(repo, [LIST, "yes, count is 0 for an empty list"])
+    (f,) = result.findings
+    assert (f.path, f.start_line, f.severity, f.category, f.scenario) == ("stats.py", 15, "high", "bug", SCENARIO)
+    assert (result.model_calls, result.unparsable, result.dropped) == (2, 0, [])
+    (ask,) = backend.requests[0]  # one user message, no system prompt with tools
+    assert ask.role == "user" and "JSON array" in ask.content and "report_finding" not in ask.content
+    assert "   15 +     return total(values) / count" in ask.content  # new-side numbers, + on added lines
+    assert "      -         return 0.0" in ask.content  # the removed lines, to compare with
+    verify = backend.requests[1][0].content
+    assert "Check the claim" in verify and SCENARIO in verify
+    assert "      -     if not values:" in verify  # the hunk, removed lines included
+
+
+def test_an_empty_list_ends_the_review_with_one_call(repo):
+    result, _ = run(repo, ["```json\n[]\n```"])
+    assert (result.findings, result.model_calls, result.unparsable) == ([], 1, 0)
+
+
+def test_an_unreadable_reply_is_asked_for_again_once(repo):
+    result, backend = run(repo, ["The division on line 15 looks risky to me.", LIST, "yes"])
+    assert [f.start_line for f in result.findings] == [15] and result.unparsable == 0
+    again = backend.requests[1]
+    assert [m.role for m in again] == ["user", "assistant", "user"] and "could not be read" in again[2].content
+
+
+def test_two_unreadable_replies_count_as_unparsable(repo):
+    result, _ = run(repo, ["Line 15 is risky.", "Still risky."])
+    assert (result.findings, result.unparsable, result.model_calls) == ([], 1, 2)
+
+
+def test_findings_the_checks_refuse_are_dropped_with_the_reason(repo):
+    listed = json.dumps([
+        {"file": "stats.py", "line": 6, "code": "result = 0", "failure": "total([]) returns 0 which is wrong"},
+        {"file": "stats.py", "line": 15, "code": "return total(values) / count", "failure": "consider a guard"},
+        {"file": "stats.py", "line": 14, "code": "return sum(values) / n", "failure": "mean([]) raises an error"},
+        {"file": "other.py", "line": 4, "failure": "name() returns the wrong value"},
+        {"file": "stats.py", "line": 3, "code": "return total(values) / count", "failure": SCENARIO},
+    ])
+    result, _ = run(repo, [listed], verify=False)
+    assert [(f.start_line, f.scenario) for f in result.findings] == [(15, SCENARIO)]  # moved to its quote
+    assert sorted(d.reason for d in result.dropped) == [
+        "lines 6-6 were not changed", "other.py is not part of the change",
+        "quotes code that is not in the file", "states no concrete failure scenario"]
+
+
+def test_the_verification_pass_drops_what_the_model_does_not_confirm(repo):
+    result, _ = run(repo, [LIST, "No - the caller never passes an empty list."])
+    assert result.findings == []
+    assert result.dropped[0].reason.startswith("not confirmed on a second look: No")
+
+
+def test_the_review_is_one_recorded_run(repo, tmp_path):
+    with RunStore(tmp_path / "runs.sqlite3") as store:
+        result, _ = run(repo, [LIST, "yes"], observers=[store])
+        (listed,) = store.list_runs()
+        record = store.get_run(result.run_id)
+    assert (listed["id"], listed["status"], listed["task"]) == (result.run_id, "reviewed", "review --diff HEAD~1")
+    assert listed["model_calls"] == 2 and listed["steps"] == 2 and listed["reason"] == result.summary
+    assert [c["step"] for c in record["model_calls"]] == [1, 2]
+    assert record["model_calls"][0]["text"] == LIST
+    extra = record["run"]["extra"]
+    assert extra["kind"] == "review" and extra["mode"] == "list" and extra["unparsable"] == 0
+    assert [f["start_line"] for f in extra["findings"]] == [15] and "count = len(values)" in record["run"]["diff"]
+
+
+def test_a_model_failure_is_recorded_as_an_error_and_raised(repo, tmp_path):
+    with RunStore(tmp_path / "runs.sqlite3") as store:
+        with pytest.raises(BackendError):
+            run(repo, [LIST], observers=[store])  # the verification call finds no output left
+        (listed,) = store.list_runs()
+    assert listed["status"] == "error" and "no output left" in listed["reason"] and listed["model_calls"] == 1
+
+
+def test_an_unknown_mode_is_refused(repo):
+    with pytest.raises(ConfigError, match="unknown review mode 'oracle'"):
+        run(repo, [], mode="oracle")
