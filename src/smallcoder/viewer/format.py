@@ -19,7 +19,7 @@ _DIFF_FORMATTER = HtmlFormatter(cssclass="hl", nowrap=False)
 
 # Status → CSS class of its badge (colours in static/viewer.css).
 STATUS_CLASS = {
-    "resolved": "ok", "submitted": "ok", "running": "live", "unresolved": "warn", "limits_exceeded": "warn",
+    "resolved": "ok", "submitted": "ok", "reviewed": "ok", "running": "live", "unresolved": "warn", "limits_exceeded": "warn",
     "format_errors": "warn", "changed-unverified": "warn", "interrupted": "muted", "cancelled": "muted",
     "error": "bad",
 }
