@@ -25,6 +25,7 @@ import time
 import tomllib
 from pathlib import Path
 
+from smallcoder.agent.events import ModelCalled
 from smallcoder.config import load_config
 from smallcoder.paths import Home
 from smallcoder.review import parse_diff
@@ -78,6 +79,9 @@ def main() -> int:
     ap.add_argument("--ctx", type=int, default=4096)
     ap.add_argument("--mirrors", default=os.environ.get("REVIEW_MIRRORS", "/work/.mirror"))
     ap.add_argument("--name", default="review")
+    ap.add_argument("--threads", type=int, default=None, help="llama.cpp threads (the recorded runs used 1)")
+    ap.add_argument("--mode", default="list", choices=("list", "agent"))
+    ap.add_argument("--note", default="", help="a word on the machine, for the summary")
     ap.add_argument("--no-verify", action="store_true")
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--only", nargs="*")
@@ -89,8 +93,8 @@ def main() -> int:
     if args.summary_only:
         summarize(cases, out_dir, args)
         return 0
-    options = ReviewOptions(verify=not args.no_verify)
-    config = load_config().with_flags(model=args.model, ctx=args.ctx)
+    options = ReviewOptions(mode=args.mode, verify=not args.no_verify)
+    config = load_config().with_flags(model=args.model, ctx=args.ctx, threads=args.threads)
     with tempfile.TemporaryDirectory(prefix="review-bench-") as tmp, \
             open_session(config, Home.from_env()) as session:
         for case in cases:
@@ -99,13 +103,22 @@ def main() -> int:
                 continue
             work, labels = prepare(case, Path(args.mirrors), Path(tmp))
             started = time.perf_counter()
-            result = review_change(session.backend, work, git_diff(work, ref="HEAD"), new_side_reader(work), options)
+            replies: list[dict] = []  # the model's raw outputs, kept with the case's record
+
+            def keep(event: object) -> None:
+                if isinstance(event, ModelCalled):
+                    c = event.completion
+                    replies.append({"text": c.text, "prompt_tokens": c.usage.prompt_tokens,
+                                    "completion_tokens": c.usage.completion_tokens, "latency_s": round(c.latency_s, 1)})
+
+            result = review_change(session.backend, work, git_diff(work, ref="HEAD"), new_side_reader(work), options,
+                                   observers=[*session.observers, keep], task=f"review benchmark: {case['id']}")
             findings = [f.to_json() for f in result.findings]
             record = {"id": case["id"], "kind": case["kind"], "findings": findings,
                       "true_positive": score(case, findings, labels),
                       "dropped": [{"reason": d.reason, **d.finding.to_json()} for d in result.dropped],
-                      "model_calls": result.model_calls, "unparsable": result.unparsable,
-                      "seconds": round(time.perf_counter() - started, 1)}
+                      "model_calls": result.model_calls, "unparsable": result.unparsable, "run_id": result.run_id,
+                      "seconds": round(time.perf_counter() - started, 1), "replies": replies}
             done.write_text(json.dumps(record, indent=2) + "\n")
             print(f"{case['id']}: {len(findings)} findings, tp={record['true_positive']}, "
                   f"{record['seconds']} s", flush=True)
@@ -122,8 +135,9 @@ def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> Non
     tp = sum(sum(r["true_positive"]) for r in records)
     summary = {
         "command": "benchmarks/review/run.py --model " + Path(args.model).name + f" --ctx {args.ctx}"
+                   + (f" --threads {args.threads}" if args.threads else "") + f" --mode {args.mode}"
                    + (" --no-verify" if args.no_verify else ""),
-        "python": platform.python_version(), "machine_note": "2 shared CPUs under heavy load (load average ~18)",
+        "python": platform.python_version(), "machine_note": args.note or "not given",
         "cases": len(records), "cases_planned": len(cases), "bug_cases": len(bugs), "clean_cases": len(clean),
         "findings": shown, "true_positives": tp,
         "precision": round(tp / shown, 3) if shown else None,

@@ -47,7 +47,9 @@ class ReviewOptions:
     report_finding). verify: ask the model yes/no per finding (one short call each). max_findings:
     the cap on what is shown. min_confidence: findings below it are dropped. max_steps: model calls
     per chunk in agent mode. max_per_chunk: findings per chunk kept for checking. list_retries: how
-    often an unreadable list reply is asked for again."""
+    often an unreadable list reply is asked for again. map_budget: repo-map tokens per chunk in agent
+    mode; list_map_budget the same in list mode, 0 by default: the map's names and signatures did not
+    help the list step and cost a third of its prompt, and prompt time dominates on a CPU."""
 
     mode: str = "list"
     verify: bool = True
@@ -59,6 +61,7 @@ class ReviewOptions:
     list_reply_tokens: int = 400
     list_retries: int = 1
     map_budget: int = 512
+    list_map_budget: int = 0
 
 
 @dataclass
@@ -98,15 +101,17 @@ def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callab
     if options.mode not in MODES:
         raise ConfigError(f"unknown review mode {options.mode!r} — use one of {', '.join(MODES)}")
     diff = parse_diff(diff_text)
-    reply_tokens = options.list_reply_tokens if options.mode == "list" else options.max_reply_tokens
-    budget = backend.context_window - reply_tokens - SYSTEM_OVERHEAD_TOKENS - options.map_budget
+    listing = options.mode == "list"
+    reply_tokens = options.list_reply_tokens if listing else options.max_reply_tokens
+    map_budget = options.list_map_budget if listing else options.map_budget
+    budget = backend.context_window - reply_tokens - SYSTEM_OVERHEAD_TOKENS - map_budget
     if budget < 400:
         raise SmallcoderError(f"the model's context window ({backend.context_window} tokens) is too small "
                               "to review a change — use --ctx 4096 or more")
     rec = ReviewRecorder(backend, repo, task, observers)
     result = ReviewResult([], files=len(diff.reviewable), run_id=rec.run_id)
     try:
-        _review(backend, repo, diff, read_new, options, rec, result, budget)
+        _review(backend, repo, diff, read_new, options, rec, result, budget, map_budget)
     except KeyboardInterrupt:
         rec.finish("cancelled", "interrupted by the user", diff_text, result.record())
         raise
@@ -118,8 +123,8 @@ def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callab
 
 
 def _review(backend: Backend, repo: Path, diff: ReviewDiff, read_new: Callable[[str], str | None],
-            options: ReviewOptions, rec: ReviewRecorder, result: ReviewResult, budget: int) -> None:
-    chunks = make_chunks(diff, read_new, repo, budget * 3 // 4, options.map_budget)  # estimates run low
+            options: ReviewOptions, rec: ReviewRecorder, result: ReviewResult, budget: int, map_budget: int) -> None:
+    chunks = make_chunks(diff, read_new, repo, budget * 3 // 4, map_budget)  # estimates run low
     result.chunks = len(chunks)
     found: list[Finding] = []
     for chunk in chunks:
