@@ -132,11 +132,10 @@ def test_write_file_keeps_crlf_of_existing_file(ctx, repo):
     assert (repo / "win.txt").read_bytes() == b"new\r\ntext\r\n"
 
 
-def test_write_file_warns_on_syntax_error(ctx, repo):
-    out = write_file(ctx, "bad.py", "def f(:\n    pass\n")
-    assert "WARNING: bad.py no longer compiles: SyntaxError" in out
-    assert "(line 1)" in out
-    assert (repo / "bad.py").exists()
+def test_write_file_refuses_a_new_python_file_that_does_not_compile(ctx, repo):
+    with pytest.raises(ToolError, match=r"write_file was not applied: bad.py would not compile: SyntaxError.*line 1"):
+        write_file(ctx, "bad.py", "def f(:\n    pass\n")
+    assert not (repo / "bad.py").exists()
 
 
 def test_write_file_refuses_outside_and_git(ctx, repo):

@@ -15,7 +15,7 @@ from pydantic import Field
 from smallcoder.errors import ToolError
 from smallcoder.tools.base import ToolContext
 from smallcoder.tools.paths import display_path, resolve_path
-from smallcoder.tools.textio import read_text, split_lines, syntax_warning, write_text
+from smallcoder.tools.textio import read_text, refuse_breaking_write, split_lines, syntax_warning, write_text
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
@@ -97,6 +97,7 @@ def rewrite_function(
             f"your code is identical to what {shown} already has, so nothing changed and the bug is still there; "
             "write a corrected version"
         )
+    refuse_breaking_write(shown, result, original.text, what="rewrite_function")
     write_text(target, shown, result, like=original)
     note = f" ({', '.join(missing)} not found, ignored)" if missing else ""
     return f"rewrote {', '.join(replaced)} in {shown}{note}." + syntax_warning(shown, result, before=original.text)

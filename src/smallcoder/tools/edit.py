@@ -2,9 +2,8 @@
 
 Every failure says what to do next: the closest region of the file for a miss,
 the line numbers for an ambiguous match, write_file for a whole rewrite. An edit
-that would stop a Python file that compiles from compiling is not applied: the
-error quotes the offending line as it would be, so the model can send a fixed edit
-(the way SWE-agent's linted edit works; a broken file only costs test runs).
+that would stop a Python file that compiles from compiling is not applied
+(textio.refuse_breaking_write, the rule every edit tool keeps).
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from smallcoder.tools.matching import Ambiguous, NotFound, apply_edit
 from smallcoder.tools.paths import display_path, resolve_path
 from smallcoder.tools.textio import (
     number_lines,
-    python_syntax_problem,
-    quote_line,
     read_text,
+    refuse_breaking_write,
     split_lines,
     syntax_warning,
     write_text,
@@ -69,15 +67,7 @@ def replace_in_file(
         result += "\n"  # keep the final newline even if old swallowed it
     if result == text:
         raise ToolError("the edit changes nothing (old and new differ only in whitespace the match ignored)")
-    broken = python_syntax_problem(shown, result)
-    if broken and not python_syntax_problem(shown, text):
-        message, lineno = broken
-        quoted = quote_line(result, lineno) if lineno else ""
-        raise ToolError(
-            f"the edit was not applied: {shown} would no longer compile: {message}"
-            + (f"\nWith the edit, the file would read:\n{quoted}" if quoted else "")
-            + "\nSend the edit again with that fixed."
-        )
+    refuse_breaking_write(shown, result, text)
     write_text(target, shown, result, like=original)
 
     how = f" (matched {edit.how})" if edit.how else ""

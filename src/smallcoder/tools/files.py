@@ -12,7 +12,14 @@ from smallcoder.errors import ToolError
 from smallcoder.tools.base import ToolContext
 from smallcoder.tools.listing import project_files
 from smallcoder.tools.paths import display_path, resolve_path
-from smallcoder.tools.textio import number_lines, read_text, split_lines, syntax_warning, write_text
+from smallcoder.tools.textio import (
+    number_lines,
+    read_text,
+    refuse_breaking_write,
+    split_lines,
+    syntax_warning,
+    write_text,
+)
 
 MAX_LIST_ENTRIES = 200
 READ_WINDOW = 250  # lines shown when no range is given
@@ -88,6 +95,7 @@ def write_file(
     target = resolve_path(ctx.root, path)
     shown = display_path(ctx.root, target)
     old = read_text(target, shown) if target.is_file() else None
+    refuse_breaking_write(shown, content, old.text if old else None, what="write_file")
     write_text(target, shown, content, like=old)
     n = len(split_lines(content))
     out = f"{'replaced' if old else 'created'} {shown} ({n} line{'s' if n != 1 else ''})"

@@ -126,6 +126,27 @@ def quote_line(text: str, lineno: int) -> str:
     return shown
 
 
+def refuse_breaking_write(shown: str, after: str, before: str | None, *, what: str = "the edit") -> None:
+    """Raise ToolError when writing `after` would leave a Python file that does not compile.
+
+    The rule every edit tool keeps: a file that compiled (or a new file) is never written in a state that
+    does not; the file stays as it was and the error quotes the offending line as it would read, so the
+    model can send a fixed version. A file that already did not compile may be written (that is how it
+    gets fixed). Same idea as SWE-agent's linted edits: a refused edit costs one step, a broken file costs
+    every later test run.
+    """
+    broken = python_syntax_problem(shown, after)
+    if not broken or (before is not None and python_syntax_problem(shown, before)):
+        return
+    message, lineno = broken
+    quoted = quote_line(after, lineno) if lineno else ""
+    raise ToolError(
+        f"{what} was not applied: {shown} would {'no longer compile' if before is not None else 'not compile'}: "
+        f"{message}" + (f"\nWith it, the file would read:\n{quoted}" if quoted else "")
+        + "\nSend it again with that fixed."
+    )
+
+
 def syntax_warning(shown: str, text: str, before: str | None) -> str:
     """A warning line to append to an observation when a written .py file does not compile."""
     err = python_syntax_error(shown, text)
