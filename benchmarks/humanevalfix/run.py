@@ -151,6 +151,8 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
         "ended_by_format_errors": sum(str(r.get("reason", "")).endswith("without a usable tool call") for r in records),
         "reply_shapes": reply_shapes(args.work / "home" / "runs.sqlite3",
                                      [r["run_id"] for r in records if r.get("run_id")]),
+        "time_split": time_spent(args.work / "home" / "runs.sqlite3",
+                                 [r["run_id"] for r in records if r.get("run_id")]),
         "max_steps": args.max_steps,
         "parser": "strict" if args.strict_parser else "smallcoder",
         "switched_off": sorted(args.without),
@@ -163,6 +165,23 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
     }
     summary_path.write_text(json.dumps(summary, indent=2) + "\n")
     print(json.dumps(summary, indent=2))
+
+
+def time_spent(db: Path, run_ids: list[str]) -> dict[str, Any]:
+    """Where the runs' wall time went, summed over the runs (seconds) and as shares of it, from the run
+    records' step timings (smallcoder/store/timing.py); runs recorded before step timings count as overhead."""
+    from smallcoder.store.runs import RunStore
+    from smallcoder.store.timing import PARTS, shares, time_split
+
+    total = {"wall_s": 0.0, **{p: 0.0 for p in PARTS}}
+    if not db.exists():
+        return {}
+    with RunStore(db) as store:
+        for run_id in run_ids:
+            split = time_split(store.get_run(run_id))["total"]
+            for key in total:
+                total[key] += split[key]
+    return {"seconds": {k: round(v, 1) for k, v in total.items()}, "shares": shares(total)}
 
 
 if __name__ == "__main__":

@@ -78,6 +78,14 @@ class Completion:
     # Where usage.cached_tokens comes from: "kv" (our own KV-cache bookkeeping), "usage"
     # (prompt_tokens_details.cached_tokens), "timings" (llama.cpp), "" = the runtime does not say.
     cache_source: str = ""
+    # Where latency_s went, in seconds: evaluating the prompt, and generating the reply. From the runtime's
+    # own timers where it reports them (llama-server `timings.prompt_ms`/`predicted_ms`, Ollama
+    # `prompt_eval_duration`/`eval_duration`), else time to first token and the rest. None = unknown.
+    prompt_s: float | None = None
+    generation_s: float | None = None
+    # Why smallcoder stopped the stream itself before the model ended it ("" = it did not): a complete
+    # tool call, too much prose before any code or call, a repeat of an earlier answer (agent/stream_stop.py).
+    cut: str = ""
 
 
 # Characters per token of code and English in the BPE vocabularies of the models smallcoder targets (Qwen2.5:

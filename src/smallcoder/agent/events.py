@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Union
 
+from smallcoder.agent.timing import StepTiming
 from smallcoder.types import Completion, ToolCall, Usage
 from smallcoder.workspace.deletions import Deletion
 
@@ -122,6 +123,15 @@ class ModelCalled:
 
 
 @dataclass
+class StepTimed:
+    """A step ended (whatever ended it): where its wall time went (agent/timing.py)."""
+
+    run_id: str
+    step: int
+    timing: StepTiming
+
+
+@dataclass
 class ToolExecuted:
     run_id: str
     step: int
@@ -160,5 +170,5 @@ class RunFinished:
 
 
 Event = Union[RunStarted, TestsRan, StepStarted, ModelCalled, ToolExecuted, FormatProblem, FreshAttempt,
-              RunFinished]
+              StepTimed, RunFinished]
 Observer = Callable[[Event], None]

@@ -14,14 +14,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from smallcoder.agent.compact import compact
-from smallcoder.agent.events import FormatProblem, ModelCalled, Observer, StepStarted, TestRun, TestsRan, ToolExecuted
+from smallcoder.agent.correction import EDIT_TOOL, FileAtHand, correction_examples, file_at_hand, first_example
+from smallcoder.agent.events import (
+    FormatProblem,
+    ModelCalled,
+    Observer,
+    StepStarted,
+    StepTimed,
+    TestRun,
+    TestsRan,
+    ToolExecuted,
+)
 from smallcoder.agent.policy import Policy
 from smallcoder.agent.prompts import render
 from smallcoder.agent.stuck import StuckDetector
+from smallcoder.agent.timing import StepClock
 from smallcoder.backends.base import Backend
 from smallcoder.backends.context_fit import overflows
 from smallcoder.errors import AgentInterrupt, EmptyReplies, LimitsExceeded, Submitted, ToolError, TooManyFormatErrors
-from smallcoder.protocol import ParseResult, format_error_message, parse_tool_calls
+from smallcoder.protocol import ParseResult, format_error_message, parse_tool_calls, render_tool_calls
 from smallcoder.secrets import redact
 from smallcoder.tools import Tool, ToolContext, tool_specs
 from smallcoder.tools.approval import check, refusal
@@ -80,9 +91,11 @@ class Agent:
         self.select_tests: TestSelection | None = None  # narrows the runs after edits (workspace/testselect.py)
         self.stuck = StuckDetector()
         self.focus_file: str | None = None
+        self.at_hand: FileAtHand | None = None  # the file last read or edited, for examples in corrections
         self.temperature: float | None = None  # None: the backend's default
         self.empty_replies = 0  # in a row
         self.turn_start = 0  # steps taken before this turn; the step limit counts per turn
+        self.clock: StepClock | None = None  # the step in progress; None between steps (tests before/after)
 
     def emit(self, event: object) -> None:
         for observer in self.observers:
@@ -110,9 +123,20 @@ class Agent:
         return AgentOutcome(status, reason, self.steps, self.model_calls, self.usage, self.last_test)
 
     def step(self) -> None:
+        """One query → parse → execute round. Every step that reaches the model reports where its time went
+        (StepTimed), whether it ends normally or by an interrupt."""
         self.steps += 1
         if self.steps - self.turn_start > self.config.max_steps:
             raise LimitsExceeded(f"step limit of {self.config.max_steps} reached")
+        self.clock = StepClock()
+        try:
+            self._step()
+        finally:
+            clock, self.clock = self.clock, None
+            if clock.model_calls:
+                self.emit(StepTimed(self.run_id, self.steps, clock.finish()))
+
+    def _step(self) -> None:
         total = self.usage.prompt_tokens + self.usage.completion_tokens
         if total > self.config.max_total_tokens:
             raise LimitsExceeded(f"token limit of {self.config.max_total_tokens} reached ({total} used)")
@@ -130,6 +154,8 @@ class Agent:
         completion = self.backend.complete(self.messages, self.specs, max_tokens=self.config.max_reply_tokens,
                                            temperature=self._temperature())
         self.model_calls += 1
+        if self.clock:
+            self.clock.model(completion)
         self.usage = self.usage + completion.usage
         self.emit(ModelCalled(self.run_id, self.steps, completion))
         if not completion.text.strip() and not completion.tool_calls:
@@ -180,10 +206,16 @@ class Agent:
         return max(self.temperature or 0.0, schedule[min(self.empty_replies, len(schedule)) - 1])
 
     def _correction(self, parsed: ParseResult) -> str:
+        """What to tell a model whose reply held no usable call; every example quotes the real repository
+        (agent/correction.py), since small models copy examples literally."""
+        examples = correction_examples(self.ctx.root, self.tools, self.at_hand, self.focus_file)
         if parsed.errors or self.backend.dialect not in (None, "hermes"):
-            return format_error_message(parsed, self.specs, self.backend.dialect)
-        # No call at all: offer the two shapes small models manage, with the file the task is about.
-        return render("no_tool_call", path=self.focus_file or "path/to/file.py",
+            return format_error_message(parsed, self.specs, self.backend.dialect, examples)
+        # No call at all: offer the two shapes small models manage, with the file at hand.
+        example = first_example(examples)
+        return render("no_tool_call", example=render_tool_calls([example], "hermes") if example else "",
+                      edit=bool(example and example.name == EDIT_TOOL),
+                      path=example.arguments["path"] if example and example.name == EDIT_TOOL else self.focus_file,
                       code_blocks=self.config.code_block_edits)
 
     def _format_problem(self, message: str) -> None:
@@ -207,6 +239,7 @@ class Agent:
                 raise ToolError(refusal(self.config.approval, call.name))
             else:
                 observation = tool.invoke(self.ctx, call.arguments)
+                self.at_hand = file_at_hand(tool, call) or self.at_hand
                 observation, done = self.policy.after_tool(self, tool, call, observation)
         except ToolError as e:
             ok, observation = False, f"Error: {e}"
@@ -219,7 +252,10 @@ class Agent:
                 observation += "\n\n" + warning
         except LimitsExceeded as e:
             stop = e
-        self.emit(ToolExecuted(self.run_id, self.steps, call, observation, ok, time.perf_counter() - started))
+        duration = time.perf_counter() - started
+        if self.clock:
+            self.clock.tool(duration)
+        self.emit(ToolExecuted(self.run_id, self.steps, call, observation, ok, duration))
         if stop:
             raise stop
         if done:
@@ -233,6 +269,8 @@ class Agent:
                           max_output_chars=20_000, env=self.ctx.env, wrap=self.ctx.wrap)
         test = TestRun(res.command, res.ok, res.exit_code, redact(res.output), res.duration_s, res.timed_out)
         self.last_test = test
+        if self.clock:
+            self.clock.test(res.duration_s)
         if self.select_tests and phase == "before":
             self.select_tests.saw_full_run(res.output, res.duration_s)
         self.emit(TestsRan(self.run_id, phase, self.steps, test))

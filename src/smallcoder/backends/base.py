@@ -15,6 +15,8 @@ from typing import Any, Protocol, runtime_checkable
 from smallcoder.types import Completion, Message, ToolSpec
 
 OnText = Callable[[str], None]  # receives each piece of streamed text as it arrives
+# Given the whole text streamed so far, "" to go on or the reason to end the stream now (agent/stream_stop.py).
+StopCheck = Callable[[str], str]
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,14 @@ class Backend(Protocol):
         ...
 
     def complete(
-        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
+        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None,
+        stop: StopCheck | None = None,
     ) -> Completion:
         """Send the whole conversation; the history must only ever grow so the KV cache is reused.
 
         temperature: None = the backend's configured default; the agent raises it to break repetition.
+        stop: passed only to backends that declare `streaming`; checked after each streamed piece, and when
+        it names a reason the stream is ended there and the reason is the completion's `cut`.
         """
         ...
 

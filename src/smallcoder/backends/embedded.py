@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from smallcoder.backends.base import Capabilities, OnText, ctx_flag_advice
+from smallcoder.backends.base import Capabilities, OnText, StopCheck, ctx_flag_advice
 from smallcoder.backends.context_fit import overflows
 from smallcoder.backends.gguf_facts import GGUFFacts, plan_long_context, record_load_memory, resident_bytes
-from smallcoder.backends.stream_clock import StreamClock
+from smallcoder.backends.stream_clock import StreamClock, close_stream
 from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError
 from smallcoder.types import Completion, Message, ToolSpec, Usage
 
@@ -146,8 +146,11 @@ class EmbeddedBackend:
     # -- generation -----------------------------------------------------------
 
     def complete(
-        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
+        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None,
+        stop: StopCheck | None = None,
     ) -> Completion:
+        """One streamed answer (Backend.complete). Time to first token is this prompt's evaluation (only its
+        tokens past the KV cache's common prefix), the rest is generation; `stop` may end the stream early."""
         tokens = self._tokens(self.render(messages, tools))
         if overflows(self, len(tokens), max_tokens):
             raise BackendError(
@@ -155,10 +158,10 @@ class EmbeddedBackend:
                 f"of {self.context_window}; run with a larger --ctx"
             )
         cached = _common_prefix(self.llm._input_ids.tolist(), tokens)
-        clock = StreamClock(self.on_text)  # streamed, so time to first token is measured like on servers
+        clock = StreamClock(self.on_text, stop)  # streamed, so time to first token is measured like on servers
         finish = "stop"
         try:
-            for chunk in self.llm.create_completion(
+            stream = self.llm.create_completion(
                 tokens,
                 max_tokens=max_tokens,
                 temperature=self.temperature if temperature is None else temperature,
@@ -168,13 +171,17 @@ class EmbeddedBackend:
                 repeat_penalty=1.0,
                 stop=[s for s in (self.eos, "<|endoftext|>") if s],
                 stream=True,
-            ):
+            )
+            for chunk in stream:
                 choice = chunk["choices"][0]
-                clock.text(choice.get("text"))
+                if clock.text(choice.get("text")):
+                    close_stream(stream)  # no more tokens are generated; those evaluated stay in the KV cache
+                    break
                 finish = choice.get("finish_reason") or finish
         except ValueError as e:
             raise BackendError(f"llama.cpp rejected the request: {e}") from e
         latency, ttft = clock.finish()
+        prompt_s, generation_s = StreamClock.split(latency, ttft)
         text = clock.joined
         generated = len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
         return Completion(
@@ -188,8 +195,11 @@ class EmbeddedBackend:
             latency_s=latency,
             finish_reason=finish,
             ttft_s=ttft,
-            tokens_per_s=StreamClock.rate(generated, latency - ttft if ttft is not None else None),
+            tokens_per_s=StreamClock.rate(generated, generation_s),
             cache_source="kv",
+            prompt_s=prompt_s,
+            generation_s=generation_s,
+            cut=clock.cut,
         )
 
     def infill(self, request: Any, *, should_stop: Any = None) -> Completion:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from smallcoder.backends.base import Capabilities, OnText
+from smallcoder.backends.base import Capabilities, OnText, StopCheck
 from smallcoder.backends.context_fit import overflows, too_small_message
 from smallcoder.backends.discovery import ollama_url, start_hint
 from smallcoder.backends.endpoints import check_allowed, is_loopback
@@ -25,7 +25,7 @@ from smallcoder.backends.http_errors import Failure, user_error
 from smallcoder.backends.ollama_facts import OllamaModelFacts, choose_num_ctx, loaded_context
 from smallcoder.backends.prompt_count import PromptCounter
 from smallcoder.backends.retry import GaveUp, RetryPolicy, call_with_retries
-from smallcoder.backends.stream_clock import StreamClock
+from smallcoder.backends.stream_clock import StreamClock, close_stream
 from smallcoder.backends.wire import calls_from_ollama, ollama_messages, with_tool_instructions
 from smallcoder.errors import BackendError
 from smallcoder.types import Completion, Message, ToolCall, ToolSpec, Usage
@@ -112,15 +112,17 @@ class OllamaBackend:
         return self.counter.count(messages, tools)
 
     def complete(
-        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
+        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None,
+        stop: StopCheck | None = None,
     ) -> Completion:
+        """One streamed answer (Backend.complete); `stop` may end the stream early (the connection is closed)."""
         prompt = self.count_tokens(messages, tools)
         if overflows(self, prompt, max_tokens):
             raise BackendError(too_small_message(self, prompt + max_tokens))
         clocks: list[StreamClock] = []
 
         def attempt() -> tuple[Any, StreamClock]:
-            clocks.append(StreamClock(self.on_text))
+            clocks.append(StreamClock(self.on_text, stop))
             return self._stream(messages, tools, max_tokens, temperature, clocks[-1]), clocks[-1]
 
         try:
@@ -132,10 +134,10 @@ class OllamaBackend:
                 self.native_tools = False
                 self.counter = PromptCounter(self.counter.tokenize)
                 self.run_record["tools"] = "text protocol (the model's template has no tool support)"
-                return self.complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
+                return self.complete(messages, tools, max_tokens=max_tokens, temperature=temperature, stop=stop)
             raise self._fail(e.failure) from None
         completion = self._completion(final, calls, clock, prompt)
-        if completion.usage.prompt_tokens > 0 and completion.usage.prompt_tokens >= 0.7 * prompt:
+        if completion.usage.prompt_tokens > 0 and completion.usage.prompt_tokens >= 0.7 * prompt and not completion.cut:
             self.counter.observe(messages, tools, completion.usage.prompt_tokens)
         self._check_window(prompt, completion)
         return completion
@@ -156,25 +158,36 @@ class OllamaBackend:
         for chunk in stream:
             msg = chunk.message
             if msg is not None:
-                clock.text(msg.content)
+                if clock.text(msg.content):  # the caller's stop check: close the connection, Ollama stops
+                    close_stream(stream)
+                    break
                 if msg.tool_calls:
                     clock.token()
                     raw_calls.extend(msg.tool_calls)
             if chunk.done:
                 final = chunk
-        if final is None:
+        if final is None and not clock.cut:
             raise BackendError(f"Ollama at {self.url} ended the answer early (no final chunk) — try again")
         return final, calls_from_ollama(raw_calls)
 
     def _completion(self, final: Any, calls: list[ToolCall], clock: StreamClock, estimate: int) -> Completion:
         latency, ttft = clock.finish()
+        prompt_s, generation_s = StreamClock.split(latency, ttft)
+        if final is None:  # stopped by us before Ollama's final chunk: no counts, our own clock
+            completion = self.counter.text_tokens(clock.joined)
+            return Completion(text=clock.joined, tool_calls=calls, usage=Usage(estimate, completion),
+                              latency_s=latency, ttft_s=ttft, tokens_per_s=StreamClock.rate(completion, generation_s),
+                              prompt_s=prompt_s, generation_s=generation_s, cut=clock.cut)
         completion = final.eval_count or 0
         rate = StreamClock.rate(completion, (final.eval_duration or 0) / 1e9)
+        if final.prompt_eval_duration is not None and final.eval_duration is not None:  # Ollama's own, in ns
+            prompt_s, generation_s = final.prompt_eval_duration / 1e9, final.eval_duration / 1e9
         return Completion(
             text=clock.joined, tool_calls=calls,
             # Ollama counts cached prompt tokens in prompt_eval_count but never says how many were cached.
             usage=Usage(prompt_tokens=final.prompt_eval_count or estimate, completion_tokens=completion),
             latency_s=latency, finish_reason=final.done_reason or "stop", ttft_s=ttft, tokens_per_s=rate,
+            prompt_s=prompt_s, generation_s=generation_s,
         )
 
     def _check_window(self, sent: int, completion: Completion) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import openai
 
-from smallcoder.backends.base import Capabilities, OnText
+from smallcoder.backends.base import Capabilities, OnText, StopCheck
 from smallcoder.backends.context_fit import overflows, too_small_message
 from smallcoder.backends.discovery import start_hint
 from smallcoder.backends.endpoints import api_key, check_allowed, is_loopback, openai_base
@@ -143,15 +143,17 @@ class OpenAICompatBackend:
         return self.counter.count(messages, tools)
 
     def complete(
-        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
+        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None,
+        stop: StopCheck | None = None,
     ) -> Completion:
+        """One streamed answer (Backend.complete); `stop` may end the stream early (the server is hung up on)."""
         prompt = self.count_tokens(messages, tools)
         if overflows(self, prompt, max_tokens):
             raise BackendError(too_small_message(self, prompt + max_tokens))
         clocks: list[StreamClock] = []
 
         def attempt() -> StreamResult:
-            clocks.append(StreamClock(self.on_text))
+            clocks.append(StreamClock(self.on_text, stop))
             body = self._request(messages, tools, max_tokens, temperature)
             try:
                 return read_stream(self.client.chat.completions.create(**body), clocks[-1])
@@ -173,7 +175,7 @@ class OpenAICompatBackend:
                 self.native_tools = False  # e.g. llama-server without --jinja: describe the tools in the prompt
                 self.counter = PromptCounter(self.facts.tokenize)
                 self.run_record["tools"] = "text protocol (the server rejected native tools)"
-                return self.complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
+                return self.complete(messages, tools, max_tokens=max_tokens, temperature=temperature, stop=stop)
             if e.failure.overflow:
                 raise BackendError(f"{user_error(e.failure, url=self.base_url, model=self.model, start_hint='')} "
                                    f"— {self.context_advice(prompt + max_tokens)}") from None
@@ -219,15 +221,19 @@ class OpenAICompatBackend:
             completion = timings.get("predicted_n") if isinstance(timings.get("predicted_n"), int) else None
         if completion is None:  # llama-cpp-python streams no usage: one chunk is one token
             completion = r.text_chunks or self.counter.text_tokens(r.text)
+        prompt_s, generation_s = StreamClock.split(latency, ttft)
+        if isinstance(timings.get("prompt_ms"), (int, float)) and isinstance(timings.get("predicted_ms"), (int, float)):
+            prompt_s, generation_s = timings["prompt_ms"] / 1000, timings["predicted_ms"] / 1000  # llama-server's own
         rate = timings.get("predicted_per_second")
         if not isinstance(rate, (int, float)):
-            rate = StreamClock.rate(completion, latency - ttft if ttft is not None else None)
+            rate = StreamClock.rate(completion, generation_s)
         return Completion(
             text=r.text, tool_calls=r.tool_calls,
             usage=Usage(prompt_tokens=prompt if prompt is not None else estimate, completion_tokens=completion,
                         cached_tokens=cached),
             latency_s=latency, finish_reason=r.finish_reason or "stop", ttft_s=ttft,
             tokens_per_s=round(float(rate), 2) if rate else None, cache_source=source,
+            prompt_s=prompt_s, generation_s=generation_s, cut=clock.cut,
         )
 
     def infill(self, request: Any, *, should_stop: Any = None) -> Completion:

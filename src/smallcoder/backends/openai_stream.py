@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from smallcoder.backends.stream_clock import StreamClock
+from smallcoder.backends.stream_clock import StreamClock, close_stream
 from smallcoder.backends.wire import calls_from_openai
 from smallcoder.types import ToolCall
 
@@ -30,6 +30,8 @@ class EmptyStream(Exception):
 
 
 def read_stream(chunks: Iterable[Any], clock: StreamClock) -> StreamResult:
+    """The answer in `chunks` (the openai client's stream, or dicts of the same shape), read until it ends or
+    the clock's stop check ends it (then the stream is closed and usage/timings are what arrived so far)."""
     out = StreamResult()
     calls = ToolCallDeltas()
     for chunk in chunks:
@@ -44,12 +46,17 @@ def read_stream(chunks: Iterable[Any], clock: StreamClock) -> StreamResult:
             content = getattr(delta, "content", None) if delta is not None else None
             if content:
                 out.text_chunks += 1
-                clock.text(content)
+                if clock.text(content):  # the caller's stop check: hang up, the server stops generating
+                    close_stream(chunks)
+                    out.finish_reason = "stop"
+                    break
             for frag in (getattr(delta, "tool_calls", None) if delta is not None else None) or []:
                 clock.token()
                 calls.add(frag)
             if choice.finish_reason:
                 out.finish_reason = choice.finish_reason
+        if clock.cut:
+            break
     out.text = clock.joined
     out.tool_calls = calls_from_openai(calls.assembled())
     if out.finish_reason is None and not out.text and not out.tool_calls:

@@ -1,4 +1,9 @@
-"""A backend that replays prepared model outputs: for tests, demos and replays."""
+"""A backend that replays prepared model outputs: for tests, demos and replays.
+
+Declared `streaming`, it sends each output through the same StreamClock the real
+backends use, a few characters at a time (`piece_chars`, about a token), so the
+caller's stop check sees the text grow as it would from a model.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smallcoder.backends.base import Capabilities, OnText, ctx_flag_advice
+from smallcoder.backends.base import Capabilities, OnText, StopCheck, ctx_flag_advice
+from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.errors import BackendError, ConfigError
 from smallcoder.types import Completion, Message, ToolSpec, Usage, estimate_tokens
 
@@ -29,6 +35,8 @@ class ScriptedBackend:
     on_text: OnText | None = None
     capabilities: Capabilities = field(default_factory=Capabilities)
     run_record: dict[str, Any] = field(default_factory=lambda: {"runtime": "scripted"})
+    piece_chars: int = 4  # streamed piece size when `capabilities.streaming`
+    streamed: list[str] = field(default_factory=list)  # per request, the text actually streamed (a cut shortens it)
 
     def context_advice(self, tokens: int) -> str:
         return ctx_flag_advice(tokens)
@@ -45,17 +53,33 @@ class ScriptedBackend:
         return cls(outputs=list(outputs), name=f"scripted:{path.name}")
 
     def complete(
-        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None
+        self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None,
+        stop: StopCheck | None = None,
     ) -> Completion:
+        """The next prepared output (a Completion as is; a string streamed when `streaming` is declared, so
+        `stop` can cut it). Raises BackendError when none is left."""
         self.requests.append(list(messages))
         self.temperatures.append(temperature)
         if len(self.requests) > len(self.outputs):
             raise BackendError(f"scripted backend has no output left (it holds {len(self.outputs)})")
         out = self.outputs[len(self.requests) - 1]
         if isinstance(out, Completion):
+            self.streamed.append(out.text)
             return out
         prompt = self.count_tokens(messages, tools)
-        return Completion(text=out, usage=Usage(prompt_tokens=prompt, completion_tokens=_estimate_tokens(out)))
+        clock = StreamClock(self.on_text, stop if self.capabilities.streaming else None)
+        if self.capabilities.streaming:
+            for i in range(0, len(out), max(1, self.piece_chars)):
+                if clock.text(out[i:i + self.piece_chars]):
+                    break
+            text = clock.joined
+        else:
+            text = out
+        self.streamed.append(text)
+        latency, ttft = clock.finish()
+        prompt_s, generation_s = StreamClock.split(latency, ttft)
+        return Completion(text=text, usage=Usage(prompt_tokens=prompt, completion_tokens=_estimate_tokens(text)),
+                          latency_s=latency, ttft_s=ttft, prompt_s=prompt_s, generation_s=generation_s, cut=clock.cut)
 
     def count_tokens(self, messages: list[Message], tools: list[ToolSpec]) -> int:
         size = sum(len(m.content) for m in messages) + sum(len(json.dumps(t.parameters)) for t in tools)

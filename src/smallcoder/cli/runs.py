@@ -22,6 +22,7 @@ from smallcoder.cli.render import DiffView
 from smallcoder.errors import SmallcoderError
 from smallcoder.paths import Home
 from smallcoder.store.runs import RunStore
+from smallcoder.store.timing import PARTS, time_split
 from smallcoder.units import duration
 
 runs_app = typer.Typer(help="List and inspect recorded runs.", no_args_is_help=True)
@@ -169,7 +170,7 @@ def list_command(
 # -- show ------------------------------------------------------------------
 
 
-def _summary(run: dict[str, Any]) -> Panel:
+def _summary(run: dict[str, Any], split: dict[str, Any] | None = None) -> Panel:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold")
     grid.add_column()
@@ -190,12 +191,26 @@ def _summary(run: dict[str, Any]) -> Panel:
         ("started", _when(run["started_at"])),
         ("wall time", duration(run["wall_s"])),
     ]
+    if split is not None:
+        rows.append(("time went to", _split_line(split["total"])))
     for deletion in extra.get("deletions") or []:
         rows.append(("warning", Text(f"the change deletes {_deleted(deletion)}", style="yellow")))
     for label, value in rows:
         grid.add_row(label, value if isinstance(value, Text) else Text(str(value)))
     task = Text(run["task"].strip() or "(no task recorded)")
     return Panel(Group(task, Text(""), grid), title=f"run {run['id']}", title_align="left")
+
+
+_PART_NAMES = {"prompt_s": "prompt", "generation_s": "generation", "tools_s": "tools", "tests_s": "tests",
+               "overhead_s": "overhead"}
+
+
+def _split_line(split: dict[str, Any]) -> str:
+    """`12.3s: prompt 8.1s (66%) · generation 3.2s (26%) · …`, parts under 1% of the wall left out."""
+    wall = split["wall_s"] or 0.0
+    parts = [f"{_PART_NAMES[p]} {duration(split[p])} ({split[p] / wall:.0%})"
+             for p in PARTS if wall and split[p] / wall >= 0.01]
+    return f"{duration(wall)}: " + (" · ".join(parts) if parts else "not split (recorded before step timings)")
 
 
 def _deleted(d: dict[str, Any]) -> str:
@@ -231,6 +246,7 @@ def _render_item(item: dict[str, Any]) -> list[Any]:
         head = Text.assemble(
             ("model ", "bold"),
             f"{_tokens_long(item)} · {duration(item['latency_s'])} · {item['finish_reason']}",
+            f" · cut: {item['cut']}" if item.get("cut") else "",
         )
         out: list[Any] = [head]
         if item["text"].strip():
@@ -270,12 +286,14 @@ def show_command(
             print(f"run {detail['run']['id']} made no changes", file=sys.stderr)
         sys.stdout.write(diff if diff.endswith("\n") or not diff else diff + "\n")
         return
+    split = time_split(detail)
     if as_json:
-        print(json.dumps(detail, indent=2))
+        print(json.dumps({**detail, "time_split": split}, indent=2))
         return
     run = detail["run"]
+    step_split = {s["step"]: s for s in split["steps"]}
     console = Console()
-    console.print(_summary(run))
+    console.print(_summary(run, split))
     for t in detail["test_runs"]:
         if t["phase"] == "before":
             console.print(_test_line(t))
@@ -284,6 +302,8 @@ def show_command(
         for item in items:
             for renderable in _render_item(item):
                 console.print(renderable)
+        if step in step_split:
+            console.print(Text(f"time {_split_line(step_split[step])}", style="dim"))
     after = [t for t in detail["test_runs"] if t["phase"] == "after"]
     if after:
         console.print(Rule("final tests", align="left", style="dim"))

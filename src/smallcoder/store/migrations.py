@@ -145,8 +145,32 @@ def m0004_fim_suggestions(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX fim_suggestions_model_language ON fim_suggestions (model, language)")
 
 
+def m0005_step_timings(conn: sqlite3.Connection) -> None:
+    """Where each step's wall time went (agent/timing.py), and each model call's prompt/generation split and
+    why smallcoder cut its stream short, if it did."""
+    conn.execute(
+        """CREATE TABLE step_timings (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+            step INTEGER NOT NULL,
+            wall_s REAL NOT NULL,
+            prompt_s REAL NOT NULL,
+            generation_s REAL NOT NULL,
+            tools_s REAL NOT NULL,
+            tests_s REAL NOT NULL,
+            overhead_s REAL NOT NULL,
+            recorded_at TEXT NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX step_timings_run_id ON step_timings (run_id)")
+    conn.execute("ALTER TABLE model_calls ADD COLUMN prompt_s REAL")
+    conn.execute("ALTER TABLE model_calls ADD COLUMN generation_s REAL")
+    conn.execute("ALTER TABLE model_calls ADD COLUMN cut TEXT NOT NULL DEFAULT ''")
+
+
 # Append new migrations here; names must stay unique and stable.
-MIGRATIONS: list[Migration] = [m0001_initial, m0002_model_call_speed, m0003_fresh_attempts, m0004_fim_suggestions]
+MIGRATIONS: list[Migration] = [m0001_initial, m0002_model_call_speed, m0003_fresh_attempts, m0004_fim_suggestions,
+                               m0005_step_timings]
 
 
 def applied(conn: sqlite3.Connection) -> set[str]:

@@ -24,6 +24,7 @@ from smallcoder.agent.events import (
     ModelCalled,
     RunFinished,
     RunStarted,
+    StepTimed,
     TestsRan,
     ToolExecuted,
 )
@@ -34,7 +35,7 @@ from smallcoder.store.db import connect
 from smallcoder.store.ids import new_run_id
 from smallcoder.store.rows import row_to_dict, run_to_dict
 
-CHILD_TABLES = ("model_calls", "tool_executions", "test_runs", "format_problems", "fresh_attempts")
+CHILD_TABLES = ("model_calls", "tool_executions", "test_runs", "format_problems", "fresh_attempts", "step_timings")
 
 # Identity columns a RunFinished may fill in but should not blank out.
 _KEEP_IF_EMPTY = ("repo", "worktree", "branch", "base_commit", "model", "test_command")
@@ -109,6 +110,8 @@ class RunStore:
                 self._format_problem(event)
             case FreshAttempt():
                 self._fresh_attempt(event)
+            case StepTimed():
+                self._step_timed(event)
             case RunFinished():
                 self._run_finished(event)
             case _:
@@ -131,11 +134,11 @@ class RunStore:
             conn.execute(
                 """INSERT INTO model_calls (run_id, step, prompt_tokens, completion_tokens, cached_tokens,
                                             latency_s, finish_reason, text, tool_calls, recorded_at,
-                                            ttft_s, tokens_per_s, cache_source)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                            ttft_s, tokens_per_s, cache_source, prompt_s, generation_s, cut)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (e.run_id, e.step, c.usage.prompt_tokens, c.usage.completion_tokens, c.usage.cached_tokens,
                  c.latency_s, c.finish_reason, redact(c.text), _json(calls), _now(),
-                 getattr(c, "ttft_s", None), getattr(c, "tokens_per_s", None), getattr(c, "cache_source", "")),
+                 c.ttft_s, c.tokens_per_s, c.cache_source, c.prompt_s, c.generation_s, c.cut),
             )
             # Running totals, so an interrupted run still shows what it cost.
             conn.execute(
@@ -183,6 +186,16 @@ class RunStore:
                 """INSERT INTO fresh_attempts (run_id, step, attempt, temperature, reason, recorded_at)
                    VALUES (?, ?, ?, ?, ?, ?)""",
                 (e.run_id, e.step, e.attempt, e.temperature, e.reason, _now()),
+            )
+
+    def _step_timed(self, e: StepTimed) -> None:
+        t = e.timing
+        with self._tx() as conn:
+            conn.execute(
+                """INSERT INTO step_timings (run_id, step, wall_s, prompt_s, generation_s, tools_s, tests_s,
+                                             overhead_s, recorded_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (e.run_id, e.step, t.wall_s, t.prompt_s, t.generation_s, t.tools_s, t.tests_s, t.overhead_s, _now()),
             )
 
     def _run_finished(self, e: RunFinished) -> None:
@@ -270,7 +283,8 @@ class RunStore:
 
     def get_run(self, ref: str) -> dict[str, Any]:
         """{"run": {...}, "model_calls": [...], "tool_executions": [...], "test_runs": [...],
-        "format_problems": [...], "fresh_attempts": [...]} for the run named by a full id or a unique prefix."""
+        "format_problems": [...], "fresh_attempts": [...], "step_timings": [...]} for the run named by a full id or a
+        unique prefix (store/timing.py sums the step timings)."""
         run_id = self.resolve_id(ref)
         with self._lock:
             out: dict[str, Any] = {
