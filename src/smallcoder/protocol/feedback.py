@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 
 from smallcoder.protocol.examples import example_call, pick_tool
 from smallcoder.protocol.render import render_tool_calls
 from smallcoder.protocol.result import ParseResult
-from smallcoder.types import ToolSpec
+from smallcoder.types import ToolCall, ToolSpec
 
 _SUGGESTED = re.compile(r"did you mean '([^']+)'")
 _TOOL_PREFIX = re.compile(r"^([\w.\-]+): ")
 
 
-def format_error_message(result: ParseResult, tools: list[ToolSpec], dialect: str | None) -> str:
+def format_error_message(result: ParseResult, tools: list[ToolSpec], dialect: str | None,
+                         examples: Mapping[str, ToolCall] | None = None) -> str:
+    """The correction for `result`, in `dialect` (default: the one the reply used, else hermes).
+
+    `examples` (tool name -> call) replaces the generic example for that tool: the agent passes calls
+    built from the file at hand, so nothing in the correction is a placeholder to copy."""
     dialect = dialect or result.dialect or "hermes"
+    examples = examples or {}
     tool = pick_tool(tools, _tool_tried(result, tools))
     lines: list[str] = []
     if result.errors:
@@ -36,10 +43,10 @@ def format_error_message(result: ParseResult, tools: list[ToolSpec], dialect: st
     if tool is None:
         lines.append('{"name": "<tool>", "arguments": {…}}')
     elif dialect == "native":
-        call = example_call(tool)
+        call = examples.get(tool.name) or example_call(tool)
         lines.append(f"call the tool `{call.name}` with arguments {json.dumps(call.arguments, ensure_ascii=False)}")
     else:
-        lines.append(render_tool_calls([example_call(tool)], dialect))
+        lines.append(render_tool_calls([examples.get(tool.name) or example_call(tool)], dialect))
     if not result.errors and any(t.name == "submit" for t in tools):
         lines.append("When the task is done, call submit.")
     return "\n".join(lines)
