@@ -67,3 +67,15 @@ def test_strip_special_cuts_at_first_special_token():
     assert strip_special("y)<|endoftext|>", QWEN) == "y)"
     assert strip_special("plain", QWEN) == "plain"
     assert strip_special("z</s>", CODESTRAL) == "z"
+
+
+def test_typed_line_goes_after_the_middle_token_so_keystrokes_only_change_the_tail():
+    prefix, suffix = "def f(x):\n    y = x +", "\n    return y\n"
+    got = QWEN.render(prefix, suffix, path="m.py", repo_name="r", typed_line_last=True)
+    assert got.endswith("<|fim_prefix|>def f(x):\n<|fim_suffix|>\n    return y\n<|fim_middle|>    y = x +")
+    one_more = QWEN.render(prefix + " 1", suffix, path="m.py", repo_name="r", typed_line_last=True)
+    assert one_more == got + " 1"  # the next keystroke only appends
+    # a cursor on a blank or indentation-only line has typed nothing: the prefix keeps its indentation
+    assert QWEN.render("def f(x):\n    ", suffix, typed_line_last=True) == qwen_file_level("def f(x):\n    ", suffix)
+    # Codestral's prompt ends with the prefix already
+    assert CODESTRAL.render(prefix, suffix, typed_line_last=True) == CODESTRAL.render(prefix, suffix)

@@ -39,6 +39,8 @@ def test_llama_server_infill_sends_parts_and_reads_cache_timings():
         fake.middles = ["= a + b"]
         second = engine.complete(EditorState("m.py", TEXT.replace("    \n", "    s \n", 1), 1, 6))
         assert second.text == "= a + b" and len(fake.bodies) == 2
+        # the code typed on the cursor's line goes after the middle token (``prompt``)
+        assert fake.bodies[-1]["input_prefix"].endswith("def add(a, b):\n") and fake.bodies[-1]["prompt"] == "    s "
         assert second.cached_tokens > 0.9 * len(fake.prompts[0].split("<|fim_suffix|>")[0])
         assert second.prompt_tokens == len(fake.prompts[-1])
         backend.close()

@@ -22,7 +22,7 @@ import httpx
 
 from smallcoder.backends.stream_clock import StreamClock
 from smallcoder.errors import BackendError
-from smallcoder.fim.formats import InfillRequest
+from smallcoder.fim.formats import InfillRequest, split_typed_line
 from smallcoder.types import Completion, Usage
 
 ShouldStop = Callable[[str], bool]
@@ -85,9 +85,12 @@ def _run(response: httpx.Response, chunks: Iterator[dict[str, Any]], piece: Call
 
 def llama_server_infill(http: httpx.Client, base_url: str, request: InfillRequest, *,
                         should_stop: ShouldStop | None = None, id_slot: int | None = None) -> Completion:
-    """``/infill`` on llama-server. ``base_url`` is the server root (no ``/v1``)."""
+    """``/infill`` on llama-server. ``base_url`` is the server root (no ``/v1``). Code typed on the
+    cursor's line goes in ``prompt`` (after the middle token, model-formats.md §4.3), so keystrokes on
+    one line change only the end of the slot's prompt and ``cache_prompt`` keeps the suffix too."""
+    prefix, typed = split_typed_line(request.prefix)
     body: dict[str, Any] = {
-        "input_prefix": request.prefix, "input_suffix": request.suffix,
+        "input_prefix": prefix, "input_suffix": request.suffix, "prompt": typed,
         "input_extra": [{"filename": f.path, "text": f.text} for f in request.files],
         "n_predict": request.max_tokens, "temperature": request.temperature, "top_k": 40, "top_p": 0.95,
         "stop": list(request.stop), "cache_prompt": True, "stream": True,

@@ -3,7 +3,9 @@
 Per request: look in the result cache (an exact or typed-through hit costs no model call); cut the
 prefix/suffix window (the prefix starts at a line that moves in steps of ``ANCHOR_LINES``, so
 keystrokes keep the front of the prompt — and the KV cache — unchanged); gather context from other
-files within the token budget; render the model's FIM format; let the backend generate, stopping as
+files within the token budget; render the model's FIM format, with the code typed on the cursor's line
+after the middle token (keystrokes on one line then change only the prompt's last few tokens, so the
+KV cache keeps the suffix too); let the backend generate, stopping as
 soon as a stop rule fires or the request is cancelled; clean the text and cache it.
 
 One generation at a time per engine (a model has one KV cache); a newer request cancels an older
@@ -103,7 +105,7 @@ class FimEngine:
             files = [] if opts.strategy == "none" else self.gatherer.gather(
                 state, window=prefix + suffix, budget_tokens=opts.context_tokens, count=self.count)
         prompt = "" if self.format.family == "template" else self.format.render(
-            prefix, suffix, path=state.path, repo_name=self.repo_name, files=files)
+            prefix, suffix, path=state.path, repo_name=self.repo_name, files=files, typed_line_last=True)
         return InfillRequest(prompt=prompt, prefix=prefix, suffix=suffix, path=state.path, files=tuple(files),
                              max_tokens=opts.max_tokens, stop=tuple(self.format.stops))
 

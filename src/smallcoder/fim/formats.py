@@ -132,17 +132,36 @@ class FimFormat:
     repo_level: bool = False
 
     def render(self, prefix: str, suffix: str, *, path: str = "", repo_name: str = "",
-               files: Sequence[RepoFile] = ()) -> str:
-        """The whole prompt string. ``files`` are used only by formats that can carry them."""
+               files: Sequence[RepoFile] = (), typed_line_last: bool = False) -> str:
+        """The whole prompt string. ``files`` are used only by formats that can carry them.
+
+        ``typed_line_last``: in PSM order, the cursor's line left of the cursor — when it holds code —
+        goes after the middle token as the start of the middle (llama-server ``/infill``'s ``prompt``,
+        llama.vim's layout), so a keystroke on that line changes only the prompt's last tokens and the
+        KV cache keeps the suffix. SPM and Codestral already end with the prefix; they are unchanged.
+        """
+        typed = ""
+        if typed_line_last and self.order == "psm" and self.family != "codestral":
+            prefix, typed = split_typed_line(prefix)
         if self.family == "qwen" and self.repo_level and (files or path):
-            return qwen_repo_level(prefix, suffix, repo_name=repo_name or "repo", path=path or "file", files=files)
+            return qwen_repo_level(prefix, suffix, repo_name=repo_name or "repo", path=path or "file",
+                                   files=files) + typed
         if self.family == "codestral":
             return codestral_with_files(prefix, suffix, files=files) if files else codestral(prefix, suffix)
-        return spm(prefix, suffix, self.tokens) if self.order == "spm" else psm(prefix, suffix, self.tokens)
+        return spm(prefix, suffix, self.tokens) if self.order == "spm" else psm(prefix, suffix, self.tokens) + typed
 
     @property
     def stops(self) -> list[str]:
         return list(self.tokens.stops)
+
+
+def split_typed_line(prefix: str) -> tuple[str, str]:
+    """(prefix up to the cursor's line, that line left of the cursor) when the line holds code; a
+    blank or indentation-only line stays in the prefix, as a cursor at a line's start has nothing typed."""
+    head, nl, line = prefix.rpartition("\n")
+    if not line.strip():
+        return prefix, ""
+    return head + nl, line
 
 
 QWEN = FimFormat("qwen", QWEN_TOKENS, "psm", repo_level=True)
