@@ -30,9 +30,23 @@ def test_a_listed_defect_is_checked_verified_and_kept(repo):
     assert ask.role == "user" and "JSON array" in ask.content and "report_finding" not in ask.content
     assert "   15 +     return total(values) / count" in ask.content  # new-side numbers, + on added lines
     assert "      -         return 0.0" in ask.content  # the removed lines, to compare with
-    verify = backend.requests[1][0].content
-    assert "Check the claim" in verify and SCENARIO in verify
-    assert "      -     if not values:" in verify  # the hunk, removed lines included
+    # the yes/no question continues the conversation: the change is already in the model's KV cache
+    verify = backend.requests[1]
+    assert [m.role for m in verify] == ["user", "assistant", "user"] and verify[:2] == [ask, verify[1]]
+    assert verify[1].content == LIST and "Check the claim" in verify[2].content and SCENARIO in verify[2].content
+    assert "line 15 of `stats.py` (`return total(values) / count`)" in verify[2].content
+
+
+def test_each_finding_gets_its_own_question(repo):
+    listed = json.dumps([
+        {"file": "stats.py", "line": 14, "code": "count = len(values)", "failure": "mean([]) returns nothing useful"},
+        {"file": "stats.py", "line": 15, "code": "return total(values) / count", "failure": SCENARIO},
+    ])
+    result, backend = run(repo, [listed, "No, len() of a list never fails.", "Yes: count is 0."])
+    assert [f.start_line for f in result.findings] == [15] and result.model_calls == 3
+    assert [d.reason for d in result.dropped] == ["not confirmed on a second look: No, len() of a list never fails."]
+    assert "line 14" in backend.requests[1][-1].content and "line 15" in backend.requests[2][-1].content
+    assert backend.requests[1][:2] == backend.requests[2][:2]  # the same prefix for both
 
 
 def test_an_empty_list_ends_the_review_with_one_call(repo):

@@ -139,7 +139,7 @@ def _review(backend: Backend, repo: Path, diff: ReviewDiff, read_new: Callable[[
         result.unparsable += unparsable
         result.model_calls = rec.model_calls
     merged = merge_duplicates(found)
-    if options.verify:
+    if options.verify and options.mode == "agent":  # the list mode verified each chunk's findings already
         merged = [f for f in merged if _verified(diff, f, read_new, rec, result)]
     result.findings = rank_and_cap(merged, limit=options.max_findings, min_confidence=options.min_confidence)
     result.model_calls = rec.model_calls
@@ -148,17 +148,42 @@ def _review(backend: Backend, repo: Path, diff: ReviewDiff, read_new: Callable[[
 def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: Chunk, options: ReviewOptions,
                 rec: ReviewRecorder) -> tuple[list[Finding], list[Dropped], bool]:
     """The fixed first step: one call, no tools, a JSON list back; asked again when unreadable.
-    Returns (findings that passed the checks, dropped ones with the reason, unparsable)."""
+    With options.verify, each finding that passed the checks is then put to the model as a yes/no
+    question continuing the same conversation: the change is already in its KV cache, so a check
+    costs a few dozen prompt tokens instead of the whole change again (prompt time dominates on a CPU).
+    Returns (findings kept, dropped ones with the reason, unparsable)."""
     messages = [Message("user", render("review_list", repo_name=rec.repo.resolve().name, parts=chunk.parts,
                                        repo_map=chunk.repo_map))]
     for attempt in range(options.list_retries + 1):
         completion = rec.call(messages, max_tokens=options.list_reply_tokens)
         reply = read_list_reply(completion.text)
+        messages = [*messages, Message("assistant", completion.text)]
         if reply.parsed:
             kept, dropped = check_findings(reply.findings[: options.max_per_chunk], diff, read_new)
+            if options.verify:
+                confirmed = [(f, _confirm(messages, f, rec)) for f in kept]
+                dropped += [Dropped(f, why) for f, why in confirmed if why]
+                kept = [f for f, why in confirmed if not why]
             return kept, dropped, False
-        messages = [*messages, Message("assistant", completion.text), Message("user", render("review_list_again"))]
+        messages.append(Message("user", render("review_list_again")))
     return [], [], True
+
+
+def _confirm(conversation: list[Message], f: Finding, rec: ReviewRecorder) -> str:
+    """Ask yes/no about `f` after `conversation` (the list prompt and reply). Returns "" when kept
+    (yes, or an answer that is neither: the checks already passed), else the reason it is dropped."""
+    ask = render("review_verify_followup", path=f.path, start_line=f.start_line, end_line=f.end_line,
+                 scenario=f.scenario, quote=f.quote)
+    reply = rec.call([*conversation, Message("user", ask)], max_tokens=64)
+    return _refusal(reply.text)
+
+
+def _refusal(text: str) -> str:
+    """The drop reason when a verification answer starts with "no", else ""."""
+    word = re.match(r"\W*(\w+)", text.lower())
+    if word and word.group(1) == "no":
+        return "not confirmed on a second look: " + " ".join(text.split())[:160]
+    return ""
 
 
 def _verified(diff: ReviewDiff, f: Finding, read_new: Callable[[str], str | None], rec: ReviewRecorder,
@@ -175,12 +200,10 @@ def _verified(diff: ReviewDiff, f: Finding, read_new: Callable[[str], str | None
     hunks = [h for h in (changed.hunks if changed else ()) if h.new_start <= f.end_line and f.start_line <= h.new_end]
     prompt = render("review_verify", path=f.path, start_line=f.start_line, end_line=f.end_line, title=f.title,
                     scenario=f.scenario, code=code, change="".join(numbered_hunk(h) for h in hunks))
-    reply = rec.call([Message("user", prompt)], max_tokens=64)
-    word = re.match(r"\W*(\w+)", reply.text.lower())
-    if word and word.group(1) == "no":
-        result.dropped.append(Dropped(f, "not confirmed on a second look: " + " ".join(reply.text.split())[:160]))
-        return False
-    return True
+    why = _refusal(rec.call([Message("user", prompt)], max_tokens=64).text)
+    if why:
+        result.dropped.append(Dropped(f, why))
+    return not why
 
 
 def git_diff(repo: Path, *, ref: str | None = None, staged: bool = False, base: str | None = None,
