@@ -53,6 +53,7 @@ class Candidate:
     score: float  # higher is likelier; comparable only within one Localization and method
     definitions: list[Definition] = field(default_factory=list)
     signatures: dict[int, str] = field(default_factory=dict)  # line -> header as written, for showing
+    owners: dict[int, str] = field(default_factory=dict)  # line of a method -> its class's name
     reasons: list[str] = field(default_factory=list)  # "named", "traceback", "quotes …", "defines …"
 
 
@@ -137,7 +138,9 @@ def localize(
         if mentioned:
             reasons[f].append("defines " + ", ".join(mentioned))
         signatures = {d.line: tags.lines.get(d.line, "") for d in defs} if tags else {}
-        candidates.append(Candidate(f, fused[f], defs, signatures, reasons[f]))
+        names_at = {d.line: d.name for d in tags.definitions} if tags else {}
+        owners = {d.line: names_at[d.parent] for d in defs if d.parent in names_at}
+        candidates.append(Candidate(f, fused[f], defs, signatures, owners, reasons[f]))
     rankings = {"lexical": lexical_ranking, "map": map_ranking, "combined": combined}
     return Localization(query, named, candidates, rankings)
 

@@ -48,6 +48,7 @@ class FixOptions:
     # The first prompt shows the code the task concerns and a map of the rest; off only to measure what they buy.
     show_code: bool = True
     show_map: bool = True
+    show_candidates: bool = True  # the likeliest files (smallcoder.localize) when the task names none
     environment: EnvironmentRequest | None = None  # --python / --env; None: found (workspace/environment.py)
     worktrees_dir: Path | None = None  # where run worktrees go; the session sets home.worktrees
 
@@ -95,7 +96,8 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
             reproduction, tests_before, task = reproduce_first(agent, task, tests_before, options.reproduce_name)
         first = build_first_prompt(wt.path, task, test_command, tests_before, backend.context_window,
                                    show_code=options.show_code, show_map=options.show_map,
-                                   offer_code_block=options.agent.code_block_edits)
+                                   offer_code_block=options.agent.code_block_edits,
+                                   show_candidates=options.show_candidates)
         policy.tests_failed_before = bool(tests_before and not tests_before.passed)
         outcome = agent.run(render("system"), first.text, focus_file=first.focus_file)
     except KeyboardInterrupt:
