@@ -152,3 +152,18 @@ def test_bm25_ranks_the_document_with_the_rare_words_first():
     scores = index.scores(tokenize("dollar-quote delimiters"))
     assert max(scores, key=scores.__getitem__) == "b.py" and "c.py" not in scores
     assert index.scores(["unknownword"]) == {}
+
+
+def test_candidates_render_within_the_budget_best_first(repo):
+    from smallcoder.localize.render import render_candidates
+
+    found = run(repo, "Deprecate the MRUCache class; its popitem returns None.", top=5)
+    text, tokens, listed = render_candidates(found.candidates, 1_000)
+    assert text.startswith("pkg/cache.py\n") and "│class MRUCache(Cache):" in text
+    assert "│def popitem(self):  (in MRUCache)" in text  # a method says which class it is in
+    assert listed == len(found.candidates) and tokens > 0
+    small, small_tokens, small_listed = render_candidates(found.candidates, 12)
+    assert small_tokens <= 12 and 1 <= small_listed < listed and small.startswith("pkg/cache.py")
+    shown, _, _ = render_candidates(found.candidates, 1_000, shown={"pkg/cache.py"})
+    assert shown.startswith("pkg/cache.py (shown below)\n") and "MRUCache(Cache)" not in shown
+    assert render_candidates(found.candidates, 2) == ("", 0, 0)
