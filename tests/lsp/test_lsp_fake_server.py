@@ -44,7 +44,8 @@ async def test_fast_typing_stops_old_generations_and_shows_only_the_newest(clien
 
     # every keystroke starts a slow generation (60 pieces, 1.2 s); each newer one must stop the older
     n_before = len(FAKE.bodies)
-    FAKE.respond = lambda body: "uare_area(r)" if body["input_prefix"].endswith("+= sqr") else "STALE" + "x" * 180
+    # the code typed on the cursor's line travels in "prompt", after the middle token
+    FAKE.respond = lambda body: "uare_area(r)" if body.get("prompt", "").endswith("+= sqr") else "STALE" + "x" * 180
     version, col, pending = 2, 17, []
     for ch in "sqr":
         insert(client, main, version, 6, col, ch)
