@@ -25,7 +25,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from smallcoder.localize import METHODS, localize  # noqa: E402 (after the sys.path line)
+from smallcoder.localize import METHODS, Localization, localize  # noqa: E402 (after the sys.path line)
+from smallcoder.repomap import extract_tags  # noqa: E402
 
 COMMAND = ".venv/bin/python benchmarks/localize/run.py"
 KS = (1, 3, 5)
@@ -46,6 +47,52 @@ def first_hit(ranking: list[str], gold: list[str]) -> int | None:
     return None
 
 
+def changed_lines(patch: str) -> dict[str, set[int]]:
+    """Lines of the base each file's hunks change (1-based): removed lines, and for a pure insertion
+    the base line it follows."""
+    out: dict[str, set[int]] = {}
+    path, old = "", 0
+    for line in patch.splitlines():
+        if line.startswith("--- "):
+            path = line[6:] if line.startswith("--- a/") else ""
+        elif line.startswith("@@") and path:
+            old = int(line.split()[1].lstrip("-").split(",")[0])
+        elif path and old and line.startswith("-") and not line.startswith("---"):
+            out.setdefault(path, set()).add(old)
+            old += 1
+        elif path and old and line.startswith("+") and not line.startswith("+++"):
+            out.setdefault(path, set()).add(max(1, old - 1))
+        elif path and old and line.startswith(" "):
+            old += 1
+    return out
+
+
+def enclosing(repo: Path, path: str, lines: set[int], *, outer: bool = True) -> set[tuple[str, int]]:
+    """(name, line) of the nearest definition above each changed line (an approximation: module-level code
+    after a function counts as that function), and with `outer` of the definitions enclosing it."""
+    tags = extract_tags(path, (repo / path).read_text(encoding="utf-8", errors="replace"))
+    if tags is None:
+        return set()
+    by_line = {d.line: d for d in tags.definitions}
+    out: set[tuple[str, int]] = set()
+    for n in lines:
+        above = [d for d in tags.definitions if d.line <= n]
+        d = above[-1] if above else None
+        while d is not None:
+            out.add((d.name, d.line))
+            d = by_line.get(d.parent) if outer else None
+    return out
+
+
+def definition_hit(repo: Path, found: Localization, patch: str, *, outer: bool = True) -> bool | None:
+    """Does a shown definition of a shown gold file enclose a line the gold patch changes (with `outer`,
+    a class around it counts too)? None when the patch changes no line inside any definition."""
+    targets = {path: enclosing(repo, path, lines, outer=outer) for path, lines in changed_lines(patch).items()}
+    if not any(targets.values()):
+        return None
+    return any((d.name, d.line) in targets.get(c.path, set()) for c in found.candidates for d in c.definitions)
+
+
 def run_task(task: dict[str, Any], tasks_dir: Path, top: int) -> dict[str, Any]:
     bundle = (tasks_dir / task["repo"]).resolve()
     with tempfile.TemporaryDirectory(prefix="localize-") as tmp:
@@ -54,12 +101,16 @@ def run_task(task: dict[str, Any], tasks_dir: Path, top: int) -> dict[str, Any]:
         started = time.perf_counter()
         found = localize(repo, task["problem_statement"], top=top, use_cache=False)
         seconds = time.perf_counter() - started
+        shown_definition = definition_hit(repo, found, task["patch"])
+        shown_innermost = definition_hit(repo, found, task["patch"], outer=False)
     gold = list(task["source_files"])
     return {
         "instance_id": task["instance_id"],
         "gold": gold,
         "seconds": round(seconds, 3),
         "rank": {m: first_hit(found.rankings[m], gold) for m in METHODS},
+        "definition_hit": shown_definition,
+        "innermost_definition_hit": shown_innermost,
         "top": {m: found.rankings[m][:top] for m in METHODS},
         "candidates": [{"path": c.path, "definitions": [d.name for d in c.definitions], "reasons": c.reasons}
                        for c in found.candidates],
@@ -74,6 +125,9 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
         out[m] = {f"top{k}": sum(1 for x in ranks if x is not None and x <= k) for k in KS}
         out[m].update({f"top{k}_rate": round(out[m][f"top{k}"] / n, 3) for k in KS})
         out[m]["mrr"] = round(sum(1 / x for x in ranks if x) / n, 3)
+    judged = [r["definition_hit"] for r in rows if r["definition_hit"] is not None]
+    innermost = [r["innermost_definition_hit"] for r in rows if r["innermost_definition_hit"] is not None]
+    out["definitions"] = {"hits": sum(judged), "judged": len(judged), "innermost_hits": sum(innermost)}
     return out
 
 
@@ -93,11 +147,17 @@ def markdown(result: dict[str, Any]) -> str:
         s = result["summary"][m]
         cells = [f"{s[f'top{k}']}/{n} ({100 * s[f'top{k}_rate']:.0f}%)" for k in KS]
         lines.append(f"| {LABELS[m]} | {' | '.join(cells)} | {s['mrr']} |")
-    lines += ["", "Per task (rank of the first gold file; — = not ranked):", "",
-              "| task | gold | BM25 | map | combined | combined top 3 |", "|---|---|---|---|---|---|"]
+    d = result["summary"]["definitions"]
+    lines += ["", f"Definitions: in {d['hits']} of {d['judged']} tasks whose gold patch changes code inside a "
+              f"definition, one of the definitions shown with the top {result['top']} files (3 a file, as `fix` "
+              f"shows them) is one the patch changes or the class around it; the changed function or method "
+              f"itself in {d['innermost_hits']}.",
+              "", "Per task (rank of the first gold file; — = not ranked; definition: a changed one is shown):", "",
+              "| task | gold | BM25 | map | combined | definition | combined top 3 |", "|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
         ranks = [str(r["rank"][m] or "—") for m in METHODS]
-        lines.append(f"| {r['instance_id']} | {', '.join(r['gold'])} | {' | '.join(ranks)} | "
+        shown = {True: "yes", False: "no", None: "—"}[r["definition_hit"]]
+        lines.append(f"| {r['instance_id']} | {', '.join(r['gold'])} | {' | '.join(ranks)} | {shown} | "
                      f"{', '.join(r['top']['combined'][:3])} |")
     lines += ["", result["notes"]]
     return "\n".join(lines) + "\n"
@@ -131,7 +191,7 @@ def main() -> None:
     seconds = sorted(r["seconds"] for r in rows)
     result = {
         "command": COMMAND, "tasks": len(rows), "python": platform.python_version(), "bm25s": version("bm25s"),
-        "median_seconds": seconds[len(seconds) // 2] if seconds else 0.0,
+        "median_seconds": seconds[len(seconds) // 2] if seconds else 0.0, "top": args.top,
         "summary": summarize(rows), "notes": NOTES, "rows": rows,
     }
     args.out.mkdir(parents=True, exist_ok=True)
