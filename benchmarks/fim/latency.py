@@ -41,6 +41,17 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 MODES = ("embedded", "naive", "server")
 
 
+def pin_threads(backend: EmbeddedBackend, threads: int | None) -> None:
+    """Evaluate prompts on ``threads`` threads too: llama-cpp-python gives batches (prompt evaluation)
+    every CPU unless told otherwise, whatever ``n_threads`` says, and on a loaded machine those spinning
+    threads make prompt evaluation as slow per token as generation. None: leave llama.cpp's choice."""
+    if threads:
+        import llama_cpp
+
+        llama_cpp.llama_set_n_threads(backend.llm._ctx.ctx, threads, threads)
+        backend.llm.n_threads_batch = threads
+
+
 class ClearedCache:
     """The embedded backend with its KV cache cleared before every request (the naive way)."""
 
@@ -85,7 +96,8 @@ def percentile(values: list[float], p: float) -> float:
 
 def start_server(model: Path, port: int, threads: int) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--n_ctx", "4096",
-                             "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(threads)],
+                             "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(threads),
+                             "--n_threads_batch", str(threads)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 180
     while time.time() < deadline:
@@ -112,6 +124,7 @@ def run_mode(mode: str, args: argparse.Namespace, states: list[EditorState], pat
         backend: Any = OpenAICompatBackend(f"http://127.0.0.1:{port}/v1")
     else:
         backend = EmbeddedBackend(model, n_ctx=4096, n_threads=args.threads, temperature=0.0)
+        pin_threads(backend, args.threads)
     try:
         engine = FimEngine(ClearedCache(backend) if mode == "naive" else backend, options=opts,
                            repo_name=Path(args.repo).name)
@@ -121,7 +134,8 @@ def run_mode(mode: str, args: argparse.Namespace, states: list[EditorState], pat
                 r = engine.complete(state, use_cache=mode != "naive")
                 f.write(json.dumps({"keystroke": i + 1, "latency_ms": r.latency_ms, "from_cache": r.from_cache,
                                     "prompt_tokens": r.prompt_tokens, "cached_tokens": r.cached_tokens,
-                                    "text": r.text}) + "\n")
+                                    "completion_tokens": r.completion_tokens, "ttft_ms": r.ttft_ms,
+                                    "finish_reason": r.finish_reason, "text": r.text}) + "\n")
                 f.flush()  # a run stopped part-way keeps what it measured
                 print(f"{mode:9s} {i + 1:3d} {r.latency_ms:8.1f} ms  cache={r.from_cache!s:5s} "
                       f"prompt={r.prompt_tokens:5d} kv={r.cached_tokens:5d}", flush=True)
@@ -134,6 +148,7 @@ def run_mode(mode: str, args: argparse.Namespace, states: list[EditorState], pat
 
 def summarize(args: argparse.Namespace, out_dir: Path) -> None:
     table: dict[str, Any] = {}
+    rows_by_mode: dict[str, list[dict[str, Any]]] = {}
     for mode in MODES:
         p = out_dir / f"{mode}.jsonl"
         if not p.exists():
@@ -152,7 +167,9 @@ def summarize(args: argparse.Namespace, out_dir: Path) -> None:
                                    / max(1, sum(r["prompt_tokens"] for r in with_kv)), 1) if mode != "server" else None,
             "mean_evaluated_tokens": round(statistics.mean(r["prompt_tokens"] - r["cached_tokens"] for r in with_kv))
             if with_kv and mode != "server" else None,
+            "mean_generated_tokens": round(statistics.mean(r.get("completion_tokens", 0) for r in req), 1) if req else None,
         }
+        rows_by_mode[mode] = rows
     summary: dict[str, Any] = {
         "command": " ".join(sys.argv), "model": Path(args.model).name,
         "session": f"{args.file} {args.function}() body, {args.keystrokes} keystrokes, one request each; "
@@ -162,6 +179,10 @@ def summarize(args: argparse.Namespace, out_dir: Path) -> None:
                    "absolute times are noisy, the ratios are the figures",
         "modes": table,
     }
+    if "embedded" in rows_by_mode and "naive" in rows_by_mode:
+        # the naive way is given the same prompts; with greedy decoding it must write the same suggestions
+        pairs = [(e, n) for e, n in zip(rows_by_mode["embedded"], rows_by_mode["naive"]) if not e["from_cache"]]
+        summary["naive_same_suggestion"] = f"{sum(e['text'] == n['text'] for e, n in pairs)}/{len(pairs)}"
     if "embedded" in table and "naive" in table and table["embedded"]["p50_ms"]:
         summary["naive_over_embedded_p50"] = round(table["naive"]["p50_ms"] / table["embedded"]["p50_ms"], 1)
         summary["naive_over_embedded_p50_requests_only"] = round(
@@ -170,16 +191,22 @@ def summarize(args: argparse.Namespace, out_dir: Path) -> None:
     lines = [f"# FIM latency: {summary['model']}, replayed typing", "", f"`{summary['command']}`", "",
              f"{summary['session']}; {summary['machine']}.", "",
              "| mode | keystrokes | model requests | cache hits | p50 ms | p95 ms | p50 ms (requests) | "
-             "p95 ms (requests) | prompt tokens | KV reused % | evaluated tokens |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "p95 ms (requests) | prompt tokens | KV reused % | evaluated tokens | generated tokens |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for mode, t in table.items():
         lines.append(f"| {mode} | {t['keystrokes']} | {t['model_requests']} | {t['result_cache_hits']} | {t['p50_ms']} | "
                      f"{t['p95_ms']} | {t['p50_request_ms']} | {t['p95_request_ms']} | {t['mean_prompt_tokens']} | "
                      f"{'' if t['kv_reused_pct'] is None else t['kv_reused_pct']} | "
-                     f"{'' if t['mean_evaluated_tokens'] is None else t['mean_evaluated_tokens']} |")
+                     f"{'' if t['mean_evaluated_tokens'] is None else t['mean_evaluated_tokens']} | "
+                     f"{'' if t['mean_generated_tokens'] is None else t['mean_generated_tokens']} |")
     if "naive_over_embedded_p50" in summary:
         lines += ["", f"naive p50 / embedded p50: {summary['naive_over_embedded_p50']}× over all keystrokes, "
                       f"{summary['naive_over_embedded_p50_requests_only']}× over model requests only.", ""]
+    if "naive_same_suggestion" in summary:
+        lines += ["Same prompts, same stop rules, greedy decoding in every mode: the naive way evaluates the whole "
+                  "prompt at each keystroke and generates the same tokens (identical suggestions on "
+                  f"{summary['naive_same_suggestion']} of the embedded engine's model requests; the result cache "
+                  "is off for it).", ""]
     (RESULTS / f"fim-latency-{args.name}.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

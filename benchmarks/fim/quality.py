@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,17 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 STRATEGIES = ("none", "ring", "smallcoder")
 RING_CHUNK = 64  # llama.vim's ring_chunk_size
 RING_SIMILAR = 0.9  # llama.vim evicts a chunk this similar to a new one
+
+
+def pin_threads(backend: EmbeddedBackend, threads: int | None) -> None:
+    """Evaluate prompts on ``threads`` threads too: llama-cpp-python gives batches (prompt evaluation)
+    every CPU unless told otherwise, whatever ``n_threads`` says, and on a loaded machine those spinning
+    threads make prompt evaluation as slow per token as generation. None: leave llama.cpp's choice."""
+    if threads:
+        import llama_cpp
+
+        llama_cpp.llama_set_n_threads(backend.llm._ctx.ctx, threads, threads)
+        backend.llm.n_threads_batch = threads
 
 
 def open_files(repo: Path, sample: Sample, under: str, n: int = 4) -> dict[str, str]:
@@ -81,6 +93,12 @@ def ring_context(files: dict[str, str], sample: Sample, budget: int, count: Any)
             taken.append(RepoFile(c.path, c.text))
             used += cost
     return taken
+
+
+def recorded(out_dir: Path, strategy: str) -> set[str]:
+    """Ids of the samples ``strategy`` has a row for (read each time: another process may add rows)."""
+    path = out_dir / f"{strategy}.jsonl"
+    return {json.loads(ln)["id"] for ln in path.read_text().splitlines()} if path.exists() else set()
 
 
 def normalize(text: str) -> str:
@@ -122,15 +140,24 @@ def run(args: argparse.Namespace) -> None:
     out_dir = RESULTS / f"fim-quality-{args.name}"
     out_dir.mkdir(parents=True, exist_ok=True)
     backend = EmbeddedBackend(Path(args.model).expanduser(), n_ctx=4096, n_threads=args.threads, temperature=0.0)
+    pin_threads(backend, args.threads)
     opts = FimOptions(context_tokens=args.budget, max_tokens=64, prefix_lines=args.prefix_lines,
                       suffix_lines=args.suffix_lines)
     engine = FimEngine(backend, options=opts, repo_name=repo.name, gatherer=ContextGatherer())
     started = time.time()
-    done = {st: ({json.loads(ln)["id"] for ln in (out_dir / f"{st}.jsonl").read_text().splitlines()}
-                 if (out_dir / f"{st}.jsonl").exists() else set()) for st in STRATEGIES}
-    for s in samples:  # samples outer, strategies inner: an interrupted run stays balanced
+    lines_first = [s for s in samples if s.kind == "line"]
+    blocks = [s for s in samples if s.kind == "block"]
+    order: list[Sample] = []
+    for i, s in enumerate(lines_first):  # two lines to a block, so an interrupted run has both kinds
+        order += [s] + (blocks[i // 2:i // 2 + 1] if i % 2 else [])
+    order += [s for s in blocks if s not in order]
+    if args.reverse:  # a second process can work from the other end; each skips what the other recorded
+        order.reverse()
+    for s in order:  # samples outer, strategies inner: an interrupted run stays balanced
+        # a line sample is scored on its first line only, so generation stops at the first newline
+        engine.options = replace(opts, max_lines=1) if s.kind == "line" else opts
         for strategy in STRATEGIES:
-            if s.id in done[strategy]:
+            if s.id in recorded(out_dir, strategy):
                 continue
             state = EditorState(s.path, s.prefix + s.suffix, s.line, s.col, root=repo,
                                 open_files=open_files(repo, s, args.under))
@@ -163,7 +190,7 @@ def summarize(args: argparse.Namespace, samples: list[Sample], out_dir: Path, wa
     table: dict[str, Any] = {}
     for strategy in STRATEGIES:
         rows = [json.loads(ln) for ln in (out_dir / f"{strategy}.jsonl").read_text().splitlines()]
-        rows = [r for r in rows if r["id"] in ids]
+        rows = list({r["id"]: r for r in reversed(rows) if r["id"] in ids}.values())  # the first row per sample
         fig: dict[str, Any] = {"samples": len(rows)}
         for kind in ("all", "line", "block"):
             sel = [r for r in rows if kind == "all" or r["kind"] == kind]
@@ -224,6 +251,7 @@ def main() -> None:
     p.add_argument("--tests", action="store_true", help="also run the tests naming each block's function")
     p.add_argument("--test-timeout", type=int, default=120)
     p.add_argument("--summary-only", action="store_true")
+    p.add_argument("--reverse", action="store_true", help="take the samples last first (a second process)")
     args = p.parse_args()
     if args.summary_only:
         repo = Path(args.repo).resolve()
