@@ -66,3 +66,12 @@ def test_items_that_are_not_findings_are_reported_not_raised():
     assert len(reply.problems) == 3 and "not an object" in reply.problems[0] and "no path" in reply.problems[1]
     with pytest.raises(FindingError, match="positive"):
         finding_from_item({"file": "b.py"})
+
+
+def test_the_answer_after_reasoning_is_read_not_the_brackets_in_the_reasoning():
+    text = ("line 1604: old `+ len(widths)`, new `- len(widths)`: markup_chars is 2*len(widths) smaller.\n"
+            "line 1579: `widths = len(self.field_names) * [0]` is unchanged, and `[]` is not returned.\n"
+            f"```json\n[{ITEM}]\n```")
+    assert where(text) == [("stats.py", 15, 15)]
+    assert where("line 15: `x = [0]` → `x = [1]`, same.\n```json\n[]\n```") == []
+    assert where(f"First {{'note': 1}}. Then: [{ITEM}]") == [("stats.py", 15, 15)]  # an array over objects

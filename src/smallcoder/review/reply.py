@@ -103,52 +103,41 @@ def finding_from_item(item: Any) -> Finding:
 
 
 def _json_items(text: str) -> list[Any] | None:
-    """The items of the first array (or the objects) found in `text`, or None when there is no JSON."""
-    candidates = [m.group(1) for m in _FENCE.finditer(text)] + [text]
-    for chunk in candidates:
-        found = _first_value(chunk)
+    """The answer's items, or None when `text` holds no JSON. Fenced blocks are read first, the last
+    one first (a model that reasons before answering puts the answer last); then the whole text."""
+    for chunk in [m.group(1) for m in reversed(list(_FENCE.finditer(text)))] + [text]:
+        found = _pick(chunk)
         if found is not None:
             return found
     return None
 
 
-def _first_value(text: str) -> list[Any] | None:
-    """Scan `text` for the first balanced [...] or {...} that reads as data; objects that follow one
-    another (one per line) are gathered into one list."""
+def _pick(text: str) -> list[Any] | None:
+    """Among the balanced [...] and {...} in `text` that read as data, the answer: the last array
+    holding objects; else the objects found (one per line, or whole ones in an array cut off by the
+    token limit); else an empty array. Arrays of plain values (`widths = [0]` in prose) are skipped."""
+    arrays: list[list[Any]] = []
     objects: list[Any] = []
+    empty = False
     i = 0
     while i < len(text):
-        ch = text[i]
-        if ch in "[{":
-            end = _balanced_end(text, i)
-            value = _loads(text[i:end]) if end is not None else None
-            if value is not None and end is not None:
-                if isinstance(value, list) and not objects:
-                    return value
-                if isinstance(value, dict):
-                    objects.append(value)
-                    i = end
-                    continue
-            if end is None and ch == "[" and not objects:  # cut off at the token limit: read what is whole
-                partial = _whole_objects(text[i + 1:])
-                if partial:
-                    return partial
-        i += 1
-    return objects or None
-
-
-def _whole_objects(text: str) -> list[Any]:
-    out = []
-    i = 0
-    while (start := text.find("{", i)) != -1:
-        end = _balanced_end(text, start)
-        if end is None:
-            break
-        value = _loads(text[start:end])
-        if isinstance(value, dict):
-            out.append(value)
-        i = end
-    return out
+        end = _balanced_end(text, i) if text[i] in "[{" else None
+        value = _loads(text[i:end]) if end is not None else None
+        if end is not None and isinstance(value, list) and (not value or any(isinstance(v, dict) for v in value)):
+            if value:
+                arrays.append(value)
+            empty = empty or not value
+            i = end
+        elif end is not None and isinstance(value, dict):
+            objects.append(value)
+            i = end
+        else:
+            i += 1
+    if arrays:
+        return arrays[-1]
+    if objects:
+        return objects
+    return [] if empty else None
 
 
 def _balanced_end(text: str, start: int) -> int | None:

@@ -58,7 +58,7 @@ class ReviewOptions:
     max_steps: int = 6
     max_per_chunk: int = 5
     max_reply_tokens: int = 768
-    list_reply_tokens: int = 400
+    list_reply_tokens: int = 512
     list_retries: int = 1
     map_budget: int = 512
     list_map_budget: int = 0
