@@ -2,6 +2,7 @@
 # Run the repobugs dev set with one model, resumable, and copy the figures into benchmarks/results/.
 #   bash benchmarks/repobugs/run.sh MODEL.gguf [OUT_DIR] [WORKERS]
 # OUT_DIR (default /tmp/repobugs-<model>) keeps checkouts, logs and records; rerunning continues (--resume).
+# TIME_LIMIT (seconds per task, default 600: ten minutes is already long for a laptop user).
 # The reference fixes run first as the pseudo-model `gold`: every task must resolve with its own fix.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -15,7 +16,7 @@ printf 'threads = 1\nctx = 8192\n' > "$config"
 resume=""
 [ -f "$out/batch.json" ] && resume="--resume"
 SMALLCODER_CONFIG="$config" python -m smallcoder.cli.app batch "$here/tasks.jsonl" --model gold --model "$model" \
-    --workers "$workers" --max-steps 4 --time-limit 1500 --out "$out" $resume ${RETRY:-}
+    --workers "$workers" --max-steps 4 --time-limit "${TIME_LIMIT:-600}" --out "$out" $resume ${RETRY:-}
 dest="$here/../results/repobugs-$name"
 mkdir -p "$dest"
 for d in "$out"/*/; do
