@@ -71,6 +71,13 @@ def test_a_task_that_names_a_file_gets_no_candidates(repo):
     assert first.focus_file == "textutil/slug.py"  # the named file is shown, as before
 
 
+def test_a_task_that_names_only_a_test_file_still_gets_candidates(repo):
+    # what the reproduce-first phase appends: it names its test, not where the fix goes
+    task = TASK + "\n\nA test that reproduces this problem was added and fails now: tests/test_slug.py."
+    first = build_first_prompt(repo, task, "python -m pytest -q", None, 8_192)
+    assert HEADING in first.text and first.candidates[0] == "textutil/slug.py"
+
+
 def test_fix_sends_the_candidates_in_its_first_request(repo):
     fix = hermes("replace_in_file", path="textutil/slug.py", old="    return '-'.join(words)",
                  new="    return '-'.join(w for w in words if w)")

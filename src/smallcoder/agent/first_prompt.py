@@ -19,6 +19,7 @@ from smallcoder.agent.prompts import render
 from smallcoder.localize import extract_query, localize, match_paths
 from smallcoder.localize.render import render_candidates
 from smallcoder.repomap.files import list_files as repo_files
+from smallcoder.repomap.testpaths import is_test_path
 from smallcoder.types import CHARS_PER_TOKEN
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ def build_first_prompt(root: Path, task: str, test_command: str | None, tests_be
     budget = min(MAP_MAX_TOKENS, int(context_window * MAP_SHARE))
     listed, listed_tokens = "", 0
     paths: list[str] = []
-    if show_map and show_candidates and not match_paths(extract_query(task).paths, repo_files(root)):
+    if show_map and show_candidates and not _names_source(root, task):
         listed, paths, listed_tokens = _candidates(root, task, output, files, budget)
     repo_map, map_tokens = "", 0
     left = budget - listed_tokens - (SECTION_TOKENS if listed else 0)  # the section's heading counts too
@@ -69,6 +70,12 @@ def build_first_prompt(root: Path, task: str, test_command: str | None, tests_be
                   candidates=listed)
     focus = files[0].path if files else (paths[0] if paths else None)
     return FirstPrompt(text, focus, files, map_tokens, paths, listed_tokens)
+
+
+def _names_source(root: Path, task: str) -> bool:
+    """Does the task name a file of the repository that is not a test? (A reproduction's note names its
+    test file, which says nothing about where the fix goes.)"""
+    return any(not is_test_path(f) for f in match_paths(extract_query(task).paths, repo_files(root)))
 
 
 def _candidates(root: Path, task: str, test_output: str, shown: list[ContextFile],
