@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from smallcoder.backends.base import Capabilities, OnText, StopCheck, ctx_flag_advice
 from smallcoder.backends.context_fit import overflows
 from smallcoder.backends.gguf_facts import GGUFFacts, plan_long_context, record_load_memory, resident_bytes
+from smallcoder.backends.prefix_state import MIN_PREFIX_TOKENS, PrefixStateStore
 from smallcoder.backends.stream_clock import StreamClock, close_stream
 from smallcoder.errors import BackendError, ConfigError, ModelNotFoundError
 from smallcoder.types import Completion, Message, ToolSpec, Usage
@@ -69,9 +71,11 @@ class EmbeddedBackend:
         seed: int = 1234,
         dialect: str | None = None,
         calibration_dir: Path | None = None,
+        prefix_dir: Path | None = None,
     ) -> None:
         """calibration_dir: where predicted vs measured memory of this load is appended (the session
-        passes its home's cache; None records nothing)."""
+        passes its home's cache; None records nothing). prefix_dir: where the KV state of the fixed prompt
+        prefix (system prompt + tool schemas) is kept between runs (backends/prefix_state.py; None = not kept)."""
         if not model_path.is_file():
             raise ModelNotFoundError(f"model file not found: {model_path}")
         llama_cpp = _import_llama_cpp()
@@ -114,6 +118,11 @@ class EmbeddedBackend:
         self.run_record: dict[str, Any] = {"runtime": "llama.cpp (embedded)", "model_file": str(model_path)}
         if self.rope.description:  # long context through YaRN: the record says so
             self.run_record["rope_scaling"] = self.rope.description
+        self.prefix_states: PrefixStateStore | None = None
+        if prefix_dir is not None:
+            settings = {"n_ctx": self.context_window, "n_batch": 512, "rope": self.rope.kwargs}
+            self.prefix_states = PrefixStateStore(
+                prefix_dir, PrefixStateStore.identity_of(model_path, llama_cpp.__version__, **settings))
 
     @property
     def capabilities(self) -> Capabilities:
@@ -157,8 +166,8 @@ class EmbeddedBackend:
                 f"prompt of {len(tokens)} tokens + {max_tokens} for the answer exceeds the context window "
                 f"of {self.context_window}; run with a larger --ctx"
             )
-        cached = _common_prefix(self.llm._input_ids.tolist(), tokens)
         clock = StreamClock(self.on_text, stop)  # streamed, so time to first token is measured like on servers
+        cached = self._restore_prefix(messages, tools, tokens, _common_prefix(self.llm._input_ids.tolist(), tokens))
         finish = "stop"
         try:
             stream = self.llm.create_completion(
@@ -201,6 +210,23 @@ class EmbeddedBackend:
             generation_s=generation_s,
             cut=clock.cut,
         )
+
+    def _restore_prefix(self, messages: list[Message], tools: list[ToolSpec], tokens: list[int], cached: int) -> int:
+        """When the KV cache lacks this conversation's fixed prefix (the system message with the tool schemas:
+        a new run), load its saved state, or evaluate and save it. Returns the prompt tokens served from a
+        cache: `cached`, or the prefix's length when it came from disk."""
+        if self.prefix_states is None or not messages or messages[0].role != "system":
+            return cached
+        head = self._tokens(self.render(messages[:1], tools))
+        n = _common_prefix(head, tokens)  # up to where the system turn ends and the conversation begins
+        if n < MIN_PREFIX_TOKENS or n >= len(tokens) or cached >= n:
+            return cached
+        outcome = self.prefix_states.restore(self.llm, _import_llama_cpp(), tokens[:n])
+        self.run_record["prompt_state"] = f"{outcome.action or 'evaluated'} {outcome.tokens} prefix tokens"
+        if outcome.note:
+            self.run_record["prompt_state_note"] = outcome.note
+            print(f"note: {outcome.note}", file=sys.stderr)
+        return n if outcome.action == "loaded" else cached
 
     def infill(self, request: Any, *, should_stop: Any = None) -> Completion:
         """Fill in the middle (fim.formats.InfillRequest → Completion); keystroke after keystroke only the

@@ -119,7 +119,7 @@ def _open_gguf(path_text: str, config: UserConfig, home: Home) -> Backend:
     from smallcoder.backends.embedded import EmbeddedBackend
 
     return EmbeddedBackend(path, n_ctx=config.ctx, n_threads=config.threads, temperature=config.temperature,
-                           calibration_dir=home.cache)
+                           calibration_dir=home.cache, prefix_dir=home.cache / "kv-prefix")
 
 
 # "auto" matches only as the whole spec; "" (anything else) is a GGUF path.
