@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _CASE_SPLIT = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
@@ -30,18 +31,19 @@ def tokenize(text: str) -> list[str]:
     """Lower-case terms of `text`: each identifier whole and in its parts, stopwords and 1-letter terms left out.
 
     "getRealName(x)" → ["getrealname", "get", "real", "name"]; "partition_all" → ["partition_all",
-    "partition", "all"] minus stopwords. Plurals lose a final "s" ("tokens" → "token").
+    "partition"] ("all" is a stopword). Plurals lose a final "s" ("tokens" → "token").
     """
     out: list[str] = []
-    for m in _TOKEN.finditer(text):
-        word = m.group(0)
-        parts = [p for chunk in word.split("_") for p in _CASE_SPLIT.findall(chunk)]
-        terms = [word] if len(parts) <= 1 else [word, *parts]
-        for term in terms:
-            t = _stem(term.lower())
-            if len(t) > 1 and t not in STOPWORDS:
-                out.append(t)
+    for word in _TOKEN.findall(text):
+        out.extend(_terms(word))
     return out
+
+
+@lru_cache(maxsize=200_000)  # a repository repeats its identifiers: splitting each once is most of the speed
+def _terms(word: str) -> tuple[str, ...]:
+    parts = [p for chunk in word.split("_") for p in _CASE_SPLIT.findall(chunk)]
+    terms = [word] if len(parts) <= 1 else [word, *parts]
+    return tuple(t for t in map(_stem, (term.lower() for term in terms)) if len(t) > 1 and t not in STOPWORDS)
 
 
 def _stem(term: str) -> str:
