@@ -167,3 +167,8 @@ def test_candidates_render_within_the_budget_best_first(repo):
     shown, _, _ = render_candidates(found.candidates, 1_000, shown={"pkg/cache.py"})
     assert shown.startswith("pkg/cache.py (shown below)\n") and "MRUCache(Cache)" not in shown
     assert render_candidates(found.candidates, 2) == ("", 0, 0)
+
+
+def test_a_report_that_matches_nothing_gives_no_candidates(repo):
+    found = run(repo, "Zzyzx qwerty.")
+    assert found.candidates == [] and found.rankings["lexical"] == []

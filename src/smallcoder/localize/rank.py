@@ -54,14 +54,14 @@ class Candidate:
     definitions: list[Definition] = field(default_factory=list)
     signatures: dict[int, str] = field(default_factory=dict)  # line -> header as written, for showing
     owners: dict[int, str] = field(default_factory=dict)  # line of a method -> its class's name
-    reasons: list[str] = field(default_factory=list)  # "named", "traceback", "quotes …", "defines …"
+    reasons: list[str] = field(default_factory=list)  # "named in the report", "holds '…'", "defines …"
 
 
 @dataclass
 class Localization:
     query: Query
     named: list[str]  # source files the report names (exact or unique path suffix)
-    candidates: list[Candidate]  # best first, at most `top`
+    candidates: list[Candidate]  # best first, at most `top`, only files some evidence points at
     rankings: dict[str, list[str]] = field(default_factory=dict)  # method -> files, best first (all of them)
 
 
@@ -105,9 +105,34 @@ def localize(
     # The map speaks only where the report steers it (a file it names, a name it mentions): without
     # that, its order is the repository-wide one, which says which modules are used most, not where a bug is.
     steered = _files_by_best_definition((r for r in repo_map.ranked if r.tier <= 2), set(sources))
+    fused, reasons = _fuse(sources, texts, query, [(lexical_ranking, LEXICAL_WEIGHT), (steered, MAP_WEIGHT)],
+                           named, traced)
+    combined = sorted(sources, key=lambda f: (-fused[f], f))
+
+    by_file = _definitions_by_file(repo_map.ranked)
+    names = set(query.names)
+    terms = tokenize(" ".join(query.words))
+    candidates = []
+    for f in [f for f in combined if fused[f] > 0][:top]:  # nothing points at a zero: not a candidate
+        defs = _best_definitions(by_file.get(f, []), names, terms, texts[f])
+        tags = repo_map.tags.get(f)
+        mentioned = [d.name for d in defs if d.name in names]
+        if mentioned:
+            reasons[f].append("defines " + ", ".join(mentioned))
+        signatures = {d.line: tags.lines.get(d.line, "") for d in defs} if tags else {}
+        names_at = {d.line: d.name for d in tags.definitions} if tags else {}
+        owners = {d.line: names_at[d.parent] for d in defs if d.parent in names_at}
+        candidates.append(Candidate(f, fused[f], defs, signatures, owners, reasons[f]))
+    rankings = {"lexical": lexical_ranking, "map": map_ranking, "combined": combined}
+    return Localization(query, named, candidates, rankings)
+
+
+def _fuse(sources: list[str], texts: dict[str, str], query: Query, rankings: list[tuple[list[str], float]],
+          named: list[str], traced: set[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """(score, reasons) of every source file: weighted reciprocal ranks plus direct evidence, scripts halved."""
     fused: dict[str, float] = {f: 0.0 for f in sources}
     reasons: dict[str, list[str]] = {f: [] for f in sources}
-    for ranking, weight in ((lexical_ranking, LEXICAL_WEIGHT), (steered, MAP_WEIGHT)):
+    for ranking, weight in rankings:
         for i, f in enumerate(ranking):
             fused[f] += weight / (RRF_K + i + 1)
     for f in named:
@@ -123,26 +148,9 @@ def localize(
                 fused[f] += EVIDENCE_BONUS / len(holders)
                 reasons[f].append(f"holds {phrase!r}")
     for f in sources:
-        if f.split("/", 1)[0].lower() in TOOLING_DIRS or "/" not in f and f in ("setup.py", "noxfile.py"):
+        if f.split("/", 1)[0].lower() in TOOLING_DIRS or f in ("setup.py", "noxfile.py"):
             fused[f] *= TOOLING_WEIGHT
-    combined = sorted(sources, key=lambda f: (-fused[f], f))
-
-    by_file = _definitions_by_file(repo_map.ranked)
-    names = set(query.names)
-    terms = tokenize(" ".join(query.words))
-    candidates = []
-    for f in combined[:top]:
-        defs = _best_definitions(by_file.get(f, []), names, terms, texts[f])
-        tags = repo_map.tags.get(f)
-        mentioned = [d.name for d in defs if d.name in names]
-        if mentioned:
-            reasons[f].append("defines " + ", ".join(mentioned))
-        signatures = {d.line: tags.lines.get(d.line, "") for d in defs} if tags else {}
-        names_at = {d.line: d.name for d in tags.definitions} if tags else {}
-        owners = {d.line: names_at[d.parent] for d in defs if d.parent in names_at}
-        candidates.append(Candidate(f, fused[f], defs, signatures, owners, reasons[f]))
-    rankings = {"lexical": lexical_ranking, "map": map_ranking, "combined": combined}
-    return Localization(query, named, candidates, rankings)
+    return fused, reasons
 
 
 def _is_source(path: str) -> bool:
