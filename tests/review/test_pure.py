@@ -78,6 +78,12 @@ def test_find_quote_ignores_indentation_and_blank_lines():
     assert find_quote(text, "def f(x") == [] and find_quote(text, "def f(x)") == [(1, 1)]
 
 
+def test_find_quote_takes_single_and_double_quotes_alike():
+    text = 'x = 1\nself._padding_width = kwargs["padding_width"] or 1\n'
+    assert find_quote(text, "self._padding_width = kwargs['padding_width'] or 1") == [(2, 2)]
+    assert find_quote(text, "self._padding_width = kwargs['padding'] or 1") == []
+
+
 def test_duplicates_merge_and_rank_caps():
     a = finding(confidence=0.9)
     b = finding(confidence=0.6, title="division by zero on an empty list", start_line=15)

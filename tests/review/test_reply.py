@@ -1,6 +1,8 @@
 """read_list_reply: the list-mode reply read however a small model wraps it, and 'unparsable' only
 when nothing can be read. The wrappings are the ones Qwen2.5-Coder 0.5B/1.5B write."""
 
+import json
+
 import pytest
 
 from smallcoder.review.reply import finding_from_item, read_list_reply
@@ -75,3 +77,29 @@ def test_the_answer_after_reasoning_is_read_not_the_brackets_in_the_reasoning():
     assert where(text) == [("stats.py", 15, 15)]
     assert where("line 15: `x = [0]` → `x = [1]`, same.\n```json\n[]\n```") == []
     assert where(f"First {{'note': 1}}. Then: [{ITEM}]") == [("stats.py", 15, 15)]  # an array over objects
+
+
+def test_items_the_model_marked_as_no_bug_are_skipped_not_counted_as_problems():
+    text = json.dumps([
+        {"file": "a.py", "line": 3, "change": "same", "bug": False, "failure": ""},
+        {"file": "a.py", "line": 7, "change": "uses - instead of +", "bug": True, "failure": "f(2) returns 0 instead of 4"},
+        {"file": "a.py", "line": 9, "change": "renamed", "bug": "no"},
+        {"file": "a.py", "line": 11, "bug": "yes", "failure": "g() raises KeyError"},
+    ])
+    reply = read_list_reply(text)
+    assert [f.start_line for f in reply.findings] == [7, 11] and reply.problems == []
+    assert read_list_reply('[{"file": "a.py", "line": 3, "bug": false}]').findings == []
+
+
+def test_old_and_new_results_make_the_scenario_and_equal_ones_are_no_bug():
+    text = json.dumps([
+        {"file": "t.py", "line": 179, "code": "self._padding_width = kwargs['padding_width'] or 1",
+         "input": "PrettyTable(padding_width=0)", "old": "0", "new": "1", "confidence": 0.7},
+        {"file": "t.py", "line": 190, "input": "x=[]", "old": "'a b'", "new": "\"A B\"."},  # the same result
+        {"file": "t.py", "line": 200, "input": "f(None)", "old": None, "new": "raises TypeError"},
+    ])
+    reply = read_list_reply(text)
+    assert [(f.start_line, f.scenario) for f in reply.findings] == [
+        (179, "with PrettyTable(padding_width=0), the new code gives 1 instead of 0"),
+        (200, "with f(None), the new code gives raises TypeError instead of None")]
+    assert reply.findings[0].quote.startswith("self._padding_width")

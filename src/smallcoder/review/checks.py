@@ -86,11 +86,11 @@ def scenario_is_concrete(text: str) -> bool:
 
 def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
     """1-based inclusive line ranges where `quote` occurs in `text`, comparing lines with their
-    surrounding whitespace ignored (models re-indent) and skipping blank quote lines."""
-    want = [q.strip() for q in quote.splitlines() if q.strip()]
+    surrounding whitespace ignored (models re-indent), ' and " alike, and skipping blank quote lines."""
+    want = [_plain(q) for q in quote.splitlines() if q.strip()]
     if not want:
         return []
-    have = [line.strip() for line in text.splitlines()]
+    have = [_plain(line) for line in text.splitlines()]
     # one quoted line may be part of a file line, when it is long enough not to match by chance
     partial = len(want) == 1 and len(want[0]) >= MIN_PARTIAL_QUOTE
     hits = []
@@ -107,6 +107,12 @@ def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
             if k == len(want):
                 hits.append((i + 1, j))
     return hits
+
+
+def _plain(line: str) -> str:
+    """A line as compared with a quote: outer whitespace gone, one quote character (models writing
+    JSON turn "x" into 'x' to avoid escaping)."""
+    return line.strip().replace('"', "'")
 
 
 def merge_duplicates(findings: list[Finding], similarity: float = 0.6) -> list[Finding]:

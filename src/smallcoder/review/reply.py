@@ -60,11 +60,27 @@ def read_list_reply(text: str) -> ListReply:
         return ListReply(parsed=bool(_NOTHING.search(text.strip())))
     reply = ListReply(parsed=True)
     for item in items:
+        if not_a_bug(item):
+            continue
         try:
             reply.findings.append(finding_from_item(item))
         except FindingError as e:
             reply.problems.append(str(e))
     return reply
+
+
+def not_a_bug(item: Any) -> bool:
+    """True for an item the model itself marked as no bug (`"bug": false`, "no", "same"): the list
+    prompt has it go through every change, so most items are verdicts of "no bug"."""
+    if not isinstance(item, dict):
+        return False
+    old, new = _results(item)
+    if old is not None and new is not None and _same(old, new):
+        return True
+    verdict = next((v for k, v in item.items() if str(k).strip().lower() in ("bug", "is_bug")), None)
+    if isinstance(verdict, str):
+        return verdict.strip().lower() in ("false", "no", "none", "same", "0", "")
+    return verdict is not None and not verdict
 
 
 def finding_from_item(item: Any) -> Finding:
@@ -93,6 +109,10 @@ def finding_from_item(item: Any) -> Finding:
     if isinstance(data.get("confidence"), str):
         number = re.findall(r"\d+(?:\.\d+)?", data["confidence"])
         data["confidence"] = float(number[0]) if number else 0.5
+    old, new = _results(item)
+    if not data.get("scenario") and old is not None and new is not None:
+        given = lowered.get("input")
+        data["scenario"] = (f"with {given}, " if given not in (None, "") else "") + f"the new code gives {new} instead of {old}"
     scenario = " ".join(str(data.get("scenario", "")).split())
     data["scenario"] = scenario
     data.setdefault("title", scenario[:80])
@@ -100,6 +120,25 @@ def finding_from_item(item: Any) -> Finding:
     if not isinstance(data.get("quote", ""), str):
         data["quote"] = ""
     return Finding.from_json(data)
+
+
+def _results(item: dict[Any, Any]) -> tuple[str | None, str | None]:
+    """The old and new results an item states for its input ("old"/"new" or their aliases), as text."""
+    lowered = {str(k).strip().lower(): v for k, v in item.items()}
+    def get(*keys: str) -> str | None:
+        key = next((k for k in keys if k in lowered), None)
+        if key is None:
+            return None
+        found = lowered[key]  # null is what a Python reader calls None
+        return found if isinstance(found, str) else "None" if found is None else json.dumps(found)
+    return get("old", "old_result", "before"), get("new", "new_result", "after")
+
+
+def _same(old: str, new: str) -> bool:
+    """Equal results once case, quotes, spaces and a trailing period are set aside."""
+    def norm(text: str) -> str:
+        return "".join(text.lower().replace("'", '"').split()).rstrip(".")
+    return norm(old) == norm(new)
 
 
 def _json_items(text: str) -> list[Any] | None:

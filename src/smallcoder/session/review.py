@@ -39,6 +39,7 @@ __all__ = ["MODES", "ReviewOptions", "ReviewResult", "findings_in_text", "git_di
 SYSTEM_OVERHEAD_TOKENS = 1_500  # system prompt + tool schemas, as DESIGN.md budgets them
 VERIFY_CONTEXT = 8  # lines shown around a finding outside any function
 MODES = ("list", "agent")
+VERIFY_TOKENS = 32  # the verdict is the first word; the reason after it is cut short (CPU generation is slow)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class ReviewOptions:
     max_steps: int = 6
     max_per_chunk: int = 5
     max_reply_tokens: int = 768
-    list_reply_tokens: int = 512
+    list_reply_tokens: int = 384
     list_retries: int = 1
     map_budget: int = 512
     list_map_budget: int = 0
@@ -174,7 +175,7 @@ def _confirm(conversation: list[Message], f: Finding, rec: ReviewRecorder) -> st
     (yes, or an answer that is neither: the checks already passed), else the reason it is dropped."""
     ask = render("review_verify_followup", path=f.path, start_line=f.start_line, end_line=f.end_line,
                  scenario=f.scenario, quote=f.quote)
-    reply = rec.call([*conversation, Message("user", ask)], max_tokens=64)
+    reply = rec.call([*conversation, Message("user", ask)], max_tokens=VERIFY_TOKENS)
     return _refusal(reply.text)
 
 
@@ -200,7 +201,7 @@ def _verified(diff: ReviewDiff, f: Finding, read_new: Callable[[str], str | None
     hunks = [h for h in (changed.hunks if changed else ()) if h.new_start <= f.end_line and f.start_line <= h.new_end]
     prompt = render("review_verify", path=f.path, start_line=f.start_line, end_line=f.end_line, title=f.title,
                     scenario=f.scenario, code=code, change="".join(numbered_hunk(h) for h in hunks))
-    why = _refusal(rec.call([Message("user", prompt)], max_tokens=64).text)
+    why = _refusal(rec.call([Message("user", prompt)], max_tokens=VERIFY_TOKENS).text)
     if why:
         result.dropped.append(Dropped(f, why))
     return not why
