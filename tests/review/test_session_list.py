@@ -112,3 +112,16 @@ def test_a_model_failure_is_recorded_as_an_error_and_raised(repo, tmp_path):
 def test_an_unknown_mode_is_refused(repo):
     with pytest.raises(ConfigError, match="unknown review mode 'oracle'"):
         run(repo, [], mode="oracle")
+
+
+def test_groups_with_old_and_new_results_become_findings_only_when_they_differ(repo):
+    listed = "```json\n" + json.dumps([
+        {"file": "stats.py", "line": 14, "code": "count = len(values)", "input": "[1, 2]", "old": "2", "new": "2"},
+        {"file": "stats.py", "line": 15, "code": "return total(values) / count", "input": "mean([])",
+         "old": "0.0", "new": "raises ZeroDivisionError", "confidence": 0.8},
+    ]) + "\n```"
+    result, backend = run(repo, [listed, "yes"])
+    (f,) = result.findings
+    assert (f.start_line, f.scenario) == (15, "with mean([]), the new code gives raises ZeroDivisionError instead of 0.0")
+    assert result.dropped == [] and result.model_calls == 2  # the equal group is no finding and costs no question
+    assert "old code" in backend.requests[0][0].content and '"input"' in backend.requests[0][0].content
