@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -25,11 +26,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
 
-from smallcoder.localize import METHODS, Localization, localize  # noqa: E402 (after the sys.path line)
+from smallcoder.agent.first_prompt import build_first_prompt  # noqa: E402 (after the sys.path line)
+from smallcoder.localize import METHODS, Localization, localize  # noqa: E402
 from smallcoder.repomap import extract_tags  # noqa: E402
+from smallcoder.types import estimate_tokens  # noqa: E402
 
 COMMAND = ".venv/bin/python benchmarks/localize/run.py"
 KS = (1, 3, 5)
+WINDOW = 8_192  # the context benchmarks/repobugs/run.sh gives the model
 LABELS = {"lexical": "BM25 alone", "map": "repo map alone", "combined": "combined (smallcoder.localize)"}
 
 
@@ -103,6 +107,10 @@ def run_task(task: dict[str, Any], tasks_dir: Path, top: int) -> dict[str, Any]:
         seconds = time.perf_counter() - started
         shown_definition = definition_hit(repo, found, task["patch"])
         shown_innermost = definition_hit(repo, found, task["patch"], outer=False)
+        # the first prompt `fix` sends (no test run here), with the candidate list and without it
+        first = build_first_prompt(repo, task["problem_statement"], task.get("test_cmd"), None, WINDOW)
+        plain = build_first_prompt(repo, task["problem_statement"], task.get("test_cmd"), None, WINDOW,
+                                   show_candidates=False)
     gold = list(task["source_files"])
     return {
         "instance_id": task["instance_id"],
@@ -111,6 +119,8 @@ def run_task(task: dict[str, Any], tasks_dir: Path, top: int) -> dict[str, Any]:
         "rank": {m: first_hit(found.rankings[m], gold) for m in METHODS},
         "definition_hit": shown_definition,
         "innermost_definition_hit": shown_innermost,
+        "first_prompt": {"tokens": estimate_tokens(first.text), "tokens_without_candidates": estimate_tokens(plain.text),
+                         "candidates": first.candidates, "gold_listed": any(p in gold for p in first.candidates)},
         "top": {m: found.rankings[m][:top] for m in METHODS},
         "candidates": [{"path": c.path, "definitions": [d.name for d in c.definitions], "reasons": c.reasons}
                        for c in found.candidates],
@@ -128,6 +138,15 @@ def summarize(rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     judged = [r["definition_hit"] for r in rows if r["definition_hit"] is not None]
     innermost = [r["innermost_definition_hit"] for r in rows if r["innermost_definition_hit"] is not None]
     out["definitions"] = {"hits": sum(judged), "judged": len(judged), "innermost_hits": sum(innermost)}
+    firsts = [r["first_prompt"] for r in rows]
+    listed = [f for f in firsts if f["candidates"]]
+    growth = [f["tokens"] - f["tokens_without_candidates"] for f in firsts]
+    out["first_prompt"] = {
+        "with_candidates": len(listed), "gold_listed": sum(f["gold_listed"] for f in listed),
+        "median_tokens": sorted(f["tokens"] for f in firsts)[n // 2],
+        "median_tokens_without": sorted(f["tokens_without_candidates"] for f in firsts)[n // 2],
+        "max_growth": max(growth), "min_growth": min(growth),
+    }
     return out
 
 
@@ -152,6 +171,13 @@ def markdown(result: dict[str, Any]) -> str:
               f"definition, one of the definitions shown with the top {result['top']} files (3 a file, as `fix` "
               f"shows them) is one the patch changes or the class around it; the changed function or method "
               f"itself in {d['innermost_hits']}.",
+              "", f"First prompt of `fix` ({WINDOW}-token window, before any test run): "
+              f"{result['summary']['first_prompt']['with_candidates']} of {n} tasks name no source file and get "
+              f"the candidate list; a gold file is on it in {result['summary']['first_prompt']['gold_listed']}. "
+              f"Median {result['summary']['first_prompt']['median_tokens']} estimated tokens with the list, "
+              f"{result['summary']['first_prompt']['median_tokens_without']} without it (per task "
+              f"{result['summary']['first_prompt']['min_growth']:+d} to {result['summary']['first_prompt']['max_growth']:+d}"
+              "): the list takes part of the map's budget.",
               "", "Per task (rank of the first gold file; — = not ranked; definition: a changed one is shown):", "",
               "| task | gold | BM25 | map | combined | definition | combined top 3 |", "|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
@@ -182,6 +208,8 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks/results")
     args = parser.parse_args()
+    # the repo-map cache of the temporary checkouts stays out of the user's home
+    os.environ.setdefault("SMALLCODER_HOME", tempfile.mkdtemp(prefix="localize-home-"))
     tasks = [json.loads(line) for line in args.tasks.read_text().splitlines() if line.strip()]
     rows = []
     for task in tasks:
