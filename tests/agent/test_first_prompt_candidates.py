@@ -68,6 +68,8 @@ def test_the_candidates_replace_part_of_the_map_and_the_prompt_does_not_grow(rep
 def test_a_task_that_names_a_file_gets_no_candidates(repo):
     first = build_first_prompt(repo, "slug.py: " + TASK, "python -m pytest -q", None, 8_192)
     assert HEADING not in first.text and first.candidates == []
+    off = build_first_prompt(repo, "slug.py: " + TASK, "python -m pytest -q", None, 8_192, show_candidates=False)
+    assert first.text == off.text  # the prompt it got before, byte for byte
     assert first.focus_file == "textutil/slug.py"  # the named file is shown, as before
 
 
