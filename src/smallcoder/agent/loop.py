@@ -27,6 +27,7 @@ from smallcoder.agent.events import (
 )
 from smallcoder.agent.policy import Policy
 from smallcoder.agent.prompts import render
+from smallcoder.agent.stream_stop import StreamStop
 from smallcoder.agent.stuck import StuckDetector
 from smallcoder.agent.timing import StepClock
 from smallcoder.backends.base import Backend
@@ -62,6 +63,10 @@ class AgentConfig:
     loop_detection: bool = True  # stuck detector + fresh attempts after verbatim repeats
     code_block_edits: bool = True  # a ```python block that redefines a repo function is applied as an edit
     compaction: bool = True  # summarise the history once when it outgrows the window
+    # Replies ended while they stream (agent/stream_stop.py), on backends that stream.
+    stop_after_call: bool = True  # right after the first complete tool call
+    max_prose_tokens: int = 256  # of text before any code or call, where the policy wants code (0 = no cap)
+    max_repeat_cuts: int = 1  # in a row; after that a repeat runs to its end (and the policy handles it)
 
 
 @dataclass
@@ -94,6 +99,7 @@ class Agent:
         self.at_hand: FileAtHand | None = None  # the file last read or edited, for examples in corrections
         self.temperature: float | None = None  # None: the backend's default
         self.empty_replies = 0  # in a row
+        self.repeat_cuts = 0  # in a row: replies stopped early because they began repeating an earlier answer
         self.turn_start = 0  # steps taken before this turn; the step limit counts per turn
         self.clock: StepClock | None = None  # the step in progress; None between steps (tests before/after)
 
@@ -151,8 +157,9 @@ class Agent:
                 f"exceed {self.backend.context_window}"
             )
         self.emit(StepStarted(self.run_id, self.steps, prompt_tokens))
+        stop = {"stop": self._stream_stop()} if self.backend.capabilities.streaming else {}
         completion = self.backend.complete(self.messages, self.specs, max_tokens=self.config.max_reply_tokens,
-                                           temperature=self._temperature())
+                                           temperature=self._temperature(), **stop)
         self.model_calls += 1
         if self.clock:
             self.clock.model(completion)
@@ -161,7 +168,10 @@ class Agent:
         if not completion.text.strip() and not completion.tool_calls:
             self._empty_reply(completion.finish_reason)
             return
-        self.empty_replies = 0
+        if completion.cut == "repeat":
+            self._repeat_cut()
+            return
+        self.empty_replies = self.repeat_cuts = 0
         if self.policy.before_reply(self, completion):
             return
         self.messages.append(Message("assistant", completion.text, tool_calls=completion.tool_calls))
@@ -197,13 +207,32 @@ class Agent:
                 "check the server's chat template / max tokens"
             )
 
+    def _repeat_cut(self) -> None:
+        """The reply was stopped while it streamed because it began repeating an earlier answer word for word
+        (agent/stream_stop.py). Like an empty reply it enters no history and resets nothing: the same request
+        is sent again, sampled hotter, its prompt still in the KV cache. After `max_repeat_cuts` in a row the
+        next reply is left to run to its end, and the policy deals with a full repeat."""
+        self.repeat_cuts += 1
+        self.emit(FormatProblem(self.run_id, self.steps, "the reply began repeating an earlier answer word for "
+                                f"word; stopped and sampled again, hotter ({self.repeat_cuts} in a row)"))
+
+    def _stream_stop(self) -> StreamStop:
+        earlier = [m.content for m in self.messages if m.role == "assistant" and not m.tool_calls]
+        cut_repeats = self.policy.cut_repeats and self.config.loop_detection
+        return StreamStop.build(
+            self.backend.dialect, stop_after_call=self.config.stop_after_call,
+            prose_tokens=self.config.max_prose_tokens if self.policy.wants_code else 0,
+            earlier=earlier if cut_repeats and self.repeat_cuts < self.config.max_repeat_cuts else [],
+        )
+
     def _temperature(self) -> float | None:
-        """The run's temperature, hotter while the replies come back empty (the same request at the
-        same temperature would most likely give the same empty reply)."""
+        """The run's temperature, hotter while the replies come back empty or cut as repeats (the same request
+        at the same temperature would most likely give the same reply)."""
         schedule = self.config.retry_temperatures
-        if not self.empty_replies or not schedule:
+        hot = self.empty_replies + self.repeat_cuts
+        if not hot or not schedule:
             return self.temperature
-        return max(self.temperature or 0.0, schedule[min(self.empty_replies, len(schedule)) - 1])
+        return max(self.temperature or 0.0, schedule[min(hot, len(schedule)) - 1])
 
     def _correction(self, parsed: ParseResult) -> str:
         """What to tell a model whose reply held no usable call; every example quotes the real repository

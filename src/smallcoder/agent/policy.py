@@ -33,6 +33,12 @@ TEST_TAIL_CHARS = 2_500
 class Policy:
     """The base policy: nothing beyond the loop itself."""
 
+    # How the loop stops replies while they stream (agent/stream_stop.py): `wants_code` caps prose before
+    # any code or call (a conversation's answer in words is complete, so not here); `cut_repeats` stops a
+    # reply that begins repeating an earlier answer and samples again.
+    wants_code = False
+    cut_repeats = False
+
     def before_reply(self, agent: Agent, completion: Completion) -> bool:
         """Called with each non-empty reply before it enters the history; True = handled, skip it."""
         return False
@@ -55,6 +61,9 @@ class Policy:
 
 class FixPolicy(Policy):
     """The fix pipeline's rules (see the module docstring)."""
+
+    wants_code = True
+    cut_repeats = True
 
     def __init__(self, *, tests_failed_before: bool = False, reset: Callable[[], None] | None = None) -> None:
         self.tests_failed_before = tests_failed_before
