@@ -15,8 +15,9 @@ server does not report it), result-cache hits.
     python benchmarks/fim/latency.py --repo /tmp/click --file src/click/termui.py --function confirm \\
         --model ~/.cache/smallcoder-test-models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf --keystrokes 40
 
-Per-keystroke rows go to benchmarks/results/fim-latency-<name>/<mode>.jsonl (a mode already complete
-is not run again); the summary to fim-latency-<name>.json/.md.
+The modes run in lockstep, keystroke by keystroke, so they share the machine's load. Per-keystroke rows
+go to benchmarks/results/fim-latency-<name>/<mode>.jsonl (a mode already complete is not run again);
+the summary to fim-latency-<name>.json/.md.
 """
 
 from __future__ import annotations
@@ -111,39 +112,52 @@ def start_server(model: Path, port: int, threads: int) -> subprocess.Popen[bytes
     raise SystemExit("llama_cpp.server did not start")
 
 
-def run_mode(mode: str, args: argparse.Namespace, states: list[EditorState], path: Path) -> None:
+def open_mode(mode: str, args: argparse.Namespace) -> tuple[Any, subprocess.Popen[bytes] | None]:
+    """The backend a mode talks to, and the server process it started (server mode only)."""
     model = Path(args.model).expanduser()
-    opts = FimOptions(context_tokens=args.budget, max_tokens=args.max_tokens, prefix_lines=args.prefix_lines,
-                      suffix_lines=args.suffix_lines)
-    proc = None
     if mode == "server":
         from smallcoder.backends.openai_compat import OpenAICompatBackend
 
         port = 18000 + os.getpid() % 1000
         proc = start_server(model, port, args.threads or os.cpu_count() or 2)
-        backend: Any = OpenAICompatBackend(f"http://127.0.0.1:{port}/v1")
-    else:
-        backend = EmbeddedBackend(model, n_ctx=4096, n_threads=args.threads, temperature=0.0)
-        pin_threads(backend, args.threads)
+        return OpenAICompatBackend(f"http://127.0.0.1:{port}/v1"), proc
+    backend = EmbeddedBackend(model, n_ctx=4096, n_threads=args.threads, temperature=0.0)
+    pin_threads(backend, args.threads)
+    return backend, None
+
+
+def run_modes(modes: list[str], args: argparse.Namespace, states: list[EditorState], out_dir: Path) -> None:
+    """Replay the keystrokes through every mode in lockstep: keystroke i goes to each mode in turn (the
+    order rotating), so all modes are measured under the same machine load — on a shared machine the
+    load drifts, and modes run one after the other would compare different conditions."""
+    opts = FimOptions(context_tokens=args.budget, max_tokens=args.max_tokens, prefix_lines=args.prefix_lines,
+                      suffix_lines=args.suffix_lines)
+    opened = {mode: open_mode(mode, args) for mode in modes}
     try:
-        engine = FimEngine(ClearedCache(backend) if mode == "naive" else backend, options=opts,
-                           repo_name=Path(args.repo).name)
-        engine.complete(states[0], use_cache=False)  # warm-up: load, first prompt; not counted
-        with path.open("w") as f:
-            for i, state in enumerate(states):
-                r = engine.complete(state, use_cache=mode != "naive")
-                f.write(json.dumps({"keystroke": i + 1, "latency_ms": r.latency_ms, "from_cache": r.from_cache,
-                                    "prompt_tokens": r.prompt_tokens, "cached_tokens": r.cached_tokens,
-                                    "completion_tokens": r.completion_tokens, "ttft_ms": r.ttft_ms,
-                                    "finish_reason": r.finish_reason, "text": r.text}) + "\n")
-                f.flush()  # a run stopped part-way keeps what it measured
+        engines = {mode: FimEngine(ClearedCache(b) if mode == "naive" else b, options=opts,
+                                   repo_name=Path(args.repo).name) for mode, (b, _) in opened.items()}
+        for engine in engines.values():
+            engine.complete(states[0], use_cache=False)  # warm-up: load, first prompt; not counted
+        files = {mode: (out_dir / f"{mode}.jsonl").open("w") for mode in modes}
+        for i, state in enumerate(states):
+            for mode in modes[i % len(modes):] + modes[:i % len(modes)]:
+                r = engines[mode].complete(state, use_cache=mode != "naive")
+                files[mode].write(json.dumps({
+                    "keystroke": i + 1, "latency_ms": r.latency_ms, "from_cache": r.from_cache,
+                    "prompt_tokens": r.prompt_tokens, "cached_tokens": r.cached_tokens,
+                    "completion_tokens": r.completion_tokens, "ttft_ms": r.ttft_ms,
+                    "finish_reason": r.finish_reason, "text": r.text}) + "\n")
+                files[mode].flush()  # a run stopped part-way keeps what it measured
                 print(f"{mode:9s} {i + 1:3d} {r.latency_ms:8.1f} ms  cache={r.from_cache!s:5s} "
-                      f"prompt={r.prompt_tokens:5d} kv={r.cached_tokens:5d}", flush=True)
+                      f"prompt={r.prompt_tokens:5d} kv={r.cached_tokens:5d} gen={r.completion_tokens:3d}", flush=True)
+        for f in files.values():
+            f.close()
     finally:
-        backend.close()
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
+        for backend, proc in opened.values():
+            backend.close()
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
 
 
 def summarize(args: argparse.Namespace, out_dir: Path) -> None:
@@ -183,6 +197,9 @@ def summarize(args: argparse.Namespace, out_dir: Path) -> None:
         # the naive way is given the same prompts; with greedy decoding it must write the same suggestions
         pairs = [(e, n) for e, n in zip(rows_by_mode["embedded"], rows_by_mode["naive"]) if not e["from_cache"]]
         summary["naive_same_suggestion"] = f"{sum(e['text'] == n['text'] for e, n in pairs)}/{len(pairs)}"
+        # keystroke by keystroke (measured back to back under the same load): naive time / embedded time
+        ratios = [n["latency_ms"] / max(e["latency_ms"], 0.1) for e, n in pairs]
+        summary["naive_over_embedded_median_paired_requests"] = round(statistics.median(ratios), 1) if ratios else None
     if "embedded" in table and "naive" in table and table["embedded"]["p50_ms"]:
         summary["naive_over_embedded_p50"] = round(table["naive"]["p50_ms"] / table["embedded"]["p50_ms"], 1)
         summary["naive_over_embedded_p50_requests_only"] = round(
@@ -202,6 +219,9 @@ def summarize(args: argparse.Namespace, out_dir: Path) -> None:
     if "naive_over_embedded_p50" in summary:
         lines += ["", f"naive p50 / embedded p50: {summary['naive_over_embedded_p50']}× over all keystrokes, "
                       f"{summary['naive_over_embedded_p50_requests_only']}× over model requests only.", ""]
+    if summary.get("naive_over_embedded_median_paired_requests"):
+        lines += [f"Keystroke by keystroke, where the embedded engine made a model request: naive / embedded "
+                  f"median {summary['naive_over_embedded_median_paired_requests']}×.", ""]
     if "naive_same_suggestion" in summary:
         lines += ["Same prompts, same stop rules, greedy decoding in every mode: the naive way evaluates the whole "
                   "prompt at each keystroke and generates the same tokens (identical suggestions on "
@@ -233,11 +253,10 @@ def main() -> None:
         summarize(args, out_dir)
         return
     states = typing_session(Path(args.repo).resolve(), args.file, args.function, args.keystrokes)
-    for mode in args.modes.split(","):
-        path = out_dir / f"{mode}.jsonl"
-        if path.exists() and len(path.read_text().splitlines()) == len(states):
-            continue  # resumable: a finished mode is kept
-        run_mode(mode, args, states, path)
+    todo = [mode for mode in args.modes.split(",") if not (out_dir / f"{mode}.jsonl").exists()
+            or len((out_dir / f"{mode}.jsonl").read_text().splitlines()) != len(states)]  # a finished mode is kept
+    if todo:
+        run_modes(todo, args, states, out_dir)
     summarize(args, out_dir)
 
 
