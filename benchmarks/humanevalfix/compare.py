@@ -26,7 +26,17 @@ COLUMNS = (
     ("ended by stuck detector", lambda s: str(s["ended_by_stuck_detector"])),
     ("ended by format errors", lambda s: str(s.get("ended_by_format_errors", "–"))),
     ("replies: python block / tool-call syntax", lambda s: _shapes(s.get("reply_shapes"))),
+    ("time: prompt / generation / tools+tests / overhead", lambda s: _split(s.get("time_split"))),
 )
+
+
+def _split(split: dict | None) -> str:
+    """Shares of the runs' wall time (run.py's time_split, from the run records' step timings)."""
+    shares = (split or {}).get("shares")
+    if not shares:
+        return "–"
+    return (f"{shares['prompt_s']:.0%} / {shares['generation_s']:.0%} / "
+            f"{shares['tools_s'] + shares['tests_s']:.0%} / {shares['overhead_s']:.0%}")
 
 
 def _shapes(shares: dict | None) -> str:
