@@ -221,7 +221,10 @@ class EmbeddedBackend:
         n = _common_prefix(head, tokens)  # up to where the system turn ends and the conversation begins
         if n < MIN_PREFIX_TOKENS or n >= len(tokens) or cached >= n:
             return cached
-        outcome = self.prefix_states.restore(self.llm, _import_llama_cpp(), tokens[:n])
+        try:
+            outcome = self.prefix_states.restore(self.llm, _import_llama_cpp(), tokens[:n])
+        except (ValueError, RuntimeError) as e:  # evaluating the prefix failed, as the whole prompt would have
+            raise BackendError(f"llama.cpp could not evaluate the prompt: {e}") from e
         self.run_record["prompt_state"] = f"{outcome.action or 'evaluated'} {outcome.tokens} prefix tokens"
         if outcome.note:
             self.run_record["prompt_state_note"] = outcome.note
