@@ -25,7 +25,9 @@ def scratch_index(work_tree: Path) -> Iterator[dict[str, str]]:
     with tempfile.TemporaryDirectory(prefix="smallcoder-index-") as tmp:
         index = Path(tmp) / "index"
         if real.is_file():
-            shutil.copyfile(real, index)
+            # copy2 keeps the mtime: git trusts an entry whose stat matches unless it is as new as the index
+            # itself ("racy git"); a copy stamped now would hide a same-size edit made in the same second.
+            shutil.copy2(real, index)
         yield {"GIT_INDEX_FILE": str(index)}
 
 
