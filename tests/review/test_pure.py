@@ -84,6 +84,15 @@ def test_find_quote_takes_single_and_double_quotes_alike():
     assert find_quote(text, "self._padding_width = kwargs['padding'] or 1") == []
 
 
+def test_find_quote_sets_aside_the_diff_marks_a_model_copies_with_the_code():
+    text = "def w(self):\n    total = 0\n    total += width + pad + 1\n    return -total\n"
+    assert find_quote(text, "+                     total += width + pad + 1") == [(3, 3)]
+    assert find_quote(text, "    3 +     total += width + pad + 1") == [(3, 3)]
+    assert find_quote(text, "-    total += width + pad") == [(3, 3)]  # part of a line, long enough
+    assert find_quote(text, "-total") == []  # a leading minus with no space after it is code
+    assert find_quote(text, "- total -= 1") == []
+
+
 def test_duplicates_merge_and_rank_caps():
     a = finding(confidence=0.9)
     b = finding(confidence=0.6, title="division by zero on an empty list", start_line=15)

@@ -86,11 +86,25 @@ def scenario_is_concrete(text: str) -> bool:
 
 def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
     """1-based inclusive line ranges where `quote` occurs in `text`, comparing lines with their
-    surrounding whitespace ignored (models re-indent), ' and " alike, and skipping blank quote lines."""
-    want = [_plain(q) for q in quote.splitlines() if q.strip()]
+    surrounding whitespace ignored (models re-indent), ' and " alike, and skipping blank quote lines.
+    A quote that is not found as written is tried again without what a model copies from the
+    numbered diff along with the code (`1573 + `, a leading `+` or `-`)."""
+    raw = [q for q in quote.splitlines() if q.strip()]
+    have = [_plain(line) for line in text.splitlines()]
+    hits = _find(have, [_plain(q) for q in raw])
+    bare = [_DIFF_MARK.sub("", q, count=1) for q in raw]
+    if not hits and bare != raw:
+        hits = _find(have, [_plain(q) for q in bare if q.strip()])
+    return hits
+
+
+# A line number and/or a diff marker at the start of a quoted line, as the review prompt shows them.
+_DIFF_MARK = re.compile(r"^\s*(?:\d+\s+)?(?:[+-]\s)?")
+
+
+def _find(have: list[str], want: list[str]) -> list[tuple[int, int]]:
     if not want:
         return []
-    have = [_plain(line) for line in text.splitlines()]
     # one quoted line may be part of a file line, when it is long enough not to match by chance
     partial = len(want) == 1 and len(want[0]) >= MIN_PARTIAL_QUOTE
     hits = []
