@@ -140,3 +140,10 @@ def test_backends_that_do_not_stream_get_no_stop_check(example_repo):
     result, detail = fix(example_repo, backend)
     assert result.status == "resolved" and detail["model_calls"][0]["cut"] == ""
     assert json.loads(json.dumps(detail["model_calls"][0]["text"])).endswith("trailing words")
+
+
+def test_no_prose_cap_where_the_server_streams_calls_apart_from_the_text(example_repo):
+    prose = "Let me think about what mean() does with an empty list and with negative numbers. " * 30
+    backend = ScriptedBackend(outputs=[prose, FIX_MEAN], capabilities=Capabilities(streaming=True, native_tools=True))
+    result, detail = fix(example_repo, backend)
+    assert detail["model_calls"][0]["cut"] == "" and backend.streamed[0] == prose

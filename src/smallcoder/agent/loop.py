@@ -219,9 +219,11 @@ class Agent:
     def _stream_stop(self) -> StreamStop:
         earlier = [m.content for m in self.messages if m.role == "assistant" and not m.tool_calls]
         cut_repeats = self.policy.cut_repeats and self.config.loop_detection
+        caps = self.backend.capabilities
         return StreamStop.build(
             self.backend.dialect, stop_after_call=self.config.stop_after_call,
-            prose_tokens=self.config.max_prose_tokens if self.policy.wants_code else 0,
+            # a server that parses calls itself streams them apart from the text: prose there may precede one
+            prose_tokens=self.config.max_prose_tokens if self.policy.wants_code and not caps.native_tools else 0,
             earlier=earlier if cut_repeats and self.repeat_cuts < self.config.max_repeat_cuts else [],
         )
 
