@@ -26,3 +26,12 @@ def test_corrections_and_fresh_attempts_are_told_apart():
     assert "! no tool call found" in out
     assert "↻ repeated an earlier answer word for word: attempt 2 from the start, temperature 0.7" in out
     assert '→ read_file {"path": "stats.py"}' in out
+
+
+def test_a_reply_stopped_early_says_why():
+    from smallcoder.agent.events import ModelCalled
+    from smallcoder.types import Completion
+
+    out = printed(ModelCalled("r1", 1, Completion("<tool_call>…</tool_call>", latency_s=2.0, cut="tool_call")),
+                  ModelCalled("r1", 2, Completion("The bug is", latency_s=1.0)))
+    assert "stopped early: after the tool call" in out and out.count("stopped early") == 1

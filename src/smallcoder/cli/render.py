@@ -24,6 +24,9 @@ from smallcoder.agent.events import (
     ToolExecuted,
 )
 
+# Why a reply's stream was ended by us (agent/stream_stop.py), in the live view's words.
+_CUTS = {"tool_call": "after the tool call", "prose": "prose without code or a call", "repeat": "repeating an earlier answer"}
+
 
 def _short(text: str, limit: int) -> str:
     text = " ".join(text.split())
@@ -86,6 +89,8 @@ class ProgressPrinter:
                 (f"{self._elapsed()} step {event.step} ", "dim"),
                 (f"{u.prompt_tokens:,} prompt ({u.cached_tokens:,} cached) → {u.completion_tokens:,} tokens "
                  f"in {event.completion.latency_s:.1f}s", "dim"),
+                (f" · stopped early: {_CUTS.get(event.completion.cut, event.completion.cut)}", "dim")
+                if event.completion.cut else "",
             ))
             thought = event.completion.text.split("<tool_call>")[0].split("```")[0].strip()
             if thought:
