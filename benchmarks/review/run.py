@@ -54,15 +54,29 @@ def prepare(case: dict, mirrors: Path, scratch: Path) -> tuple[Path, dict[str, s
         sh(work, "git", "checkout", "-q", case["commit"] + "^")
         change = sh(work, "git", "diff", case["commit"] + "^", case["commit"], "--", *paths)
     subprocess.run(["git", "apply"], cwd=work, input=change, text=True, check=True)
+    return work, labels_of(case, change)
+
+
+def labels_of(case: dict, change: str) -> dict[str, set[int]]:
+    """A bug case's labelled new-side lines per file: what the reversal adds (or, for a deletion
+    re-introduced, the spot where the lines went). A clean case has none."""
     labels: dict[str, set[int]] = {}
     if case["kind"] == "bug":
         for f in parse_diff(change).files:
             lines = set(f.added_lines)
             for h in f.hunks:
-                if not h.added:  # a deletion re-introduced: the spot where the lines went
+                if not h.added:
                     lines |= {n for n in range(h.new_start, h.new_end + 1)}
             labels[f.path] = lines
-    return work, labels
+    return labels
+
+
+def mirror_labels(case: dict, mirrors: Path) -> dict[str, set[int]]:
+    """labels_of from the mirror alone (no clone), for summaries of finished cases."""
+    if case["kind"] != "bug":
+        return {}
+    mirror = mirrors / case["repo"].replace("/", "+") / "repo"
+    return labels_of(case, sh(mirror, "git", "diff", case["commit"], case["commit"] + "^", "--", *case["paths"]))
 
 
 def score(case: dict, findings: list[dict], labels: dict[str, set[int]]) -> list[bool]:
@@ -148,6 +162,18 @@ def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> Non
         "model_calls": sum(r["model_calls"] for r in records),
         "seconds": round(sum(r["seconds"] for r in records), 1),
     }
+    # Before the verification pass: what passed the checks (shown, or dropped only by the model's "no").
+    by_id = {c["id"]: c for c in cases}
+    before = {r["id"]: r["findings"] + [d for d in r["dropped"] if d["reason"].startswith("not confirmed")]
+              for r in records}
+    hits = {i: score(by_id[i], fs, mirror_labels(by_id[i], Path(args.mirrors))) for i, fs in before.items()}
+    n_before = sum(len(fs) for fs in before.values())
+    summary["before_verification"] = {
+        "findings": n_before, "true_positives": sum(sum(h) for h in hits.values()),
+        "precision": round(sum(sum(h) for h in hits.values()) / n_before, 3) if n_before else None,
+        "recall": round(sum(any(hits[r["id"]]) for r in bugs) / len(bugs), 3) if bugs else None,
+        "comments_per_clean_change": round(sum(len(before[r["id"]]) for r in clean) / len(clean), 3) if clean else None,
+    }
     (RESULTS / f"{args.name}.json").write_text(json.dumps(summary, indent=2) + "\n")
     rows = "\n".join(f"| {r['id']} | {r['kind']} | {len(r['findings'])} | {sum(r['true_positive'])} | "
                      f"{len(r['dropped'])} | {r['model_calls']} | {r['seconds']} |" for r in records)
@@ -156,6 +182,7 @@ def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> Non
         f"precision {summary['precision']}, recall {summary['recall']}, comments per clean change "
         f"{summary['comments_per_clean_change']}, unparsable outputs {summary['unparsable']}, "
         f"{summary['dropped_by_checks']} findings dropped by the checks.\n\n"
+        f"Before the verification pass (what passed the checks): {summary['before_verification']}.\n\n"
         "| case | kind | findings | true | dropped | model calls | seconds |\n|---|---|---|---|---|---|---|\n"
         + rows + "\n")
     print(json.dumps(summary, indent=2))
