@@ -151,6 +151,7 @@ def run(args: argparse.Namespace) -> None:
     for i, s in enumerate(lines_first):  # two lines to a block, so an interrupted run has both kinds
         order += [s] + (blocks[i // 2:i // 2 + 1] if i % 2 else [])
     order += [s for s in blocks if s not in order]
+    order = order[args.start_at:] + order[:args.start_at]
     if args.reverse:  # a second process can work from the other end; each skips what the other recorded
         order.reverse()
     for s in order:  # samples outer, strategies inner: an interrupted run stays balanced
@@ -252,6 +253,7 @@ def main() -> None:
     p.add_argument("--test-timeout", type=int, default=120)
     p.add_argument("--summary-only", action="store_true")
     p.add_argument("--reverse", action="store_true", help="take the samples last first (a second process)")
+    p.add_argument("--start-at", type=int, default=0, help="begin at this sample of the list (a third process)")
     args = p.parse_args()
     if args.summary_only:
         repo = Path(args.repo).resolve()
