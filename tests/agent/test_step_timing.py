@@ -2,7 +2,8 @@
 
 import pytest
 
-from smallcoder.agent.events import StepTimed, TestsRan, ToolExecuted
+from smallcoder.agent import events as ev
+from smallcoder.agent.events import StepTimed, ToolExecuted
 from smallcoder.agent.timing import StepClock
 from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.session.fix import FixOptions, run_fix
@@ -34,7 +35,7 @@ def test_a_fix_run_reports_each_step_and_the_store_sums_them(example_repo):
     assert result.status == "resolved"
     timed = [e for e in events if isinstance(e, StepTimed)]
     assert [e.step for e in timed] == [1, 2]  # the step that ended the run by passing tests reports too
-    step_tests = [e.result.duration_s for e in events if isinstance(e, TestsRan) and e.phase == "step"]
+    step_tests = [e.result.duration_s for e in events if isinstance(e, ev.TestsRan) and e.phase == "step"]
     assert timed[1].timing.tests_s == pytest.approx(sum(step_tests), abs=1e-3)
     assert timed[0].timing.tests_s == 0.0
     tools = [e.duration_s for e in events if isinstance(e, ToolExecuted)]

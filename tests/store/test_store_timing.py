@@ -8,7 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from smallcoder.agent.events import ModelCalled, RunStarted, StepTimed, TestRun, TestsRan
+from smallcoder.agent import events
+from smallcoder.agent.events import ModelCalled, RunStarted, StepTimed
 from smallcoder.agent.timing import StepTiming
 from smallcoder.cli.runs import runs_app
 from smallcoder.store import RunStore
@@ -21,12 +22,12 @@ ENV = {"COLUMNS": "200", "NO_COLOR": "1"}
 def record_timed_run(store: RunStore, make_started: Callable[..., RunStarted]) -> str:
     run_id = store.new_run_id()
     store(make_started(run_id))
-    store(TestsRan(run_id, "before", 0, TestRun("pytest -q", False, 1, "FAILED", 2.0)))
+    store(events.TestsRan(run_id, "before", 0, events.TestRun("pytest -q", False, 1, "FAILED", 2.0)))
     store(ModelCalled(run_id, 1, Completion("<tool_call>…</tool_call>", usage=Usage(900, 40), latency_s=9.0,
                                             prompt_s=6.0, generation_s=3.0, cut="tool_call")))
     store(StepTimed(run_id, 1, StepTiming(10.0, 6.0, 3.0, 0.2, 0.5, 0.3, 1)))
     store(StepTimed(run_id, 2, StepTiming(4.0, 1.0, 2.5, 0.0, 0.0, 0.5, 1)))
-    store(TestsRan(run_id, "after", 2, TestRun("pytest -q", True, 0, "1 passed", 1.5)))
+    store(events.TestsRan(run_id, "after", 2, events.TestRun("pytest -q", True, 0, "1 passed", 1.5)))
     return run_id
 
 
