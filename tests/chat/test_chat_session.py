@@ -212,6 +212,26 @@ def test_a_message_that_would_not_fit_compacts_the_history_first(repo: Path) -> 
         chat.close()
 
 
+def test_a_turn_that_outgrows_the_window_is_compacted_and_keeps_its_request(repo: Path) -> None:
+    # The turn reads a file too big to keep beside the history: the loop summarises mid-turn, and the
+    # turn's own request stays word for word after the summary, so the model still knows what was asked.
+    (repo / "big.py").write_text("".join(f"value_{i} = {i}  # a line of a long generated module\n" for i in range(400)))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "big")
+    backend = scripted("hello", call("read_file", path="big.py"), "big.py defines 400 values")
+    with open_session(load_config(), Home.from_env(), backend=backend) as session:
+        chat = ChatSession.start(session, repo)
+        assert chat.send("hi").status == "answered"
+        backend.context_window = chat.context().total + 300  # the turn fits; the file read on top does not
+        out = chat.send("what does big.py define?")
+        assert out.status == "answered" and out.answer == "big.py defines 400 values" and out.compacted
+        last_prompt = backend.requests[-1]
+        assert "too long" in last_prompt[2].content and "read_file" in last_prompt[2].content
+        assert last_prompt[3].role == "user" and last_prompt[3].content == "what does big.py define?"
+        assert not chat.state.turns  # turns cannot be undone one by one across a summary
+        chat.close()
+
+
 def test_every_edit_and_command_is_preceded_by_a_snapshot(repo: Path) -> None:
     backend = scripted(call("read_file", path="stats.py"), call("write_file", path="a.txt", content="1\n"),
                        call("run_command", command="echo 2 > b.txt"), "done")

@@ -18,10 +18,17 @@ SUMMARY_START = "The conversation so far was too long"
 TEST_TAIL_CHARS = 1_500
 
 
-def compact(messages: list[Message], last_test: TestRun | None) -> list[Message]:
-    """[system, task, summary]: the first two messages stay as they were (still cached)."""
+def compact(messages: list[Message], last_test: TestRun | None, *, keep: int | None = None) -> list[Message]:
+    """[system, task, summary] — plus, when `keep` is the index of a later message, that message verbatim
+    after the summary: the request a chat turn is working on must survive its own compaction.
+
+    The first two messages stay as they were (still cached); `keep` < 2 or None keeps nothing more.
+    """
+    kept = [messages[keep]] if keep is not None and 2 <= keep < len(messages) else []
     actions = []
     for m in messages[2:]:
+        if kept and m is kept[0]:
+            continue
         if m.role == "tool":
             first_line = next((ln.strip() for ln in m.content.splitlines() if ln.strip()), "(no output)")
             actions.append(f"{m.name or 'tool'}: {first_line[:LINE_CHARS]}")
@@ -34,4 +41,4 @@ def compact(messages: list[Message], last_test: TestRun | None) -> list[Message]
         test_output=last_test.output[-TEST_TAIL_CHARS:] if last_test else "",
         test_passed=bool(last_test and last_test.passed),
     )
-    return [*messages[:2], Message("user", summary)]
+    return [*messages[:2], Message("user", summary), *kept]

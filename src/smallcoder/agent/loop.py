@@ -101,6 +101,8 @@ class Agent:
         self.empty_replies = 0  # in a row
         self.repeat_cuts = 0  # in a row: replies stopped early because they began repeating an earlier answer
         self.turn_start = 0  # steps taken before this turn; the step limit counts per turn
+        self.request_at = 1  # index of the message holding the current request (the task, or a chat turn's)
+        self.compactions = 0  # how often the history was summarised (a chat cannot undo turns across one)
         self.clock: StepClock | None = None  # the step in progress; None between steps (tests before/after)
 
     def emit(self, event: object) -> None:
@@ -111,12 +113,14 @@ class Agent:
         """A new conversation: the system prompt and the task, then steps until an interrupt ends it."""
         self.focus_file = focus_file  # the file the task most likely concerns, for examples in corrections
         self.messages = [Message("system", system_prompt), Message("user", task_prompt)]
+        self.request_at = 1
         return self._loop()
 
     def continue_with(self, text: str) -> AgentOutcome:
         """The same conversation, one user message longer: the prompt prefix is unchanged, so the
         KV cache of the earlier turns is reused. Limits count per turn."""
         self.messages.append(Message("user", text))
+        self.request_at = len(self.messages) - 1  # kept whole if this turn has to compact the history
         self.turn_start, self.format_errors = self.steps, 0
         return self._loop()
 
@@ -149,7 +153,9 @@ class Agent:
         prompt_tokens = self.backend.count_tokens(self.messages, self.specs)
         reply = self.config.max_reply_tokens
         if overflows(self.backend, prompt_tokens, reply) and self.config.compaction and len(self.messages) > 3:
-            self.messages = compact(self.messages, self.last_test)  # once, then append-only again
+            self.messages = compact(self.messages, self.last_test, keep=self.request_at)  # then append-only again
+            self.request_at = len(self.messages) - 1 if self.request_at >= 2 else 1
+            self.compactions += 1
             prompt_tokens = self.backend.count_tokens(self.messages, self.specs)
         if overflows(self.backend, prompt_tokens, reply):
             raise LimitsExceeded(

@@ -91,10 +91,10 @@ class ChatSession:
         backend = session.backend
         self.ctx = ToolContext(root=wt.path, test_command=prep.test_command,
                                max_observation_chars=observation_budget(backend.context_window))
-        # The loop's own compaction would drop the turn's message; a chat compacts between turns (send()).
-        # The run-wide token budget of `fix` would end a long conversation for good: a chat has none.
-        config = AgentConfig(approval="ask", ask=self.approvals, max_steps=max_steps, compaction=False,
-                             max_total_tokens=sys.maxsize)
+        # A chat compacts before a turn that would not fit (send()); a turn that outgrows the window on its
+        # own is compacted by the loop, which keeps the turn's request. The run-wide token budget of `fix`
+        # would end a long conversation for good: a chat has none.
+        config = AgentConfig(approval="ask", ask=self.approvals, max_steps=max_steps, max_total_tokens=sys.maxsize)
         self.agent = Agent(backend, tools, self.ctx, config, self.run_id, [*session.observers, *observers])
         self.agent.messages = state.messages
         self.agent.steps = state.steps
@@ -210,6 +210,7 @@ class ChatSession:
         self.state.turns.append(turn)
         self._turn = turn
         started = time.perf_counter()
+        compactions = self.agent.compactions
         try:
             outcome = run_turn(self.agent, text)
         finally:  # recorded even when an unexpected error ends the turn
@@ -218,6 +219,9 @@ class ChatSession:
             self.busy_s += time.perf_counter() - started
             self.save()
         turn.status, turn.answer = outcome.status, outcome.answer
+        if self.agent.compactions != compactions:  # summarised mid-turn: the turns' message marks are gone
+            self._forget_history()
+            compacted = True
         outcome.compacted = compacted
         self.turn_outcome = outcome
         self.save()
