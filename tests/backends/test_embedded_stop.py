@@ -26,6 +26,8 @@ def test_embedded_stream_is_cut_and_the_next_request_reuses_the_cache():
             checked.append(text)
             return "enough" if len(text) >= 20 else ""
 
+        # the user's thread count holds for prompt evaluation too (llama-cpp-python's default is every CPU)
+        assert backend.llm.context_params.n_threads == backend.llm.context_params.n_threads_batch == 1
         cut = backend.complete(msgs, [], max_tokens=64, stop=stop)
         assert cut.cut == "enough" and cut.text == checked[-1] and 20 <= len(cut.text) < 60
         assert cut.prompt_s is not None and cut.generation_s is not None

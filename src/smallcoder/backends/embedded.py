@@ -91,10 +91,14 @@ class EmbeddedBackend:
                 # past the trained window: YaRN, only if the model supports it and memory allows
                 self.rope = plan_long_context(self.facts, model_path, self.context_window)
                 rss_before = resident_bytes()
+                threads = n_threads or os.cpu_count() or 2
                 self.llm = llama_cpp.Llama(
                     str(model_path),
                     n_ctx=self.context_window,
-                    n_threads=n_threads or os.cpu_count() or 2,
+                    # prompt evaluation too: llama-cpp-python gives batches every CPU unless told, so a user's
+                    # `threads = 1` on a busy machine still fought every core for each prompt
+                    n_threads=threads,
+                    n_threads_batch=threads,
                     n_batch=512,
                     seed=seed,
                     verbose=False,
