@@ -15,6 +15,7 @@ from pathlib import Path
 from smallcoder.repomap.tags import extract_tags
 
 MAX_BLOCK_LINES = 30
+MAX_HEADER_LINES = 12
 MAX_FILE_BYTES = 200_000
 MAX_SIBLINGS = 24
 
@@ -26,12 +27,16 @@ _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", "/index.ts", "/index.js")
 
 @dataclass(frozen=True)
 class Block:
-    """One definition's source: ``name``, 1-based ``line`` and its ``text`` (at most MAX_BLOCK_LINES)."""
+    """One definition's source: ``name``, 1-based ``line`` and its ``text`` (at most MAX_BLOCK_LINES);
+    ``signature``: its header as written (the lines up to the body, indentation kept); ``parent``: the
+    1-based line of the enclosing class/impl, 0 at top level."""
 
     name: str
     line: int
     text: str
     nested: bool = False  # a method or other definition inside a class/impl
+    signature: str = ""
+    parent: int = 0
 
 
 def _py_module(root: Path, here: Path, module: str) -> Path | None:
@@ -105,6 +110,28 @@ def block_at(lines: list[str], line: int) -> str:
     return "\n".join(out)
 
 
+def header_at(lines: list[str], line: int) -> str:
+    """The header of the definition at 1-based ``line``: its lines up to the one that opens the body
+    (ends with ``:`` or holds ``{``), at most MAX_HEADER_LINES; a one-line header when none is found."""
+    start = line - 1
+    for end in range(start, min(start + MAX_HEADER_LINES, len(lines))):
+        code = lines[end].split("#")[0].rstrip()
+        if code.endswith(":") or "{" in code or (end == start and not code.endswith(("(", "[", ",", "\\"))):
+            return "\n".join(lines[start:end + 1])
+    return lines[start]
+
+
+def blocks_of(rel: str, text: str) -> list[Block]:
+    """Every definition of the source ``text`` (of the file ``rel``, which names its language) with its
+    block and header, in the tag finder's order; [] for a file it cannot read."""
+    tags = extract_tags(rel, text)
+    if tags is None:
+        return []
+    lines = text.split("\n")
+    return [Block(d.name, d.line, block_at(lines, d.line), d.parent != 0, header_at(lines, d.line), d.parent)
+            for d in tags.definitions if 0 < d.line <= len(lines)]
+
+
 class DefinitionIndex:
     """Definitions per file, re-read only when the file's modification time changes."""
 
@@ -122,12 +149,7 @@ class DefinitionIndex:
             return cached[1]
         blocks: list[Block] = []
         if stat.st_size <= MAX_FILE_BYTES:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            tags = extract_tags(rel, text)
-            if tags is not None:
-                lines = text.split("\n")
-                blocks = [Block(d.name, d.line, block_at(lines, d.line), d.parent != 0) for d in tags.definitions
-                          if 0 < d.line <= len(lines)]
+            blocks = blocks_of(rel, path.read_text(encoding="utf-8", errors="replace"))
         self._files[path] = (stat.st_mtime, blocks)
         return blocks
 
