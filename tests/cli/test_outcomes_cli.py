@@ -158,13 +158,15 @@ def test_ctrl_c_is_cancelled_exit_130(example_repo, script, isolated_home):
                              str(example_repo), "--json", "--model", script(FIX_MEAN),
                              "--test-cmd", "touch started-marker; sleep 20"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded CI machine can take a while to reach the tests
     while not list(isolated_home.glob("**/started-marker")) and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
         time.sleep(0.05)
+    assert list(isolated_home.glob("**/started-marker")), "the tests before the run never started"
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     out = one_object(stdout)
-    assert proc.returncode == 130 and out["status"] == "cancelled" and out["exit_code"] == 130, stderr
+    assert proc.returncode == 130 and out["status"] == "cancelled" and out["exit_code"] == 130, (out, stderr)
     assert out["run_id"] and out["reason"] == "interrupted by the user"
 
 

@@ -58,7 +58,9 @@ def test_edits_outside_tests_are_undone(project):
 
 
 def test_a_test_that_does_not_run_is_sent_back(project):
-    broken = hermes("write_file", path="test_issue_7.py", content="from textutil import slugify\n\ndef test_x(:\n")
+    # valid Python that cannot be collected (a name the module lacks); a syntax error is refused by write_file itself
+    broken = hermes("write_file", path="test_issue_7.py",
+                    content="from textutil import no_such_name\n\ndef test_x():\n    assert no_such_name('a b')\n")
     result, backend = run(project, [broken, WRITE_REPRO, FIX])
     assert "does not run" in backend.requests[1][-1].content
     assert result.reproduction.status == "reproduced" and result.reproduction.steps == 2

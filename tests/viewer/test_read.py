@@ -67,7 +67,8 @@ def test_facets_and_detail(db: Path, runs: dict[str, str]) -> None:
         assert f.models == ["qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"]
         d = r.detail(runs["a"][:-1])  # a unique prefix
         assert d["run"]["id"] == runs["a"] and len(d["model_calls"]) == 6
-        assert set(d) == {"run", "model_calls", "tool_executions", "test_runs", "format_problems", "fresh_attempts"}
+        assert set(d) == {"run", "model_calls", "tool_executions", "test_runs", "format_problems", "fresh_attempts",
+                          "step_timings"}
         with pytest.raises(SmallcoderError, match="no run with id 'zzz'"):
             r.detail("zzz")
 
