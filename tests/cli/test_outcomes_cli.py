@@ -157,7 +157,10 @@ def test_ctrl_c_is_cancelled_exit_130(example_repo, script, isolated_home):
     proc = subprocess.Popen([sys.executable, "-m", "smallcoder.cli.app", "fix", "mean() is wrong", "--repo",
                              str(example_repo), "--json", "--model", script(FIX_MEAN),
                              "--test-cmd", "touch started-marker; sleep 20"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # a suite started as a background job hands its children SIGINT ignored (as a shell
+                            # does for `cmd &`), and Python then never raises KeyboardInterrupt: restore it
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 180  # a loaded CI machine can take a while to reach the tests
     while not list(isolated_home.glob("**/started-marker")) and time.monotonic() < deadline:
         assert proc.poll() is None, proc.communicate()
