@@ -47,6 +47,20 @@ def test_a_command_whose_owner_died_is_killed_and_a_live_owners_command_is_not()
             proc.wait()
 
 
+def test_inside_a_sandbox_the_parent_runs_processes_are_not_orphans(monkeypatch):
+    # smallcoder run by a project's tests inside a smallcoder sandbox inherits the outer run's marker, whose
+    # owner it cannot see from inside the pid namespace: those processes (its own test command) are not orphans
+    outer = str(_dead_pid())
+    monkeypatch.setenv(OWNER_VAR, outer)
+    sibling = subprocess.Popen(["sleep", "911.33"], env={**os.environ}, start_new_session=True)
+    try:
+        assert sibling.pid not in orphaned() and sibling.pid not in kill_orphans()
+        assert sibling.poll() is None
+    finally:
+        sibling.kill()
+        sibling.wait()
+
+
 _CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path

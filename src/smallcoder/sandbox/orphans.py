@@ -28,9 +28,13 @@ def owner_marker(pid: int | None = None) -> dict[str, str]:
 def orphaned(proc: Path = Path("/proc")) -> list[int]:
     """Pids of processes whose marker names a smallcoder process that is no longer alive.
 
-    Processes whose environment we may not read (other users') are skipped: they are not ours.
+    Processes whose environment we may not read (other users') are skipped: they are not ours. So are
+    those carrying the marker this process inherited: smallcoder running inside a smallcoder sandbox (a
+    project's own tests) cannot see its parent run's owner from inside the pid namespace, and must not
+    take that run's processes, its own test command among them, for orphans.
     """
     needle = f"{OWNER_VAR}=".encode()
+    inherited = os.environ.get(OWNER_VAR, "").encode()
     found = []
     for entry in proc.iterdir():
         if not entry.name.isdigit() or int(entry.name) == os.getpid():
@@ -42,7 +46,7 @@ def orphaned(proc: Path = Path("/proc")) -> list[int]:
         for item in environ.split(b"\0"):
             if item.startswith(needle):
                 owner = item[len(needle):]
-                if owner.isdigit() and not pid_alive(int(owner)):
+                if owner.isdigit() and owner != inherited and not pid_alive(int(owner)):
                     found.append(int(entry.name))
                 break
     return found
