@@ -85,23 +85,24 @@ def _fenced_json_end(text: str) -> int | None:
     return None
 
 
-def json_object_end(text: str, start: int) -> int | None:
+def json_object_end(text: str, start: int, *, single_quotes: bool = False) -> int | None:
     """Index just past the JSON value that opens at text[start] ("{" or "["), or None if it has not closed.
 
     Counts brackets outside strings, honouring backslash escapes; it does not validate the JSON (a
-    parser does that later), it only tells whether the value has closed."""
-    depth, in_string, escaped = 0, False, False
+    parser does that later), it only tells whether the value has closed. `single_quotes` also takes
+    '...' as a string (Python literals small models write), except an apostrophe inside a word."""
+    depth, quote, escaped = 0, "", False
     for i in range(start, len(text)):
         ch = text[i]
-        if in_string:
+        if quote:
             if escaped:
                 escaped = False
             elif ch == "\\":
                 escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
+            elif ch == quote:
+                quote = ""
+        elif ch == '"' or (single_quotes and ch == "'" and not _inside_word(text, i)):
+            quote = ch
         elif ch in "{[":
             depth += 1
         elif ch in "}]":
@@ -109,3 +110,7 @@ def json_object_end(text: str, start: int) -> int | None:
             if depth == 0:
                 return i + 1
     return None
+
+
+def _inside_word(text: str, i: int) -> bool:
+    return 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()  # "doesn't"

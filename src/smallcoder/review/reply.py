@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from smallcoder.protocol.stream_end import json_object_end
 from smallcoder.review.findings import Finding, FindingError
 
 _FENCE = re.compile(r"```[a-zA-Z0-9_+-]*\s*\n?(.*?)```", re.S)
@@ -160,7 +161,7 @@ def _pick(text: str) -> list[Any] | None:
     empty = False
     i = 0
     while i < len(text):
-        end = _balanced_end(text, i) if text[i] in "[{" else None
+        end = json_object_end(text, i, single_quotes=True) if text[i] in "[{" else None
         value = _loads(text[i:end]) if end is not None else None
         if end is not None and isinstance(value, list) and (not value or any(isinstance(v, dict) for v in value)):
             if value:
@@ -177,32 +178,6 @@ def _pick(text: str) -> list[Any] | None:
     if objects:
         return objects
     return [] if empty else None
-
-
-def _balanced_end(text: str, start: int) -> int | None:
-    """The index just past the bracket that closes text[start], skipping strings; None if unclosed."""
-    depth, quote, escaped = 0, "", False
-    for j in range(start, len(text)):
-        ch = text[j]
-        if quote:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            # an apostrophe inside a word ("doesn't") is not a quote
-            if ch == "'" and j > 0 and text[j - 1].isalnum() and j + 1 < len(text) and text[j + 1].isalnum():
-                continue
-            quote = ch
-        elif ch in "[{":
-            depth += 1
-        elif ch in "]}":
-            depth -= 1
-            if depth == 0:
-                return j + 1
-    return None
 
 
 def _loads(chunk: str) -> Any:
