@@ -42,17 +42,6 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 MODES = ("embedded", "naive", "server")
 
 
-def pin_threads(backend: EmbeddedBackend, threads: int | None) -> None:
-    """Evaluate prompts on ``threads`` threads too: llama-cpp-python gives batches (prompt evaluation)
-    every CPU unless told otherwise, whatever ``n_threads`` says, and on a loaded machine those spinning
-    threads make prompt evaluation as slow per token as generation. None: leave llama.cpp's choice."""
-    if threads:
-        import llama_cpp
-
-        llama_cpp.llama_set_n_threads(backend.llm._ctx.ctx, threads, threads)
-        backend.llm.n_threads_batch = threads
-
-
 class ClearedCache:
     """The embedded backend with its KV cache cleared before every request (the naive way)."""
 
@@ -122,7 +111,6 @@ def open_mode(mode: str, args: argparse.Namespace) -> tuple[Any, subprocess.Pope
         proc = start_server(model, port, args.threads or os.cpu_count() or 2)
         return OpenAICompatBackend(f"http://127.0.0.1:{port}/v1"), proc
     backend = EmbeddedBackend(model, n_ctx=4096, n_threads=args.threads, temperature=0.0)
-    pin_threads(backend, args.threads)
     return backend, None
 
 

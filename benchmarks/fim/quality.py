@@ -51,17 +51,6 @@ RING_CHUNK = 64  # llama.vim's ring_chunk_size
 RING_SIMILAR = 0.9  # llama.vim evicts a chunk this similar to a new one
 
 
-def pin_threads(backend: EmbeddedBackend, threads: int | None) -> None:
-    """Evaluate prompts on ``threads`` threads too: llama-cpp-python gives batches (prompt evaluation)
-    every CPU unless told otherwise, whatever ``n_threads`` says, and on a loaded machine those spinning
-    threads make prompt evaluation as slow per token as generation. None: leave llama.cpp's choice."""
-    if threads:
-        import llama_cpp
-
-        llama_cpp.llama_set_n_threads(backend.llm._ctx.ctx, threads, threads)
-        backend.llm.n_threads_batch = threads
-
-
 def open_files(repo: Path, sample: Sample, under: str, n: int = 4) -> dict[str, str]:
     """The editor's other open files: the ``n`` files under ``under`` most recently committed."""
     out = subprocess.run(["git", "-C", str(repo), "log", "--format=", "--name-only", "-n", "200", "--", under],
@@ -140,7 +129,6 @@ def run(args: argparse.Namespace) -> None:
     out_dir = RESULTS / f"fim-quality-{args.name}"
     out_dir.mkdir(parents=True, exist_ok=True)
     backend = EmbeddedBackend(Path(args.model).expanduser(), n_ctx=4096, n_threads=args.threads, temperature=0.0)
-    pin_threads(backend, args.threads)
     opts = FimOptions(context_tokens=args.budget, max_tokens=64, prefix_lines=args.prefix_lines,
                       suffix_lines=args.suffix_lines)
     engine = FimEngine(backend, options=opts, repo_name=repo.name, gatherer=ContextGatherer())
