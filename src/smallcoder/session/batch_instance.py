@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from smallcoder.errors import SmallcoderError, WorkspaceError
+from smallcoder.session.batch_diagnose import gold_files
 from smallcoder.session.batch_repo import checkout, source_url
 from smallcoder.session.batch_tasks import BatchTask
 from smallcoder.session.evaluate import ENV_ERROR, evaluate
@@ -111,7 +112,10 @@ def run_job(job: Job) -> dict[str, Any]:
     started = time.perf_counter()
     record: dict[str, Any] = {"instance_id": task.instance_id, "model": job.label, "model_name_or_path": job.label,
                               "model_spec": job.model, "model_patch": "", "outcome": "error", "reason": "",
-                              "host": os.uname().nodename, "pid": os.getpid()}
+                              "host": os.uname().nodename, "pid": os.getpid(), "max_steps": job.max_steps}
+    gold = gold_files(record, task)  # kept so the report can tell a wrong file without the task file
+    if gold is not None:
+        record["gold_files"] = sorted(gold)
     with open(logs / f"{task.file_id}.log", "w", encoding="utf-8") as stream:
         log = EventLog(stream)
         try:
@@ -129,6 +133,7 @@ def run_job(job: Job) -> dict[str, Any]:
                 result = _fix(job, task, repo, log)
                 run_ok = result.success
                 record.update(run_id=result.run_id, run_status=result.status, run_reason=result.reason,
+                              stop_reason=result.stop_reason, stop_message=result.stop_message,
                               model_patch=result.diff, steps=result.steps, model_calls=result.model_calls,
                               prompt_tokens=result.usage.prompt_tokens,
                               completion_tokens=result.usage.completion_tokens,

@@ -1,25 +1,37 @@
 """The batch report: one table per batch (every model side by side) in Markdown, and an HTML page with plots.
 
-    OUT/report.md     summary per model, then every instance's outcome
+    OUT/report.md     summary per model, where the failed runs went wrong, then every instance's outcome
     OUT/report.html   the same tables and the plots, self-contained (SVG inline)
 
 Resolve rate = resolved / (instances − environment errors): an instance whose tests cannot run
 is not the model's failure, and is counted apart. Plots are drawn with matplotlib (the `report`
 extra); without it the Markdown is still written and the HTML says how to get the plots.
+
+Each failed run is given the stage where it went wrong (batch_diagnose.py). Records written before
+they kept `gold_files` and `max_steps` borrow them from the batch: the gold pseudo-model's patch for
+the same instance, and batch.json's step limit.
 """
 
 from __future__ import annotations
 
 import html
 import io
+import json
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from smallcoder.session.batch_diagnose import FAILURE_STAGES, diagnose, patch_files, stage_counts
+from smallcoder.session.batch_instance import GOLD
 from smallcoder.session.batch_records import BatchOutput
 
 OUTCOMES = ("resolved", "unresolved", "env_error", "timeout", "error", "not_evaluated")
+STAGES_TITLE = "Where the failed runs went wrong"
+STAGES_NOTE = ("no_patch: changed nothing · wrong_file: touched none of the gold patch's files · wrong_edit: "
+               "a gold file, but FAIL_TO_PASS tests still fail · broke_tests: FAIL_TO_PASS pass, a PASS_TO_PASS "
+               "test fails · out_of_steps / timeout: stopped at the step or time limit · unknown: the record "
+               "lacks the evidence.")
 
 
 @dataclass
@@ -33,6 +45,7 @@ class ModelSummary:
     mean_wall_s: float
     mean_steps: float
     cache_reuse: float | None  # cached prompt tokens / prompt tokens (KV-cache reuse)
+    stages: dict[str, int] = field(default_factory=dict)  # batch_diagnose stage → instances
 
     @property
     def judged(self) -> int:
@@ -57,7 +70,7 @@ def summarize(label: str, records: list[dict[str, Any]]) -> ModelSummary:
         label, len(records), counts,
         _mean([int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0) for r in ran]),
         _mean([float(r.get("wall_s") or 0) for r in records]), _mean([float(r.get("steps") or 0) for r in ran]),
-        cached / prompt if prompt else None,
+        cached / prompt if prompt else None, stage_counts(diagnose(r) for r in records),
     )
 
 
@@ -77,15 +90,50 @@ def summary_rows(summaries: list[ModelSummary]) -> list[list[str]]:
     return rows
 
 
+def stage_rows(summaries: list[ModelSummary]) -> list[list[str]]:
+    """Per model, how many runs went wrong at each failure stage (batch_diagnose.py)."""
+    rows = [["model", "not resolved", *FAILURE_STAGES]]
+    for s in summaries:
+        failed = [s.stages.get(stage, 0) for stage in FAILURE_STAGES]
+        rows.append([s.label, str(sum(failed)), *(str(n) for n in failed)])
+    return rows
+
+
 def instance_rows(by_model: dict[str, list[dict[str, Any]]]) -> list[list[str]]:
-    rows = [["instance", "model", "outcome", "tokens", "time (s)", "steps", "reason"]]
+    rows = [["instance", "model", "outcome", "went wrong at", "tokens", "time (s)", "steps", "reason"]]
     for label, records in by_model.items():
         for r in sorted(records, key=lambda r: str(r["instance_id"])):
             tokens = int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0)
             reason = str(r.get("reason") or "").replace("|", "\\|").replace("\n", " ")[:100]
-            rows.append([str(r["instance_id"]), label, str(r.get("outcome")), f"{tokens:,}",
+            stage = diagnose(r)
+            rows.append([str(r["instance_id"]), label, str(r.get("outcome")),
+                         stage if stage in FAILURE_STAGES else "–", f"{tokens:,}",
                          f"{float(r.get('wall_s') or 0):.0f}", str(r.get("steps") or 0), reason])
     return rows
+
+
+def with_batch_evidence(out: Path, by_model: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Copies of the records, older ones given the `gold_files` and `max_steps` the batch still knows."""
+    gold: dict[str, list[str]] = {}
+    for r in by_model.get(GOLD, []):
+        files = patch_files(str(r.get("model_patch") or ""))
+        if files:
+            gold[str(r["instance_id"])] = sorted(files)
+    try:
+        max_steps = json.loads((out / "batch.json").read_text(encoding="utf-8")).get("max_steps")
+    except (OSError, ValueError, AttributeError):
+        max_steps = None
+    filled: dict[str, list[dict[str, Any]]] = {}
+    for label, records in by_model.items():
+        filled[label] = []
+        for r in records:
+            r = dict(r)
+            if "gold_files" not in r and str(r.get("instance_id")) in gold:
+                r["gold_files"] = gold[str(r["instance_id"])]
+            if "max_steps" not in r and isinstance(max_steps, int) and label != GOLD:
+                r["max_steps"] = max_steps
+            filled[label].append(r)
+    return filled
 
 
 def markdown_table(rows: list[list[str]]) -> str:
@@ -152,14 +200,14 @@ def plots(summaries: list[ModelSummary], by_model: dict[str, list[dict[str, Any]
 def write_report(out: Path, title: str = "smallcoder batch") -> tuple[Path, Path]:
     """Write OUT/report.md and OUT/report.html from every model's records; returns their paths."""
     output = BatchOutput(out)
-    by_model = {label: output.records(label) for label in output.labels()}
+    by_model = with_batch_evidence(out, {label: output.records(label) for label in output.labels()})
     summaries = [summarize(label, records) for label, records in by_model.items()]
-    summary, instances = summary_rows(summaries), instance_rows(by_model)
+    summary, stages, instances = summary_rows(summaries), stage_rows(summaries), instance_rows(by_model)
     note = ("Resolve rate = resolved / (instances − environment errors). Environment errors (the task's "
             "tests cannot run without any change) are not model failures.")
     md = out / "report.md"
-    md.write_text(f"# {title}\n\n{note}\n\n{markdown_table(summary)}\n\n## Instances\n\n"
-                  f"{markdown_table(instances)}\n", encoding="utf-8")
+    md.write_text(f"# {title}\n\n{note}\n\n{markdown_table(summary)}\n\n## {STAGES_TITLE}\n\n{STAGES_NOTE}\n\n"
+                  f"{markdown_table(stages)}\n\n## Instances\n\n{markdown_table(instances)}\n", encoding="utf-8")
     try:
         figures = "".join(f"<h3>{html.escape(t)}</h3>{svg}" for t, svg in plots(summaries, by_model))
     except ImportError:
@@ -168,6 +216,7 @@ def write_report(out: Path, title: str = "smallcoder batch") -> tuple[Path, Path
             "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>{html_table(summary)}"
+            f"<h2>{STAGES_TITLE}</h2><p>{html.escape(STAGES_NOTE)}</p>{html_table(stages)}"
             f"<h2>Plots</h2>{figures}<h2>Instances</h2>{html_table(instances)}</body></html>")
     page_path = out / "report.html"
     page_path.write_text(page, encoding="utf-8")
