@@ -97,6 +97,7 @@ def main() -> int:
     ap.add_argument("--mode", default="list", choices=("list", "agent"))
     ap.add_argument("--note", default="", help="a word on the machine, for the summary")
     ap.add_argument("--no-verify", action="store_true")
+    ap.add_argument("--no-run-checks", action="store_true", help="do not run the findings' calls on both versions")
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--only", nargs="*")
     ap.add_argument("--summary-only", action="store_true", help="rewrite the summary from the finished cases")
@@ -107,7 +108,7 @@ def main() -> int:
     if args.summary_only:
         summarize(cases, out_dir, args)
         return 0
-    options = ReviewOptions(mode=args.mode, verify=not args.no_verify)
+    options = ReviewOptions(mode=args.mode, verify=not args.no_verify, run_checks=not args.no_run_checks)
     config = load_config().with_flags(model=args.model, ctx=args.ctx, threads=args.threads)
     with tempfile.TemporaryDirectory(prefix="review-bench-") as tmp, \
             open_session(config, Home.from_env()) as session:
@@ -126,12 +127,14 @@ def main() -> int:
                                     "completion_tokens": c.usage.completion_tokens, "latency_s": round(c.latency_s, 1)})
 
             result = review_change(session.backend, work, git_diff(work, ref="HEAD"), new_side_reader(work), options,
-                                   observers=[*session.observers, keep], task=f"review benchmark: {case['id']}")
+                                   observers=[*session.observers, keep], task=f"review benchmark: {case['id']}",
+                                   base="HEAD", isolation=session.isolation)
             findings = [f.to_json() for f in result.findings]
             record = {"id": case["id"], "kind": case["kind"], "findings": findings,
                       "true_positive": score(case, findings, labels),
                       "dropped": [{"reason": d.reason, **d.finding.to_json()} for d in result.dropped],
                       "model_calls": result.model_calls, "unparsable": result.unparsable, "run_id": result.run_id,
+                      "checks_run": result.checks_run, "checks_problem": result.checks_problem,
                       "seconds": round(time.perf_counter() - started, 1), "replies": replies}
             done.write_text(json.dumps(record, indent=2) + "\n")
             print(f"{case['id']}: {len(findings)} findings, tp={record['true_positive']}, "
@@ -150,7 +153,8 @@ def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> Non
     summary = {
         "command": "benchmarks/review/run.py --model " + Path(args.model).name + f" --ctx {args.ctx}"
                    + (f" --threads {args.threads}" if args.threads else "") + f" --mode {args.mode}"
-                   + (" --no-verify" if args.no_verify else ""),
+                   + (" --no-verify" if args.no_verify else "")
+                   + (" --no-run-checks" if getattr(args, "no_run_checks", False) else ""),
         "python": platform.python_version(), "machine_note": args.note or "not given",
         "cases": len(records), "cases_planned": len(cases), "bug_cases": len(bugs), "clean_cases": len(clean),
         "findings": shown, "true_positives": tp,

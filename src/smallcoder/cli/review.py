@@ -32,7 +32,8 @@ def review(
     output: Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the output to this file instead of stdout.")] = None,
     post: Annotated[bool, typer.Option("--post", help="With --pr: post (or update) a pull-request review with line comments.")] = False,
     mode: Annotated[str, typer.Option("--mode", help="list: one call per chunk, the model lists defects as JSON (small models); agent: the model reads and searches with read-only tools.")] = "list",
-    verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Ask the model to confirm each finding against the code (one short call each).")] = True,
+    verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Ask the model to confirm each finding that could not be run (one short call each).")] = True,
+    run_checks: Annotated[bool, typer.Option("--run-checks/--no-run-checks", help="Run each Python finding's example call on the code before and after the change, in the sandbox; show it only when the results differ.")] = True,
     max_findings: Annotated[int, typer.Option("--max-findings", min=1, help="Show at most this many findings, the most severe first.")] = 10,
     min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop findings the model is less sure of.")] = 0.0,
     fail_on: Annotated[Optional[str], typer.Option("--fail-on", help=f"Exit 1 when a finding is at least this severe ({', '.join(SEVERITIES)}): for hooks and CI gates.")] = None,
@@ -67,10 +68,13 @@ def review(
         _have_commits(repo, ref.number, info.base_sha, info.head_sha)
         change = git_diff(repo, base=info.base_sha, head=info.head_sha)
         read_new = new_side_reader(repo, rev=info.head_sha)
+        base = git(["merge-base", info.base_sha, info.head_sha], repo).stdout.decode().strip()  # `base...head`
     else:
         change = git_diff(repo, ref=None if staged else (diff or "HEAD"), staged=staged)
         read_new = new_side_reader(repo, staged=staged)
-    options = ReviewOptions(mode=mode, verify=verify, max_findings=max_findings, min_confidence=min_confidence)
+        base = "HEAD" if staged else (diff or "HEAD")
+    options = ReviewOptions(mode=mode, verify=verify, run_checks=run_checks, max_findings=max_findings,
+                            min_confidence=min_confidence)
     if not change.strip():
         findings, summary = [], "smallcoder review: nothing to review (the change is empty)"
     else:
@@ -79,7 +83,7 @@ def review(
             console.print(f"[dim]reviewing with {session.backend.name}…[/]", highlight=False)
             what = f"review {f'--pr {pr}' if pr else '--staged' if staged else '--diff ' + (diff or 'HEAD')}"
             result = review_change(session.backend, repo.resolve(), change, read_new, options,
-                                   observers=session.observers, task=what)
+                                   observers=session.observers, task=what, base=base, isolation=session.isolation)
         findings, summary = result.findings, result.summary
     text = render(findings, fmt, summary=summary)
     if output:

@@ -26,6 +26,8 @@ class Finding:
     quote: code the finding is about, copied from the new file (checked to exist). suggestion: the
     replacement text for lines start_line..end_line, or "" (shown as a GitHub suggestion block).
     confidence: 0.0–1.0, the model's own estimate (a verification pass may lower it).
+    check: a Python call that shows the failure ("parse('a AS b')"), run on both versions of the code
+    when the file is Python (session/review_probe.py), or "".
     """
 
     path: str
@@ -38,6 +40,7 @@ class Finding:
     quote: str = ""
     suggestion: str = ""
     confidence: float = 0.5
+    check: str = ""
     merged: int = field(default=1, compare=False)  # how many near-duplicates this one stands for
 
     @property
@@ -74,6 +77,7 @@ class Finding:
             scenario=str(data.get("scenario") or data.get("failure") or "").strip(),
             quote=str(data.get("quote") or ""), suggestion=str(data.get("suggestion") or ""),
             confidence=min(1.0, max(0.0, confidence if confidence <= 1.0 else confidence / 100)),
+            check=str(data.get("check") or ""),
             merged=int(data.get("merged", 1) or 1),
         )
 

@@ -41,6 +41,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "category": ("category", "type", "kind"),
     "title": ("title", "summary"),
     "suggestion": ("suggestion", "fix"),
+    "check": ("input", "call", "check", "example"),
 }
 
 
@@ -120,6 +121,8 @@ def finding_from_item(item: Any) -> Finding:
     data.setdefault("severity", "high")  # the list asks for bugs only: a wrong result or a crash
     if not isinstance(data.get("quote", ""), str):
         data["quote"] = ""
+    if not isinstance(data.get("check", ""), str):
+        data["check"] = json.dumps(data["check"])
     return Finding.from_json(data)
 
 

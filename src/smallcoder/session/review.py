@@ -12,13 +12,19 @@ asked again once when unreadable. Mode "agent" (session/review_agent.py) instead
 read-only tools and report_finding. Either way the findings then pass the checks (review/checks.py),
 near-duplicates merge, an optional second pass asks the model yes/no per finding against the code,
 and the rest are ranked and capped.
+
+Before that yes/no question, a finding on a Python file that names a call (its "input") is checked by
+running the call on the code before and after the change (session/review_probe.py): the same result
+on both sides drops it, a different one keeps it with the observed results as its scenario. Only the
+findings that could not be run go on to the question. A small model's yes/no is no evidence (see
+benchmarks/results/review.md); a run is.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from smallcoder.agent.events import Observer
@@ -27,8 +33,10 @@ from smallcoder.backends.base import Backend
 from smallcoder.errors import ConfigError, SmallcoderError
 from smallcoder.review import Dropped, Finding, ReviewDiff, check_findings, merge_duplicates, parse_diff, rank_and_cap
 from smallcoder.review.reply import read_list_reply
+from smallcoder.sandbox import Isolation
 from smallcoder.session.review_agent import agent_chunk, findings_in_text
 from smallcoder.session.review_context import Chunk, enclosing_spans, make_chunks, numbered, numbered_hunk
+from smallcoder.session.review_probe import Prober
 from smallcoder.session.review_record import ReviewRecorder
 from smallcoder.types import Message
 from smallcoder.workspace.git import git
@@ -54,6 +62,8 @@ class ReviewOptions:
 
     mode: str = "list"
     verify: bool = True
+    run_checks: bool = True
+    check_timeout: float = 10.0
     max_findings: int = 10
     min_confidence: float = 0.0
     max_steps: int = 6
@@ -74,6 +84,8 @@ class ReviewResult:
     model_calls: int = 0
     unparsable: int = 0  # chunks from whose replies nothing could be read
     run_id: str = ""  # the run store's id of this review
+    checks_run: int = 0  # findings whose call ran on both versions
+    checks_problem: str = ""  # why no call could run (no base, no sandbox, …), or ""
 
     @property
     def summary(self) -> str:
@@ -85,15 +97,19 @@ class ReviewResult:
     def record(self) -> dict[str, object]:
         """What the run store keeps in the run's `extra`."""
         return {"findings": [f.to_json() for f in self.findings], "chunks": self.chunks, "files": self.files,
-                "unparsable": self.unparsable,
+                "unparsable": self.unparsable, "checks_run": self.checks_run, "checks_problem": self.checks_problem,
                 "dropped": [{"reason": d.reason, **d.finding.to_json()} for d in self.dropped]}
 
 
 def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callable[[str], str | None],
                   options: ReviewOptions | None = None, observers: Sequence[Observer] = (),
-                  task: str = "review") -> ReviewResult:
+                  task: str = "review", base: str | None = None, isolation: Isolation | None = None) -> ReviewResult:
     """Review `diff_text` (unified, a/ b/ prefixes) of the repository at `repo`, recorded as one run
     (`task` names it in `runs list`) through `observers`.
+
+    base: the commit `diff_text` applies to (the old side), for running findings' calls; without it
+    (or with options.run_checks off) no call runs. isolation: the sandbox for those runs (default:
+    choose_isolation()).
 
     read_new(path) gives a changed file's new text (new_side_reader). Raises ConfigError for an
     unreadable diff or an unknown mode, SmallcoderError for a window too small; a chunk whose replies
@@ -111,8 +127,11 @@ def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callab
                               "to review a change — use --ctx 4096 or more")
     rec = ReviewRecorder(backend, repo, task, observers)
     result = ReviewResult([], files=len(diff.reviewable), run_id=rec.run_id)
+    prober = Prober(repo, base if options.run_checks else None, diff_text, isolation=isolation,
+                    timeout=options.check_timeout)
     try:
-        _review(backend, repo, diff, read_new, options, rec, result, budget, map_budget)
+        with prober:
+            _review(backend, diff, read_new, options, rec, result, budget, map_budget, prober)
     except KeyboardInterrupt:
         rec.finish("cancelled", "interrupted by the user", diff_text, result.record())
         raise
@@ -123,14 +142,14 @@ def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callab
     return result
 
 
-def _review(backend: Backend, repo: Path, diff: ReviewDiff, read_new: Callable[[str], str | None],
-            options: ReviewOptions, rec: ReviewRecorder, result: ReviewResult, budget: int, map_budget: int) -> None:
-    chunks = make_chunks(diff, read_new, repo, budget * 3 // 4, map_budget)  # estimates run low
+def _review(backend: Backend, diff: ReviewDiff, read_new: Callable[[str], str | None], options: ReviewOptions,
+            rec: ReviewRecorder, result: ReviewResult, budget: int, map_budget: int, prober: Prober) -> None:
+    chunks = make_chunks(diff, read_new, rec.repo, budget * 3 // 4, map_budget)  # estimates run low
     result.chunks = len(chunks)
     found: list[Finding] = []
     for chunk in chunks:
         if options.mode == "list":
-            kept, dropped, unparsable = _list_chunk(diff, read_new, chunk, options, rec)
+            kept, dropped, unparsable = _list_chunk(diff, read_new, chunk, options, rec, prober, result)
         else:
             kept, dropped, unparsable = agent_chunk(
                 backend, diff, read_new, chunk, rec, max_steps=options.max_steps,
@@ -140,16 +159,22 @@ def _review(backend: Backend, repo: Path, diff: ReviewDiff, read_new: Callable[[
         result.unparsable += unparsable
         result.model_calls = rec.model_calls
     merged = merge_duplicates(found)
-    if options.verify and options.mode == "agent":  # the list mode verified each chunk's findings already
-        merged = [f for f in merged if _verified(diff, f, read_new, rec, result)]
+    if options.mode == "agent":  # the list mode checked each chunk's findings already
+        proven, merged, refuted = _run_checks(prober, merged, result)
+        result.dropped.extend(refuted)
+        if options.verify:
+            merged = [f for f in merged if _verified(diff, f, read_new, rec, result)]
+        merged = proven + merged
     result.findings = rank_and_cap(merged, limit=options.max_findings, min_confidence=options.min_confidence)
     result.model_calls = rec.model_calls
 
 
 def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: Chunk, options: ReviewOptions,
-                rec: ReviewRecorder) -> tuple[list[Finding], list[Dropped], bool]:
+                rec: ReviewRecorder, prober: Prober,
+                result: ReviewResult) -> tuple[list[Finding], list[Dropped], bool]:
     """The fixed first step: one call, no tools, a JSON list back; asked again when unreadable.
-    With options.verify, each finding that passed the checks is then put to the model as a yes/no
+    Each finding that passed the checks and names a call is run on both versions (_run_checks).
+    With options.verify, each one that could not be run is then put to the model as a yes/no
     question continuing the same conversation: the change is already in its KV cache, so a check
     costs a few dozen prompt tokens instead of the whole change again (prompt time dominates on a CPU).
     Returns (findings kept, dropped ones with the reason, unparsable)."""
@@ -161,13 +186,42 @@ def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: 
         messages = [*messages, Message("assistant", completion.text)]
         if reply.parsed:
             kept, dropped = check_findings(reply.findings[: options.max_per_chunk], diff, read_new)
+            proven, undecided, refuted = _run_checks(prober, kept, result)
+            dropped += refuted
+            kept = undecided
             if options.verify:
                 confirmed = [(f, _confirm(messages, f, rec)) for f in kept]
                 dropped += [Dropped(f, why) for f, why in confirmed if why]
                 kept = [f for f, why in confirmed if not why]
-            return kept, dropped, False
+            return proven + kept, dropped, False
         messages.append(Message("user", render("review_list_again")))
     return [], [], True
+
+
+def _run_checks(prober: Prober, findings: list[Finding],
+                result: ReviewResult) -> tuple[list[Finding], list[Finding], list[Dropped]]:
+    """Run each finding's call on both versions. Returns (shown by evidence: the observed results
+    become the scenario; not runnable: left to the other checks; dropped: the same result either way)."""
+    proven: list[Finding] = []
+    undecided: list[Finding] = []
+    refuted: list[Dropped] = []
+    for f in findings:
+        verdict = prober.check(f)
+        if verdict.result == "unrunnable" or verdict.old is None or verdict.new is None:
+            undecided.append(f)
+            continue
+        result.checks_run += 1
+        call = " ".join(f.check.split())
+        if verdict.result == "same":
+            refuted.append(Dropped(f, f"not confirmed by running it: `{call[:120]}` {verdict.new.describe()[:160]} "
+                                      "before and after the change"))
+        else:
+            scenario = f"`{call}` {verdict.old.describe()} before this change and {verdict.new.describe()} after it"
+            proven.append(replace(f, scenario=scenario + " (both run by smallcoder)",
+                                  title=f"`{call[:60]}` now {verdict.new.describe()}"[:100],
+                                  confidence=max(f.confidence, 0.8)))
+    result.checks_problem = prober.problem if prober.problem != "closed" else ""
+    return proven, undecided, refuted
 
 
 def _confirm(conversation: list[Message], f: Finding, rec: ReviewRecorder) -> str:

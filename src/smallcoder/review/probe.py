@@ -1,0 +1,151 @@
+"""Checking a finding by running it: the model's example call, run on the code before and after the change.
+
+A small model's yes/no judgement of its own finding is worthless (Qwen2.5-Coder-1.5B answered "no" to
+every finding, true ones included: benchmarks/results/review.md), but the call it names as the input
+("sqlparse.parse('select 1 as b')", "PrettyTable(padding_width=0)") can simply be run. The probe is a
+small Python script, run once on each side of the change with the project's interpreter; a finding
+whose call gives the same result on both sides is not a change of behaviour and is dropped, one whose
+results differ is shown with what was observed instead of what the model guessed.
+
+    target = import_target(tree, "src/pkg/mod.py")     # ("src", "pkg.mod") or None
+    script = probe_script("mod.f(0)", [target])
+    outcome = read_outcome(stdout_of_running(script))  # Outcome(value="1", ...)
+    compare(old_outcome, new_outcome)                  # "differs" | "same" | "unrunnable"
+
+The script runs the call with the changed module's names in scope (its globals, the module under its
+own short name and its top-level package), prints its own stdout and the value of the last expression
+(or of the last assigned name), and reports an exception as its type and message. Memory addresses are
+stripped so that two runs of the same code compare equal.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+MAX_SHOWN = 600  # characters of a result kept in a finding's text
+# A call that raises one of these on the code *before* the change never ran the changed code.
+UNRUNNABLE = ("NameError", "SyntaxError", "ImportError", "ModuleNotFoundError", "probe")
+SKIPPED_MODULES = ("setup", "conftest", "__main__", "noxfile", "manage")  # importing them does things
+
+_SCRIPT = r'''
+import ast, contextlib, importlib, io, json, re, sys
+ROOTS, MODULES, CODE = {roots!r}, {modules!r}, {code!r}
+sys.path[:0] = ROOTS
+def show(value):
+    text = repr(value)
+    if " at 0x" in text:
+        try:
+            text = str(value)
+        except Exception:
+            pass
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
+def report(**fields):
+    sys.__stdout__.write("\n@@probe@@" + json.dumps(fields) + "\n")
+    sys.exit(0)
+ns = {{"__name__": "__probe__"}}
+for name in MODULES:
+    try:
+        module = importlib.import_module(name)
+    except BaseException as e:
+        report(raised="ImportError: importing %s: %s: %s" % (name, type(e).__name__, e))
+    ns.update({{k: v for k, v in vars(module).items() if not k.startswith("__")}})
+    ns[name.split(".")[0]] = sys.modules[name.split(".")[0]]
+    ns[name.rsplit(".", 1)[-1]] = module
+try:
+    tree = ast.parse(CODE)
+except SyntaxError as e:
+    report(raised="SyntaxError: the call is not Python: %s" % e.msg)
+if not tree.body:
+    report(raised="SyntaxError: no call given")
+last, shown = tree.body[-1], None
+if isinstance(last, ast.Expr):
+    tree.body.pop()
+    shown = ast.Expression(last.value)
+elif isinstance(last, ast.Assign) and isinstance(last.targets[-1], ast.Name):
+    shown = ast.Expression(ast.Name(last.targets[-1].id, ast.Load()))
+out = io.StringIO()
+try:
+    with contextlib.redirect_stdout(out):
+        exec(compile(tree, "<call>", "exec"), ns)
+        value = eval(compile(ast.fix_missing_locations(shown), "<call>", "eval"), ns) if shown else None
+except BaseException as e:
+    report(raised="%s: %s" % (type(e).__name__, e), stdout=out.getvalue())
+report(value=show(value) if shown else "", stdout=out.getvalue())
+'''
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one run of a probe gave: `value` (repr of the result, addresses stripped) or `raised`
+    ("TypeError: message"), and what the call printed."""
+
+    value: str | None = None
+    raised: str | None = None
+    stdout: str = ""
+
+    @property
+    def ran(self) -> bool:
+        """False when the call never reached the code: not Python, unknown names, an import failure."""
+        return not (self.raised and self.raised.split(":", 1)[0] in UNRUNNABLE)
+
+    def describe(self) -> str:
+        """"returns 3", "raises TypeError: …", "prints 'x' and returns None", cut to MAX_SHOWN."""
+        what = f"raises {self.raised}" if self.raised is not None else f"returns {self.value}"
+        if self.stdout.strip():
+            what = f"prints {self.stdout.strip()!r} and {what}"
+        return what if len(what) <= MAX_SHOWN else what[: MAX_SHOWN - 1] + "…"
+
+
+def import_target(tree: Path, path: str) -> tuple[str, str] | None:
+    """(import root relative to `tree`, dotted module name) for the Python file `path` in `tree`,
+    found by walking up through packages (directories with __init__.py); None for a file that is not
+    importable as a module (not .py, a name that is not an identifier, setup.py, tests' conftest)."""
+    file = Path(path)
+    if file.suffix != ".py":
+        return None
+    parts = [file.stem] if file.stem != "__init__" else []
+    parent = file.parent
+    while parent != Path(".") and (tree / parent / "__init__.py").is_file():
+        parts.insert(0, parent.name)
+        parent = parent.parent
+    if not parts or not all(p.isidentifier() for p in parts) or parts[-1] in SKIPPED_MODULES:
+        return None
+    return str(parent), ".".join(parts)
+
+
+def probe_script(call: str, targets: list[tuple[str, str]]) -> str:
+    """The Python source that runs `call` with the target modules imported from their roots (relative
+    to the directory it runs in) and prints one `@@probe@@{json}` line (read_outcome reads it)."""
+    roots = list(dict.fromkeys(root for root, _ in targets))
+    return _SCRIPT.format(roots=roots, modules=[m for _, m in targets], code=call)
+
+
+def read_outcome(output: str) -> Outcome:
+    """The Outcome from a probe's output; a run that printed no report (killed, timed out, crashed the
+    interpreter) is Outcome(raised="probe: …") with the output's last line."""
+    for line in reversed(output.splitlines()):
+        if line.startswith("@@probe@@"):
+            try:
+                data = json.loads(line[len("@@probe@@"):])
+            except ValueError:
+                break
+            return Outcome(value=data.get("value"), raised=data.get("raised"), stdout=str(data.get("stdout", "")))
+    tail = next((line for line in reversed(output.splitlines()) if line.strip()), "no output")
+    return Outcome(raised=f"probe: the call did not finish ({tail[:200]})")
+
+
+def compare(old: Outcome, new: Outcome) -> str:
+    """"differs" (the change alters what the call does), "same", or "unrunnable" (the call never
+    reached the code before the change, or a side did not finish)."""
+    if not old.ran or (not new.ran and (new.raised or "").startswith("probe")):
+        return "unrunnable"
+    return "same" if _normal(old) == _normal(new) else "differs"
+
+
+def _normal(o: Outcome) -> tuple[str | None, str | None, str]:
+    def norm(text: str | None) -> str | None:
+        return None if text is None else re.sub(r"\s+", " ", text).strip()
+    return norm(o.value), norm(o.raised), o.stdout.strip()

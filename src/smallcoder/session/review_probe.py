@@ -1,0 +1,147 @@
+"""Running review findings' example calls on both versions of the code (the logic is in review/probe.py).
+
+    with Prober(repo, base="HEAD", diff_text=change, isolation=session.isolation) as prober:
+        verdict = prober.check(finding)      # Verdict("differs", old, new) / "same" / "unrunnable"
+
+The two versions are scratch copies outside the repository: the base commit's tracked files
+(`git archive`) and the same with the reviewed diff applied; the user's checkout, index and refs are
+never touched. Each call runs in the sandbox (the fix runs' isolation) with the project's own
+interpreter and environment, a timeout and PYTHONHASHSEED=0, so that set order cannot fake a
+difference. The trees are made on the first check and removed on close. When they cannot be made
+(no base, a change that does not apply, no sandbox, a broken environment) every check is
+"unrunnable" and `problem` says why, once.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from smallcoder.errors import SmallcoderError
+from smallcoder.review.findings import Finding
+from smallcoder.review.probe import Outcome, compare, import_target, probe_script, read_outcome
+from smallcoder.sandbox import Isolation, Sandbox, choose_isolation, open_sandbox
+from smallcoder.workspace.find_env import find_environment
+from smallcoder.workspace.runner import run_command
+
+SCRIPT_NAME = ".smallcoder-probe.py"
+SIDES = ("old", "new")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`result`: "differs", "same" or "unrunnable"; the two outcomes when the call ran (old, new)."""
+
+    result: str
+    old: Outcome | None = None
+    new: Outcome | None = None
+    why: str = ""  # for "unrunnable": the reason, one line
+
+
+class Prober:
+    """Runs `finding.check` (a Python call) on the code at `base` and at `base` + `diff_text`.
+
+    repo: the repository root. base: a commit-ish the diff applies to (None: nothing can run).
+    timeout: seconds per run of a call. Never raises for the project's or the call's failures."""
+
+    def __init__(self, repo: Path, base: str | None, diff_text: str, *, isolation: Isolation | None = None,
+                 timeout: float = 10.0) -> None:
+        self.repo = Path(repo).resolve()
+        self.base = base
+        self.diff_text = diff_text
+        self.isolation = isolation
+        self.timeout = timeout
+        self.problem = "" if base else "no base commit to run the old code from"
+        self._tmp: Path | None = None
+        self._sandboxes: dict[str, Sandbox] = {}
+        self._python = sys.executable
+        self.runs = 0
+
+    def __enter__(self) -> Prober:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def check(self, finding: Finding) -> Verdict:
+        """Run the finding's call on both sides and compare (see review.probe.compare)."""
+        if not finding.check.strip():
+            return Verdict("unrunnable", why="the finding names no call to run")
+        if not self._ready():
+            return Verdict("unrunnable", why=self.problem)
+        assert self._tmp is not None
+        target = import_target(self._tmp / "new", finding.path)
+        if target is None:
+            return Verdict("unrunnable", why=f"{finding.path} is not an importable Python module")
+        script = probe_script(finding.check, [target])
+        old = self._run("old", script)
+        if not old.ran:  # the call never reached the code: running it on the new side says nothing more
+            return Verdict("unrunnable", old, None, old.raised or "")
+        new = self._run("new", script)
+        outcomes = [old, new]
+        result = compare(old, new)
+        why = "" if result != "unrunnable" else (outcomes[0].raised or outcomes[1].raised or "")
+        return Verdict(result, outcomes[0], outcomes[1], why)
+
+    def _run(self, side: str, script: str) -> Outcome:
+        assert self._tmp is not None
+        tree = self._tmp / side
+        (tree / SCRIPT_NAME).write_text(script, encoding="utf-8")
+        self.runs += 1
+        res = run_command([self._python, SCRIPT_NAME], tree, timeout=self.timeout, max_output_chars=20_000,
+                          wrap=self._sandboxes[side].wrap, env=self._sandboxes[side].runner_env)
+        if res.timed_out:
+            return Outcome(raised=f"probe: the call did not finish in {self.timeout:g} s")
+        # The two copies live at different paths; a path in a result must not count as a difference.
+        return read_outcome(res.output.replace(str(tree), "<repo>"))
+
+    def _ready(self) -> bool:
+        """Make the two trees and their sandboxes once; False (with `problem` set) when that fails."""
+        if self._tmp is not None or self.problem:
+            return not self.problem
+        self._tmp = Path(tempfile.mkdtemp(prefix="smallcoder-review-"))
+        try:
+            self._make_trees(self._tmp)
+            isolation = self.isolation or choose_isolation()
+            envs = find_environment(self.repo)
+            if envs.python and envs.python.executable:
+                self._python = envs.python.executable
+            for side in SIDES:  # the trees are plain copies, not worktrees: nothing to provision
+                self._sandboxes[side] = open_sandbox(
+                    isolation, self._tmp / side, repo=self.repo, run_id=f"review-probe-{side}",
+                    extra_env={**envs.run_env(self._tmp / side), "PYTHONHASHSEED": "0",
+                               "PYTHONDONTWRITEBYTECODE": "1"},
+                    extra_read_only=tuple(envs.read_only))
+        except (SmallcoderError, OSError, subprocess.SubprocessError) as e:
+            self.problem = f"cannot run the code: {' '.join(str(e).split())[:200]}"
+        return not self.problem
+
+    def _make_trees(self, tmp: Path) -> None:
+        old, new = tmp / "old", tmp / "new"
+        old.mkdir()
+        archive = subprocess.run(["git", "archive", "--format=tar", str(self.base)], cwd=self.repo,
+                                 capture_output=True, check=False)
+        if archive.returncode != 0:
+            raise SmallcoderError(f"git archive {self.base}: {archive.stderr.decode(errors='replace').strip()}")
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, capture_output=True, check=True)
+        shutil.copytree(old, new, symlinks=True)
+        # Outside any repository (the ceiling stops git looking upward), `git apply` patches plain files.
+        env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp)}
+        applied = subprocess.run(["git", "apply", "--whitespace=nowarn", "-"], cwd=new, env=env,
+                                 input=self.diff_text.encode(), capture_output=True, check=False)
+        if applied.returncode != 0:
+            first = (applied.stderr.decode(errors="replace").strip().splitlines() or ["git apply failed"])[0]
+            raise SmallcoderError(f"the change does not apply to {self.base}: {first}")
+
+    def close(self) -> None:
+        for sandbox in self._sandboxes.values():
+            sandbox.close()
+        self._sandboxes.clear()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+        self.problem = self.problem or "closed"

@@ -1,0 +1,91 @@
+"""review/probe.py: the script that runs a finding's call, run for real with this interpreter (no
+sandbox: session/review_probe.py adds that), and the pure parts around it."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smallcoder.review.probe import Outcome, compare, import_target, probe_script, read_outcome
+
+
+@pytest.fixture
+def tree(tmp_path) -> Path:
+    pkg = tmp_path / "src" / "calc"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "stats.py").write_text("import os\n\ndef mean(xs):\n    return sum(xs) / len(xs)\n\n"
+                                  "class Box:\n    def __init__(self, v):\n        self.v = v\n")
+    (tmp_path / "tool.py").write_text("def hello():\n    print('hi')\n    return 1\n")
+    return tmp_path
+
+
+def run(tree: Path, call: str, path: str = "src/calc/stats.py") -> Outcome:
+    target = import_target(tree, path)
+    assert target is not None
+    out = subprocess.run([sys.executable, "-c", probe_script(call, [target])], cwd=tree, capture_output=True,
+                         text=True, timeout=60)
+    return read_outcome(out.stdout + out.stderr)
+
+
+def test_import_targets_follow_packages_up_to_their_root(tree):
+    assert import_target(tree, "src/calc/stats.py") == ("src", "calc.stats")
+    assert import_target(tree, "src/calc/__init__.py") == ("src", "calc")
+    assert import_target(tree, "tool.py") == (".", "tool")
+    assert import_target(tree, "setup.py") is None  # importing it would run setup()
+    assert import_target(tree, "web/app.js") is None
+    assert import_target(tree, "scripts/make-docs.py") is None  # not an identifier
+
+
+def test_a_call_sees_the_modules_names_and_reports_its_value(tree):
+    assert run(tree, "mean([1, 2])") == Outcome(value="1.5")
+    assert run(tree, "stats.mean([4])").value == "4.0"  # the module under its short name
+    assert run(tree, "calc.stats.mean([4])").value == "4.0"  # and its top-level package
+    assert run(tree, "x = mean([2, 4])").value == "3.0"  # the last assigned name
+    assert run(tree, "Box(3).v").value == "3"
+
+
+def test_an_exception_is_an_outcome_and_print_output_is_kept(tree):
+    assert run(tree, "mean([])") == Outcome(raised="ZeroDivisionError: division by zero")
+    assert run(tree, "hello()", path="tool.py") == Outcome(value="1", stdout="hi\n")
+    assert run(tree, "hello()", path="tool.py").describe() == "prints 'hi' and returns 1"
+
+
+def test_object_addresses_are_stripped(tree):
+    assert run(tree, "Box(1)").value == "<calc.stats.Box object>"
+
+
+def test_calls_that_never_reach_the_code_are_not_runnable(tree):
+    for call in ("self.mean([])", "an empty list", "", "import nosuchmodule_xyz"):
+        assert not run(tree, call).ran, call
+    (tree / "src" / "calc" / "stats.py").write_text("import nosuchdependency_xyz\n")
+    assert run(tree, "1").raised.startswith("ImportError: importing calc.stats")
+
+
+def test_output_without_a_report_is_a_failed_probe():
+    assert not read_outcome("Segmentation fault").ran
+    assert read_outcome("junk\n@@probe@@{\"value\": \"2\"}\n").value == "2"
+
+
+def test_compare_needs_the_old_side_to_run():
+    ok, boom = Outcome(value="0"), Outcome(raised="ZeroDivisionError: division by zero")
+    assert compare(ok, boom) == "differs"
+    assert compare(ok, Outcome(value=" 0 ")) == "same"
+    assert compare(Outcome(raised="NameError: name 'self' is not defined"), ok) == "unrunnable"
+    assert compare(ok, Outcome(raised="probe: the call did not finish in 10 s")) == "unrunnable"
+    # a name the change removed is a real difference, not an unrunnable call
+    assert compare(ok, Outcome(raised="NameError: name 'total' is not defined")) == "differs"
+    assert compare(Outcome(value="1", stdout="a"), Outcome(value="1", stdout="b")) == "differs"
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.text(max_size=40))
+def test_whatever_the_model_writes_the_probe_reports_an_outcome(tmp_path_factory, call):
+    tree = tmp_path_factory.mktemp("t")
+    (tree / "m.py").write_text("def f(x=0):\n    return x\n")
+    out = subprocess.run([sys.executable, "-c", probe_script(call, [(".", "m")])], cwd=tree, capture_output=True,
+                         text=True, timeout=60)
+    assert "@@probe@@" in out.stdout, (call, out.stderr[-300:])
