@@ -54,7 +54,21 @@ def prepare(case: dict, mirrors: Path, scratch: Path) -> tuple[Path, dict[str, s
         sh(work, "git", "checkout", "-q", case["commit"] + "^")
         change = sh(work, "git", "diff", case["commit"] + "^", case["commit"], "--", *paths)
     subprocess.run(["git", "apply"], cwd=work, input=change, text=True, check=True)
+    install(work)
     return work, labels_of(case, change)
+
+
+def install(work: Path) -> None:
+    """The project installed in its own .venv, as a developer's checkout has it: findings' calls import
+    the package, and some packages read their own installed metadata on import (pkg_resources,
+    importlib.metadata). uv, from the dev extra, with its cache; a failure only costs those calls.
+    setuptools before 70 still has pkg_resources, which the older commits import (prettytable 1.x)."""
+    uv = Path(sys.executable).with_name("uv")
+    try:
+        sh(work, str(uv), "venv", "-q", ".venv")
+        sh(work, str(uv), "pip", "install", "-q", "--python", str(work / ".venv" / "bin" / "python"), "-e", ".", "setuptools<70")
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"{work.name}: could not install the project ({e}); its findings' calls may not run", flush=True)
 
 
 def labels_of(case: dict, change: str) -> dict[str, set[int]]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smallcoder.review.probe import Outcome, compare, import_target, probe_script, read_outcome
+from smallcoder.review.probe import Outcome, compare, enclosing_class, import_target, probe_script, read_outcome
 
 
 @pytest.fixture
@@ -89,3 +89,21 @@ def test_whatever_the_model_writes_the_probe_reports_an_outcome(tmp_path_factory
     out = subprocess.run([sys.executable, "-c", probe_script(call, [(".", "m")])], cwd=tree, capture_output=True,
                          text=True, timeout=60)
     assert "@@probe@@" in out.stdout, (call, out.stderr[-300:])
+
+
+def test_a_call_on_self_runs_on_an_instance_of_the_enclosing_class(tree):
+    (tree / "shapes.py").write_text("class Square:\n    def __init__(self, side=2):\n        self.side = side\n\n"
+                                    "    def area(self):\n        return self.side ** 2\n\n"
+                                    "class Needy:\n    def __init__(self, x):\n        self.x = x\n")
+    source = (tree / "shapes.py").read_text()
+    assert (enclosing_class(source, 6), enclosing_class(source, 10), enclosing_class(source, 7)) == \
+        ("Square", "Needy", "")
+
+    def on(call, cls):
+        out = subprocess.run([sys.executable, "-c", probe_script(call, [(".", "shapes")], cls)], cwd=tree,
+                             capture_output=True, text=True, timeout=60)
+        return read_outcome(out.stdout)
+    assert on("self.area()", "Square") == Outcome(value="4")
+    assert not on("self.area()", "").ran  # no class: `self` is an unknown name
+    needy = on("self.x", "Needy")
+    assert not needy.ran and needy.raised.startswith("NameError: self: Needy() needs arguments")

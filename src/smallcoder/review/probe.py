@@ -20,6 +20,7 @@ stripped so that two runs of the same code compare equal.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ SKIPPED_MODULES = ("setup", "conftest", "__main__", "noxfile", "manage")  # impo
 
 _SCRIPT = r'''
 import ast, contextlib, importlib, io, json, re, sys
-ROOTS, MODULES, CODE = {roots!r}, {modules!r}, {code!r}
+ROOTS, MODULES, CODE, SELF_CLASS = {roots!r}, {modules!r}, {code!r}, {self_class!r}
 sys.path[:0] = ROOTS
 def show(value):
     text = repr(value)
@@ -54,6 +55,11 @@ for name in MODULES:
     ns.update({{k: v for k, v in vars(module).items() if not k.startswith("__")}})
     ns[name.split(".")[0]] = sys.modules[name.split(".")[0]]
     ns[name.rsplit(".", 1)[-1]] = module
+if SELF_CLASS and re.search(r"\bself\b", CODE) and SELF_CLASS in ns:
+    try:
+        ns["self"] = ns[SELF_CLASS]()
+    except BaseException as e:
+        report(raised="NameError: self: %s() needs arguments: %s: %s" % (SELF_CLASS, type(e).__name__, e))
 try:
     tree = ast.parse(CODE)
 except SyntaxError as e:
@@ -116,11 +122,26 @@ def import_target(tree: Path, path: str) -> tuple[str, str] | None:
     return str(parent), ".".join(parts)
 
 
-def probe_script(call: str, targets: list[tuple[str, str]]) -> str:
+def probe_script(call: str, targets: list[tuple[str, str]], self_class: str = "") -> str:
     """The Python source that runs `call` with the target modules imported from their roots (relative
-    to the directory it runs in) and prints one `@@probe@@{json}` line (read_outcome reads it)."""
+    to the directory it runs in) and prints one `@@probe@@{json}` line (read_outcome reads it).
+
+    self_class: the class whose method the finding is in; a call on `self` (what small models write
+    for a method: "self._compute_width(...)") then runs on an instance made without arguments."""
     roots = list(dict.fromkeys(root for root, _ in targets))
-    return _SCRIPT.format(roots=roots, modules=[m for _, m in targets], code=call)
+    return _SCRIPT.format(roots=roots, modules=[m for _, m in targets], code=call, self_class=self_class)
+
+
+def enclosing_class(source: str, line: int) -> str:
+    """The name of the module-level class whose body holds `line` (1-based) in the Python `source`, or ""
+    (not in a class, or the source does not parse). Only module-level classes: the probe finds the
+    class among the module's names."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return ""
+    return next((node.name for node in tree.body if isinstance(node, ast.ClassDef)
+                 and node.lineno <= line <= (node.end_lineno or node.lineno)), "")
 
 
 def read_outcome(output: str) -> Outcome:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from smallcoder.errors import SmallcoderError
 from smallcoder.review.findings import Finding
-from smallcoder.review.probe import Outcome, compare, import_target, probe_script, read_outcome
+from smallcoder.review.probe import Outcome, compare, enclosing_class, import_target, probe_script, read_outcome
 from smallcoder.sandbox import Isolation, Sandbox, choose_isolation, open_sandbox
 from smallcoder.workspace.find_env import find_environment
 from smallcoder.workspace.runner import run_command
@@ -78,7 +78,11 @@ class Prober:
         target = import_target(self._tmp / "new", finding.path)
         if target is None:
             return Verdict("unrunnable", why=f"{finding.path} is not an importable Python module")
-        script = probe_script(finding.check, [target])
+        try:
+            source = (self._tmp / "new" / finding.path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            source = ""
+        script = probe_script(finding.check, [target], enclosing_class(source, finding.start_line))
         old = self._run("old", script)
         if not old.ran:  # the call never reached the code: running it on the new side says nothing more
             return Verdict("unrunnable", old, None, old.raised or "")
