@@ -193,3 +193,13 @@ def test_report_shows_the_stage_column_and_per_model_counts(tmp_path):
     assert "<th>went wrong at</th>" in html and "<td>broke_tests</td>" in html
     assert "Where the failed runs went wrong" in html
     assert json.loads((tmp_path / "m" / "records.jsonl").read_text().splitlines()[0]).get("gold_files") is None
+
+
+def test_a_patch_that_only_touches_the_changelog_did_not_find_the_code():
+    from smallcoder.session.batch_diagnose import code_files
+    assert code_files(frozenset({"CHANGELOG", "sqlparse/keywords.py"})) == {"sqlparse/keywords.py"}
+    assert code_files(frozenset({"CHANGES.rst", "docs/api.md", "AUTHORS", "src/a.py"})) == {"src/a.py"}
+    assert code_files(frozenset({"README.md"})) == {"README.md"}  # a docs-only fix keeps its files
+    only_changelog = {"outcome": "unresolved", "model_patch": GOLD_PATCH.split("diff --git a/sqlparse")[0]}
+    assert patch_files(only_changelog["model_patch"]) == {"CHANGELOG"}
+    assert diagnose(only_changelog, task()) == "wrong_file"

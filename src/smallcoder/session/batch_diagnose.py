@@ -12,8 +12,9 @@ The stages, checked in this order (the first that fits is the answer), and the e
                     run's reason (`run_reason`) naming the step limit. Other limits (token budget, full
                     context) and stuck or format-error ends are judged by the patch below.
     no_patch        `model_patch` is empty: the model changed nothing
-    wrong_file      the patch touches none of the files the gold patch changes — needs the gold patch
-                    (the task's `patch`, else the record's `gold_files`)
+    wrong_file      the patch touches none of the files the gold patch changes, changelogs and docs set
+                    aside (code_files) — needs the gold patch (the task's `patch`, else the record's
+                    `gold_files`)
     wrong_edit      it touches a gold file, but a FAIL_TO_PASS test still fails, or the tests never ran on
                     it (the patch, or the test patch after it, did not apply) — needs `evaluation`
     broke_tests     every FAIL_TO_PASS test passes, but a PASS_TO_PASS test fails — needs `evaluation`
@@ -22,8 +23,7 @@ The stages, checked in this order (the first that fits is the answer), and the e
 
 A run stopped by a limit is `timeout`/`out_of_steps` whatever its patch: it did not finish, so the
 patch it left is not its answer. File sets come from the diffs' headers (renames count both
-names; /dev/null is no file); reading them needs unidiff (the `review` extra) — without it the
-stages that need files are `unknown`.
+names; /dev/null is no file), read by unidiff.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ STAGES = ("resolved", "not_evaluated", *FAILURE_STAGES)
 _STEP_LIMIT = re.compile(r"\bstep limit\b")
 _NOT_APPLIED = "does not apply"  # evaluate.py's reason when the tests never ran on the patch
 _DEV_NULL = "/dev/null"
+# Files a fix updates to record itself, not to fix anything (matched on the path, case-insensitive).
+_RECORD_ONLY = re.compile(r"(?i)(^|/)(changelog|changes|news|history|authors|contributors|release[-_]?notes)"
+                          r"(\.[a-z]+)?$|\.(md|rst|txt)$|(^|/)docs?/")
 
 
 def _unquote(name: str) -> str:
@@ -80,6 +83,14 @@ def gold_files(record: Mapping[str, Any], task: BatchTask | None = None) -> froz
     if isinstance(listed, list) and listed:
         return frozenset(str(p) for p in listed)
     return None
+
+
+def code_files(files: frozenset[str]) -> frozenset[str]:
+    """`files` without the ones that only record the change (a changelog, release notes, AUTHORS,
+    Markdown or reStructuredText docs), unless nothing else is left: a model that only wrote a
+    changelog entry did not find the code."""
+    code = frozenset(f for f in files if not _RECORD_ONLY.search(f))
+    return code or files
 
 
 def _out_of_steps(record: Mapping[str, Any]) -> bool:
@@ -131,7 +142,7 @@ def diagnose(record: Mapping[str, Any], task: BatchTask | None = None) -> str:
     gold = gold_files(record, task)
     if changed is None or gold is None:
         return "unknown"
-    if not changed & gold:
+    if not changed & code_files(gold):
         return "wrong_file"
     return _after_right_file(record, task)
 
