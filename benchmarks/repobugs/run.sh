@@ -3,6 +3,7 @@
 #   bash benchmarks/repobugs/run.sh MODEL.gguf [OUT_DIR] [WORKERS]
 # OUT_DIR (default /tmp/repobugs-<model>) keeps checkouts, logs and records; rerunning continues (--resume).
 # TIME_LIMIT (seconds per task, default 600: ten minutes is already long for a laptop user).
+# WORKERS is the third argument (default 2); THREADS (llama.cpp threads per worker) is below.
 # The reference fixes run first as the pseudo-model `gold`: every task must resolve with its own fix.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,8 +12,11 @@ name="$(basename "$model" .gguf)"
 out="${2:-/tmp/repobugs-$name}"
 workers="${3:-2}"
 config="$out.config.toml"
-# One thread per worker: the workers share the machine's cores; a window that holds a repository map and a file.
-printf 'threads = 1\nctx = 8192\n' > "$config"
+# THREADS per worker (default: the machine's cores shared out between the workers); a window that holds a
+# repository map and a file. One worker with every core gives each task the whole machine inside its time
+# limit; two workers with one core each finish more tasks an hour but time out more on a 2-core laptop.
+threads="${THREADS:-$(( $(nproc) / workers > 0 ? $(nproc) / workers : 1 ))}"
+printf 'threads = %s\nctx = 8192\n' "$threads" > "$config"
 resume=""
 [ -f "$out/batch.json" ] && resume="--resume"
 SMALLCODER_CONFIG="$config" python -m smallcoder.cli.app batch "$here/tasks.jsonl" --model gold --model "$model" \
