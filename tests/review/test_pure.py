@@ -136,3 +136,13 @@ def test_formats():
         "runs"][0]["results"][0]["partialFingerprints"]
     with pytest.raises(SmallcoderError, match="unknown format"):
         render([f], "yaml")
+
+
+def test_the_example_call_comes_from_the_function_around_the_change():
+    from smallcoder.session.review_context import example_call
+    text = ("def mean(values, *, empty=0.0):\n    return 1\n\n"
+            "class Table:\n    def width(self, rows, pad=1):\n        return 2\n\n    x = 3\n")
+    assert example_call(text, 2) == "mean(values)"
+    assert example_call(text, 6) == "Table().width(rows, pad)"
+    assert example_call(text, 8) == ""  # in the class, outside any method
+    assert example_call("def broken(:\n", 1) == ""

@@ -33,6 +33,7 @@ class Part:
     diff: str
     functions: str
     names: frozenset[str]
+    call: str = ""  # how the changed code is called ("Table().width(rows)"), for the prompt's example
 
     @property
     def tokens(self) -> int:
@@ -97,7 +98,34 @@ def file_part(f: DiffFile, text: str, hunks: tuple[Hunk, ...]) -> Part:
     body = "\n".join(lines[n - 1] for n in sorted(added | {n for a, b in spans for n in range(a, b + 1)})
                      if 0 < n <= len(lines))
     names = frozenset(n for n in _IDENT.findall(body) if not keyword.iskeyword(n) and len(n) > 2)
-    return Part(f.path, "".join(numbered_hunk(h) for h in hunks), "\n...\n".join(shown), names)
+    call = example_call(text, min(added)) if f.path.endswith(".py") and added else ""
+    return Part(f.path, "".join(numbered_hunk(h) for h in hunks), "\n...\n".join(shown), names, call)
+
+
+def example_call(text: str, line: int) -> str:
+    """How the function around `line` (1-based) of the Python `text` is called, its parameters as
+    names: "mean(values)", "Table().width(rows, pad)" for a method of a module-level class. Shown
+    to the model as the shape of the call it should write with real values: an example from the file
+    at hand, because a small model copies a generic example verbatim. "" outside any function."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ""
+    for node in tree.body:
+        if not node.lineno <= line <= (node.end_lineno or node.lineno):
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return _call_of(node, "")
+        if isinstance(node, ast.ClassDef):
+            inner = [n for n in node.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                     and n.lineno <= line <= (n.end_lineno or n.lineno)]
+            return _call_of(inner[0], f"{node.name}().") if inner else ""
+    return ""
+
+
+def _call_of(fn: ast.FunctionDef | ast.AsyncFunctionDef, owner: str) -> str:
+    params = [a.arg for a in (*fn.args.posonlyargs, *fn.args.args) if a.arg not in ("self", "cls")]
+    return f"{owner}{fn.name}({', '.join(params)})"
 
 
 def numbered_hunk(h: Hunk) -> str:
@@ -165,8 +193,8 @@ def _fit(part: Part, budget: int) -> Part:
     """Cut a part that alone exceeds the budget: the functions go first, then the hunk's tail."""
     if part.tokens <= budget:
         return part
-    part = Part(part.path, part.diff, "", part.names)
+    part = Part(part.path, part.diff, "", part.names, part.call)
     while part.tokens > budget and part.diff.count("\n") > 4:
         lines = part.diff.splitlines()
-        part = Part(part.path, "\n".join(lines[: len(lines) * 3 // 4]) + "\n...\n", "", part.names)
+        part = Part(part.path, "\n".join(lines[: len(lines) * 3 // 4]) + "\n...\n", "", part.names, part.call)
     return part
