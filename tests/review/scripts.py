@@ -16,6 +16,12 @@ REPORT = call("report_finding", path="stats.py", line=15, quote="return total(va
 # The list mode's reply (prompts/review_list.j2), as Qwen2.5-Coder writes it: fenced, with a sentence after.
 LIST = ("```json\n" + json.dumps([{"file": "stats.py", "line": 15, "code": "return total(values) / count",
                                    "failure": SCENARIO, "confidence": 0.9}]) + "\n```\nThat is the only bug.")
+# The same with the input as a call, which `smallcoder review` runs on both versions of the code.
+LIST_CALL = ("```json\n" + json.dumps([{"file": "stats.py", "line": 15, "code": "return total(values) / count",
+                                        "input": "mean([])", "old": "0.0", "new": "ZeroDivisionError",
+                                        "confidence": 0.9}]) + "\n```")
+OBSERVED = ("`mean([])` returns 0.0 before this change and raises ZeroDivisionError: division by zero after it "
+            "(both run by smallcoder)")
 REPORT_UNCHANGED = call("report_finding", path="stats.py", line=6, quote="result = 0",
                         scenario="total([]) returns 0 which is wrong for an empty product")
 

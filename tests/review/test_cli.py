@@ -12,7 +12,7 @@ import pytest
 from tests.github.fake_github import FakeGitHub
 
 from .conftest import git
-from .scripts import LIST, REPORT, SCENARIO, write_script
+from .scripts import LIST_CALL, OBSERVED, REPORT, write_script
 
 SMALLCODER = [str(Path(sys.executable).parent / "smallcoder")]
 TOKEN = "ghp_valid"
@@ -36,12 +36,17 @@ def review(capsys, monkeypatch):
 
 
 def test_diff_prints_findings_with_file_and_line(repo, tmp_path):
-    model = write_script(tmp_path / "m.json", [LIST, "yes"])
-    out = subprocess.run([*SMALLCODER, "review", "--diff", "HEAD~1", "--repo", str(repo), "--model", model],
-                         capture_output=True, text=True, timeout=120)
+    model = write_script(tmp_path / "m.json", [LIST_CALL])  # one call: the finding's input ran on both versions
+    out = subprocess.run([*SMALLCODER, "review", "--diff", "HEAD~1", "--repo", str(repo), "--model", model,
+                          "--format", "json"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.splitlines()[1] == f"stats.py:15: high bug: {SCENARIO}"
-    assert out.stdout.startswith("smallcoder review: 1 finding in 1 changed file")
+    (finding,) = json.loads(out.stdout)["findings"]
+    assert (finding["path"], finding["start_line"], finding["scenario"]) == ("stats.py", 15, OBSERVED)
+    text = subprocess.run([*SMALLCODER, "review", "--diff", "HEAD~1", "--repo", str(repo), "--model", model],
+                          capture_output=True, text=True, timeout=120)
+    assert text.stdout.splitlines()[1] == "stats.py:15: high bug: `mean([])` now raises ZeroDivisionError: division by zero"
+    assert text.stdout.startswith("smallcoder review: 1 finding in 1 changed file (0 dropped by the checks, "
+                                  "1 checked by running it, 1 model calls)")
 
 
 def test_agent_mode_and_the_run_store_see_the_review(repo, tmp_path, review):
@@ -60,7 +65,7 @@ def test_agent_mode_and_the_run_store_see_the_review(repo, tmp_path, review):
 
 
 def test_sarif_to_a_file_and_fail_on(repo, tmp_path, review):
-    model = write_script(tmp_path / "m.json", [LIST, "yes"])
+    model = write_script(tmp_path / "m.json", [LIST_CALL])
     out = review("--diff", "HEAD~1", "--repo", str(repo), "--model", model, "--format", "sarif",
                  "-o", str(tmp_path / "r.sarif"), "--fail-on", "high")
     assert out.returncode == 1, out.stderr
@@ -101,7 +106,7 @@ def test_post_creates_one_review_then_updates_it_after_a_push(repo, tmp_path, re
         fake.add_repo("acme/stats")
         base, head = git(repo, "rev-parse", "HEAD~1").strip(), git(repo, "rev-parse", "HEAD").strip()
         fake.add_pull("acme/stats", 3, base_sha=base, head_sha=head, diff_lines={"stats.py": set(range(11, 16))})
-        model = write_script(tmp_path / "m.json", [LIST, "yes"])
+        model = write_script(tmp_path / "m.json", [LIST_CALL])
         first = review("--pr", "acme/stats#3", "--post", "--repo", str(repo), "--model", model, env=env)
         assert first.returncode == 0, first.stderr
         assert "posted review" in first.stderr and "1 comments added" in first.stderr
@@ -111,7 +116,7 @@ def test_post_creates_one_review_then_updates_it_after_a_push(repo, tmp_path, re
         git(repo, "commit", "-q", "-am", "docs")
         fake.repos["acme/stats"].pulls[3]["head"]["sha"] = git(repo, "rev-parse", "HEAD").strip()
         second = review("--pr", "https://github.com/acme/stats/pull/3", "--post", "--repo", str(repo),
-                        "--model", write_script(tmp_path / "m2.json", [LIST, "yes"]), env=env)
+                        "--model", write_script(tmp_path / "m2.json", [LIST_CALL]), env=env)
         assert second.returncode == 0, second.stderr
         assert "updated review" in second.stderr and "0 comments added" in second.stderr
         assert len(fake.repos["acme/stats"].reviews[3]) == 1

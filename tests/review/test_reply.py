@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from smallcoder.review.reply import finding_from_item, read_list_reply
 from smallcoder.review import FindingError
+from smallcoder.review.reply import finding_from_item, read_list_reply
 
 ITEM = '{"file": "stats.py", "line": 15, "code": "return total(values) / count", "failure": "mean([]) raises ZeroDivisionError", "confidence": 0.9}'
 

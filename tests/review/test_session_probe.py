@@ -47,9 +47,24 @@ def test_a_call_with_the_same_result_on_both_sides_drops_the_finding(repo):
     assert d.reason == "not confirmed by running it: `mean([2, 4])` returns 3.0 before and after the change"
 
 
-def test_a_call_that_cannot_run_is_left_to_the_question(repo):
-    result, backend = review(repo, [item(15, "return total(values) / count", "self.mean([])")], "yes")
+def test_a_call_that_cannot_run_is_asked_for_again_with_its_error(repo):
+    result, backend = review(repo, [item(15, "return total(values) / count", "mean(values)")],
+                             "Here it is:\n```python\nvalues = []\nmean(values)\n```")
+    (f,) = result.findings
+    assert f.check == "values = []\nmean(values)" and f.scenario.startswith("`values = [] mean(values)` returns 0.0")
+    again = backend.requests[1]
+    assert [m.role for m in again] == ["user", "assistant", "user"]  # continues the list step's conversation
+    assert "`mean(values)`, did not run: NameError: name 'values' is not defined" in again[2].content
+    assert result.model_calls == 2 and result.checks_run == 1
+
+
+def test_a_call_that_still_cannot_run_is_left_to_the_question(repo):
+    result, backend = review(repo, [item(15, "return total(values) / count", "self.mean([])")],
+                             "```python\nself.mean([])\n```", "yes")
     assert [f.start_line for f in result.findings] == [15] and result.checks_run == 0
+    assert result.model_calls == 3 and "Check the claim" in backend.requests[2][-1].content
+    result, backend = review(repo, [item(15, "return total(values) / count", "an empty list")], "yes",
+                             check_retries=0)
     assert result.model_calls == 2 and "Check the claim" in backend.requests[1][-1].content
 
 
@@ -61,5 +76,6 @@ def test_without_a_base_or_with_checks_off_nothing_runs(repo):
 
 def test_a_change_that_does_not_apply_to_the_base_says_why(repo):
     result, _ = review(repo, [item(15, "return total(values) / count", "mean([])")], "yes", base="HEAD")
+    # (no second ask for the call: nothing can run, whatever the call)
     assert result.checks_run == 0 and "does not apply to HEAD" in result.checks_problem
     assert [f.start_line for f in result.findings] == [15]  # left to the question, which said yes

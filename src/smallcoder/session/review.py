@@ -47,6 +47,8 @@ __all__ = ["MODES", "ReviewOptions", "ReviewResult", "findings_in_text", "git_di
 SYSTEM_OVERHEAD_TOKENS = 1_500  # system prompt + tool schemas, as DESIGN.md budgets them
 VERIFY_CONTEXT = 8  # lines shown around a finding outside any function
 MODES = ("list", "agent")
+CALL_AGAIN_TOKENS = 160  # a few lines of Python
+_PY_BLOCK = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)(?:```|$)", re.S)
 VERIFY_TOKENS = 32  # the verdict is the first word; the reason after it is cut short (CPU generation is slow)
 
 
@@ -64,6 +66,7 @@ class ReviewOptions:
     verify: bool = True
     run_checks: bool = True
     check_timeout: float = 10.0
+    check_retries: int = 1
     max_findings: int = 10
     min_confidence: float = 0.0
     max_steps: int = 6
@@ -92,7 +95,9 @@ class ReviewResult:
         n = len(self.findings)
         what = f"{n} finding{'s' * (n != 1)}" if n else "no findings"
         return (f"smallcoder review: {what} in {self.files} changed file{'s' * (self.files != 1)} "
-                f"({len(self.dropped)} dropped by the checks, {self.model_calls} model calls)")
+                f"({len(self.dropped)} dropped by the checks, "
+                + (f"{self.checks_run} checked by running it, " if self.checks_run else "")
+                + f"{self.model_calls} model calls)")
 
     def record(self) -> dict[str, object]:
         """What the run store keeps in the run's `extra`."""
@@ -186,7 +191,10 @@ def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: 
         messages = [*messages, Message("assistant", completion.text)]
         if reply.parsed:
             kept, dropped = check_findings(reply.findings[: options.max_per_chunk], diff, read_new)
-            proven, undecided, refuted = _run_checks(prober, kept, result)
+            def call_again(f: Finding, error: str) -> str:
+                return _call_again(messages, f, error, rec)
+            proven, undecided, refuted = _run_checks(prober, kept, result,
+                                                     call_again if options.check_retries else None)
             dropped += refuted
             kept = undecided
             if options.verify:
@@ -198,15 +206,24 @@ def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: 
     return [], [], True
 
 
-def _run_checks(prober: Prober, findings: list[Finding],
-                result: ReviewResult) -> tuple[list[Finding], list[Finding], list[Dropped]]:
-    """Run each finding's call on both versions. Returns (shown by evidence: the observed results
-    become the scenario; not runnable: left to the other checks; dropped: the same result either way)."""
+def _run_checks(prober: Prober, findings: list[Finding], result: ReviewResult,
+                call_again: Callable[[Finding, str], str] | None = None
+                ) -> tuple[list[Finding], list[Finding], list[Dropped]]:
+    """Run each finding's call on both versions. A call that could not reach the code (an unknown
+    name, not Python, none given) is asked for again once through `call_again(finding, error)`,
+    with the error it gave: the run's own feedback, as a developer would get it. Returns (shown by
+    evidence: the observed results become the scenario; not runnable: left to the other checks;
+    dropped: the same result either way)."""
     proven: list[Finding] = []
     undecided: list[Finding] = []
     refuted: list[Dropped] = []
     for f in findings:
         verdict = prober.check(f)
+        if call_again is not None and verdict.retryable:
+            again = call_again(f, verdict.why)
+            if again.strip():
+                f = replace(f, check=again)
+                verdict = prober.check(f)
         if verdict.result == "unrunnable" or verdict.old is None or verdict.new is None:
             undecided.append(f)
             continue
@@ -222,6 +239,17 @@ def _run_checks(prober: Prober, findings: list[Finding],
                                   confidence=max(f.confidence, 0.8)))
     result.checks_problem = prober.problem if prober.problem != "closed" else ""
     return proven, undecided, refuted
+
+
+def _call_again(conversation: list[Message], f: Finding, error: str, rec: ReviewRecorder) -> str:
+    """Ask, after the list step's conversation, for `f`'s input as Python that runs on its own; the
+    code from the reply's python block (or the whole reply), or ""."""
+    ask = render("review_check_again", path=f.path, line=f.start_line, check=" ".join(f.check.split())[:200],
+                 error=error[:200])
+    reply = rec.call([*conversation, Message("user", ask)], max_tokens=CALL_AGAIN_TOKENS).text
+    block = _PY_BLOCK.search(reply)
+    code = block.group(1) if block else reply
+    return "" if code.lstrip().startswith("[") or "```" in code else code.strip()
 
 
 def _confirm(conversation: list[Message], f: Finding, rec: ReviewRecorder) -> str:

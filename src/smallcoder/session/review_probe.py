@@ -31,6 +31,7 @@ from smallcoder.workspace.runner import run_command
 
 SCRIPT_NAME = ".smallcoder-probe.py"
 SIDES = ("old", "new")
+NO_CALL = "the finding names no call to run"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,16 @@ class Verdict:
     old: Outcome | None = None
     new: Outcome | None = None
     why: str = ""  # for "unrunnable": the reason, one line
+
+    @property
+    def retryable(self) -> bool:
+        """Unrunnable because of the call itself (unknown name, not Python, none given), which a
+        better call can fix; not when the module cannot be imported or the runs cannot happen."""
+        if self.result != "unrunnable":
+            return False
+        if self.old is None:
+            return self.why == NO_CALL
+        return not (self.old.raised or "").startswith(("ImportError", "probe"))
 
 
 class Prober:
@@ -70,10 +81,10 @@ class Prober:
 
     def check(self, finding: Finding) -> Verdict:
         """Run the finding's call on both sides and compare (see review.probe.compare)."""
-        if not finding.check.strip():
-            return Verdict("unrunnable", why="the finding names no call to run")
         if not self._ready():
             return Verdict("unrunnable", why=self.problem)
+        if not finding.check.strip():
+            return Verdict("unrunnable", why=NO_CALL)
         assert self._tmp is not None
         target = import_target(self._tmp / "new", finding.path)
         if target is None:
