@@ -146,3 +146,15 @@ def test_the_example_call_comes_from_the_function_around_the_change():
     assert example_call(text, 6) == "Table().width(rows, pad)"
     assert example_call(text, 8) == ""  # in the class, outside any method
     assert example_call("def broken(:\n", 1) == ""
+
+
+def test_find_quote_matches_a_wrapped_statement_quoted_on_one_line():
+    text = ("def f(width, table_width, markup):\n"
+            "    scale = (width - markup) / (\n"
+            "        table_width - markup\n"
+            "    )\n"
+            "    return scale\n")
+    one_line = "+    scale = (width - markup) / (table_width - markup)"  # as Qwen2.5-Coder copied it
+    assert find_quote(text, one_line) == [(2, 4)]
+    assert find_quote(text, 'scale = (width - markup) / (table_width - "markup")') == []  # not the same code
+    assert find_quote(text, "return  scale") == [(5, 5)]  # spacing inside a line is ignored too

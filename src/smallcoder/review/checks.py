@@ -26,6 +26,7 @@ _VAGUE_START = re.compile(r"^\s*(consider|it is (recommended|good practice)|you 
                           r"best practice|for (better )?readability|nit\b)", re.I)
 MIN_SCENARIO_CHARS = 20
 MIN_PARTIAL_QUOTE = 8
+MAX_JOINED = 6  # lines a wrapped statement quoted on one line may span
 SEVERITY_WEIGHT = {s: len(SEVERITIES) - i for i, s in enumerate(SEVERITIES)}  # critical 4 … low 1
 
 
@@ -95,7 +96,32 @@ def find_quote(text: str, quote: str) -> list[tuple[int, int]]:
     bare = [_DIFF_MARK.sub("", q, count=1) for q in raw]
     if not hits and bare != raw:
         hits = _find(have, [_plain(q) for q in bare if q.strip()])
+    if not hits:  # a statement a formatter wrapped over several lines, quoted on one (or re-wrapped)
+        hits = _find_joined(text.splitlines(), "".join(bare))
     return hits
+
+
+def _find_joined(lines: list[str], quote: str) -> list[tuple[int, int]]:
+    """Ranges of up to MAX_JOINED consecutive lines that, joined and with all whitespace and quote
+    style ignored, are exactly `quote` (so ignored too): the model's one-line copy of a wrapped call."""
+    want = _squeezed(quote)
+    if len(want) < MIN_PARTIAL_QUOTE:
+        return []
+    squeezed = [_squeezed(line) for line in lines]
+    hits = []
+    for i in range(len(lines)):
+        joined = ""
+        for j in range(i, min(len(lines), i + MAX_JOINED)):
+            joined += squeezed[j]
+            if joined == want:
+                hits.append((i + 1, j + 1))
+            if len(joined) >= len(want):
+                break
+    return hits
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split()).replace('"', "'")
 
 
 # A line number and/or a diff marker at the start of a quoted line, as the review prompt shows them.
