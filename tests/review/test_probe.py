@@ -107,3 +107,13 @@ def test_a_call_on_self_runs_on_an_instance_of_the_enclosing_class(tree):
     assert not on("self.area()", "").ran  # no class: `self` is an unknown name
     needy = on("self.x", "Needy")
     assert not needy.ran and needy.raised.startswith("NameError: self: Needy() needs arguments")
+
+
+def test_the_probe_reports_which_lines_of_the_traced_file_ran(tree):
+    target = import_target(tree, "src/calc/stats.py")
+    out = subprocess.run([sys.executable, "-c", probe_script("mean([])", [target], traced="src/calc/stats.py")],
+                         cwd=tree, capture_output=True, text=True, timeout=60)
+    outcome = read_outcome(out.stdout)
+    assert outcome.raised.startswith("ZeroDivisionError") and outcome.lines == {3, 4}  # mean: its call, its body
+    assert {1, 3, 6, 7} <= outcome.imported and 8 not in outcome.imported  # the import ran the def lines
+    assert outcome.last_line == 4  # where it stopped

@@ -54,18 +54,28 @@ def test_a_call_that_cannot_run_is_asked_for_again_with_its_error(repo):
     assert f.check == "values = []\nmean(values)" and f.scenario.startswith("`values = [] mean(values)` returns 0.0")
     again = backend.requests[1]
     assert [m.role for m in again] == ["user", "assistant", "user"]  # continues the list step's conversation
-    assert "`mean(values)`, did not run: NameError: name 'values' is not defined" in again[2].content
+    assert "`mean(values)`, does not test that line: NameError: name 'values' is not defined" in again[2].content
     assert result.model_calls == 2 and result.checks_run == 1
 
 
 def test_a_call_that_still_cannot_run_is_left_to_the_question(repo):
     result, backend = review(repo, [item(15, "return total(values) / count", "self.mean([])")],
-                             "```python\nself.mean([])\n```", "yes")
+                             "```python\nself.mean([])\n```", "self.mean()", "yes")
     assert [f.start_line for f in result.findings] == [15] and result.checks_run == 0
-    assert result.model_calls == 3 and "Check the claim" in backend.requests[2][-1].content
+    assert result.model_calls == 4 and "Check the claim" in backend.requests[3][-1].content
     result, backend = review(repo, [item(15, "return total(values) / count", "an empty list")], "yes",
                              check_retries=0)
     assert result.model_calls == 2 and "Check the claim" in backend.requests[1][-1].content
+
+
+def test_a_call_that_never_runs_the_changed_line_is_no_evidence(repo):
+    # total() is not the changed code: the same result on both sides says nothing about line 15
+    result, backend = review(repo, [item(15, "return total(values) / count", "total([])")],
+                             "```python\nmean([])\n```")
+    (f,) = result.findings
+    assert f.check == "mean([])" and f.scenario.startswith("`mean([])` returns 0.0 before")
+    asked = backend.requests[1][-1].content
+    assert "`total([])`, does not test that line: it returns 0 without running line 15 of stats.py" in asked
 
 
 def test_without_a_base_or_with_checks_off_nothing_runs(repo):

@@ -33,8 +33,19 @@ SKIPPED_MODULES = ("setup", "conftest", "__main__", "noxfile", "manage")  # impo
 
 _SCRIPT = r'''
 import ast, contextlib, importlib, io, json, re, sys
-ROOTS, MODULES, CODE, SELF_CLASS = {roots!r}, {modules!r}, {code!r}, {self_class!r}
+ROOTS, MODULES, CODE, SELF_CLASS, TRACED = {roots!r}, {modules!r}, {code!r}, {self_class!r}, {traced!r}
 sys.path[:0] = ROOTS
+LINES, IMPORTED = [], []
+def _line(frame, event, arg):
+    if event == "line" and len(LINES) < 100000:
+        LINES.append(frame.f_lineno)
+    return _line
+def _call(frame, event, arg):
+    if TRACED and frame.f_code.co_filename.replace("\\", "/").endswith(TRACED):
+        LINES.append(frame.f_lineno)
+        return _line
+    return None
+sys.settrace(_call)
 def show(value):
     text = repr(value)
     if " at 0x" in text:
@@ -44,6 +55,10 @@ def show(value):
             pass
     return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
 def report(**fields):
+    sys.settrace(None)
+    fields["lines"] = sorted(set(LINES) - {{0}})
+    fields["imported"] = sorted(set(IMPORTED) - {{0}})
+    fields["last_line"] = LINES[-1] if LINES else 0
     sys.__stdout__.write("\n@@probe@@" + json.dumps(fields) + "\n")
     sys.exit(0)
 ns = {{"__name__": "__probe__"}}
@@ -72,6 +87,8 @@ if isinstance(last, ast.Expr):
     shown = ast.Expression(last.value)
 elif isinstance(last, ast.Assign) and isinstance(last.targets[-1], ast.Name):
     shown = ast.Expression(ast.Name(last.targets[-1].id, ast.Load()))
+IMPORTED[:] = LINES  # what ran on import (module-level code, def lines) is told apart from the call's own
+LINES.clear()
 out = io.StringIO()
 try:
     with contextlib.redirect_stdout(out):
@@ -86,11 +103,14 @@ report(value=show(value) if shown else "", stdout=out.getvalue())
 @dataclass(frozen=True)
 class Outcome:
     """What one run of a probe gave: `value` (repr of the result, addresses stripped) or `raised`
-    ("TypeError: message"), and what the call printed."""
+    ("TypeError: message"), what the call printed, and which lines of the finding's file ran."""
 
     value: str | None = None
     raised: str | None = None
     stdout: str = ""
+    lines: frozenset[int] = frozenset()  # lines of the traced file that the call ran
+    imported: frozenset[int] = frozenset()  # and those that ran when its module was imported
+    last_line: int = 0  # the last of them to run: where an exception left the file
 
     @property
     def ran(self) -> bool:
@@ -122,14 +142,17 @@ def import_target(tree: Path, path: str) -> tuple[str, str] | None:
     return str(parent), ".".join(parts)
 
 
-def probe_script(call: str, targets: list[tuple[str, str]], self_class: str = "") -> str:
+def probe_script(call: str, targets: list[tuple[str, str]], self_class: str = "", traced: str = "") -> str:
     """The Python source that runs `call` with the target modules imported from their roots (relative
     to the directory it runs in) and prints one `@@probe@@{json}` line (read_outcome reads it).
 
     self_class: the class whose method the finding is in; a call on `self` (what small models write
-    for a method: "self._compute_width(...)") then runs on an instance made without arguments."""
+    for a method: "self._compute_width(...)") then runs on an instance made without arguments.
+    traced: the path (relative, "/"-separated) of the file whose executed lines are reported, so that
+    a result is only taken as evidence when the call really ran the changed code."""
     roots = list(dict.fromkeys(root for root, _ in targets))
-    return _SCRIPT.format(roots=roots, modules=[m for _, m in targets], code=call, self_class=self_class)
+    return _SCRIPT.format(roots=roots, modules=[m for _, m in targets], code=call, self_class=self_class,
+                          traced=traced)
 
 
 def enclosing_class(source: str, line: int) -> str:
@@ -153,7 +176,10 @@ def read_outcome(output: str) -> Outcome:
                 data = json.loads(line[len("@@probe@@"):])
             except ValueError:
                 break
-            return Outcome(value=data.get("value"), raised=data.get("raised"), stdout=str(data.get("stdout", "")))
+            return Outcome(value=data.get("value"), raised=data.get("raised"), stdout=str(data.get("stdout", "")),
+                           lines=frozenset(int(n) for n in data.get("lines") or ()),
+                           imported=frozenset(int(n) for n in data.get("imported") or ()),
+                           last_line=int(data.get("last_line") or 0))
     tail = next((line for line in reversed(output.splitlines()) if line.strip()), "no output")
     return Outcome(raised=f"probe: the call did not finish ({tail[:200]})")
 

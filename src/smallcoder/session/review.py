@@ -66,7 +66,7 @@ class ReviewOptions:
     verify: bool = True
     run_checks: bool = True
     check_timeout: float = 10.0
-    check_retries: int = 1
+    check_retries: int = 2
     max_findings: int = 10
     min_confidence: float = 0.0
     max_steps: int = 6
@@ -193,8 +193,7 @@ def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: 
             kept, dropped = check_findings(reply.findings[: options.max_per_chunk], diff, read_new)
             def call_again(f: Finding, error: str) -> str:
                 return _call_again(messages, f, error, rec)
-            proven, undecided, refuted = _run_checks(prober, kept, result,
-                                                     call_again if options.check_retries else None)
+            proven, undecided, refuted = _run_checks(prober, kept, result, call_again, options.check_retries)
             dropped += refuted
             kept = undecided
             if options.verify:
@@ -207,11 +206,12 @@ def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: 
 
 
 def _run_checks(prober: Prober, findings: list[Finding], result: ReviewResult,
-                call_again: Callable[[Finding, str], str] | None = None
+                call_again: Callable[[Finding, str], str] | None = None, retries: int = 0
                 ) -> tuple[list[Finding], list[Finding], list[Dropped]]:
     """Run each finding's call on both versions. A call that could not reach the code (an unknown
-    name, not Python, none given) is asked for again once through `call_again(finding, error)`,
-    with the error it gave: the run's own feedback, as a developer would get it. Returns (shown by
+    name, not Python, none given) or never ran the finding's lines is asked for again, up to `retries`
+    times, through `call_again(finding, error)` with what it did: the run's own feedback, as a
+    developer would get it. A result counts only when the call ran the finding's lines. Returns (shown by
     evidence: the observed results become the scenario; not runnable: left to the other checks;
     dropped: the same result either way)."""
     proven: list[Finding] = []
@@ -219,12 +219,15 @@ def _run_checks(prober: Prober, findings: list[Finding], result: ReviewResult,
     refuted: list[Dropped] = []
     for f in findings:
         verdict = prober.check(f)
-        if call_again is not None and verdict.retryable:
+        for _ in range(retries):
+            if call_again is None or not verdict.retryable:
+                break
             again = call_again(f, verdict.why)
-            if again.strip():
-                f = replace(f, check=again)
-                verdict = prober.check(f)
-        if verdict.result == "unrunnable" or verdict.old is None or verdict.new is None:
+            if not again.strip():
+                break
+            f = replace(f, check=again)
+            verdict = prober.check(f)
+        if verdict.result in ("unrunnable", "unreached") or verdict.old is None or verdict.new is None:
             undecided.append(f)
             continue
         result.checks_run += 1

@@ -32,11 +32,13 @@ from smallcoder.workspace.runner import run_command
 SCRIPT_NAME = ".smallcoder-probe.py"
 SIDES = ("old", "new")
 NO_CALL = "the finding names no call to run"
+REACH = 3  # lines either side of a finding that count as running it (a crash just before it, a wrapped line)
 
 
 @dataclass(frozen=True)
 class Verdict:
-    """`result`: "differs", "same" or "unrunnable"; the two outcomes when the call ran (old, new)."""
+    """`result`: "differs" or "same" (the call ran the finding's lines on the new side), "unreached"
+    (it ran, but not those lines), or "unrunnable"; the two outcomes when the call ran (old, new)."""
 
     result: str
     old: Outcome | None = None
@@ -45,8 +47,11 @@ class Verdict:
 
     @property
     def retryable(self) -> bool:
-        """Unrunnable because of the call itself (unknown name, not Python, none given), which a
-        better call can fix; not when the module cannot be imported or the runs cannot happen."""
+        """Undecided because of the call itself (unknown name, not Python, none given, or it never
+        ran the finding's lines), which a better call can fix; not when the module cannot be
+        imported or the runs cannot happen."""
+        if self.result == "unreached":
+            return True
         if self.result != "unrunnable":
             return False
         if self.old is None:
@@ -93,15 +98,22 @@ class Prober:
             source = (self._tmp / "new" / finding.path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             source = ""
-        script = probe_script(finding.check, [target], enclosing_class(source, finding.start_line))
+        script = probe_script(finding.check, [target], enclosing_class(source, finding.start_line), finding.path)
         old = self._run("old", script)
         if not old.ran:  # the call never reached the code: running it on the new side says nothing more
             return Verdict("unrunnable", old, None, old.raised or "")
         new = self._run("new", script)
-        outcomes = [old, new]
         result = compare(old, new)
-        why = "" if result != "unrunnable" else (outcomes[0].raised or outcomes[1].raised or "")
-        return Verdict(result, outcomes[0], outcomes[1], why)
+        if result == "unrunnable":
+            return Verdict(result, old, new, old.raised or new.raised or "")
+        near = range(finding.start_line - REACH, finding.end_line + REACH + 1)
+        on = range(finding.start_line, finding.end_line + 1)
+        # A result that never ran the change is no evidence. Module-level lines run on import.
+        if not any(n in new.lines for n in near) and not any(n in new.imported for n in on):
+            where = f" (the last line of it that ran was {new.last_line})" if new.last_line else ""
+            return Verdict("unreached", old, new, f"it {new.describe()[:200]} without running line "
+                                                  f"{finding.start_line} of {finding.path}{where}")
+        return Verdict(result, old, new)
 
     def _run(self, side: str, script: str) -> Outcome:
         assert self._tmp is not None
