@@ -435,7 +435,8 @@ def summarize(args: argparse.Namespace, out_dir: Path) -> None:
     note = args.note or old.get("note")
     summary = {
         "benchmark": "humanevalfix-python", "agent": "aider", "aider_version": getattr(args, "aider_version", None)
-        or old.get("aider_version"), "model": args.model.name, "tasks": n, "tasks_requested": args.limit,
+        or old.get("aider_version") or (aider_version(args.aider) if args.aider.is_file() else None),
+        "model": args.model.name, "tasks": n, "tasks_requested": args.limit,
         "resolved": sum(r["resolved"] for r in records),
         "resolve_rate": round(sum(r["resolved"] for r in records) / n, 3) if n else 0,
         "median_wall_s": _median([r["wall_s"] for r in records]) or 0,
@@ -461,6 +462,8 @@ def summarize(args: argparse.Namespace, out_dir: Path) -> None:
         "server": {"runtime": args.server_url or "llama_cpp.server",
                    "command": getattr(args, "server_command", None) or old.get("server", {}).get("command"),
                    "n_ctx": args.n_ctx, "threads": args.threads, "n_batch": 512},
+        "aider_command": shlex.join(aider_command(args, "<server>/v1", (Path("<model-metadata.json>"),
+                                    Path("<model-settings.yml>")), "<issue text>", Path("<logs>"), "<task>")),
         "command": shlex.join(["python", "benchmarks/peers/aider_humanevalfix.py",
                                *(a for a in sys.argv[1:] if a not in ("--summary-only", "--fresh"))]),
         "machine": f"{os.cpu_count()} CPUs",
