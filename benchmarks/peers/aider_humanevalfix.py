@@ -1,6 +1,6 @@
 """Run Aider on the HumanEvalFix dev set, side by side with smallcoder's own run.
 
-    nice -n 19 .venv/bin/python benchmarks/peers/aider_humanevalfix.py \\
+    .venv/bin/python benchmarks/peers/aider_humanevalfix.py \\
         --model ~/.cache/smallcoder-test-models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf \\
         --name qwen2.5-coder-1.5b --limit 40
 
@@ -257,7 +257,7 @@ def run_tasks(args: argparse.Namespace, server: Server, per_task: Path) -> None:
             saved.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
             print(f"[{i}/{len(tasks)}] {task.task_id}: {'RESOLVED' if record['resolved'] else record['status']} "
                   f"in {record['wall_s']}s, first edit {record['time_to_first_edit_s']}s, "
-                  f"{record['model_calls']} calls", flush=True)
+                  f"{record.get('model_calls', '?')} calls", flush=True)
 
 
 def aider_env(home: Path, proxy: str) -> dict[str, str]:
