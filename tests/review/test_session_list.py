@@ -125,3 +125,15 @@ def test_groups_with_old_and_new_results_become_findings_only_when_they_differ(r
     assert (f.start_line, f.scenario) == (15, "with mean([]), the new code gives raises ZeroDivisionError instead of 0.0")
     assert result.dropped == [] and result.model_calls == 2  # the equal group is no finding and costs no question
     assert "old code" in backend.requests[0][0].content and '"input"' in backend.requests[0][0].content
+
+
+def test_a_finding_that_quotes_the_line_its_added_line_replaced_is_kept(repo):
+    # Qwen2.5-Coder-1.5B named the right `+` line and copied the `-` line above it as the code
+    listed = json.dumps([{"file": "stats.py", "line": 15, "code": "-    return total(values) / len(values)",
+                          "failure": SCENARIO}])
+    result, _ = run(repo, [listed], verify=False)
+    assert [(f.start_line, f.scenario) for f in result.findings] == [(15, SCENARIO)] and result.dropped == []
+    elsewhere = json.dumps([{"file": "stats.py", "line": 3, "code": "-    return total(values) / len(values)",
+                             "failure": SCENARIO}])  # a removed line is no quote for an unchanged one
+    result, _ = run(repo, [elsewhere], verify=False)
+    assert [d.reason for d in result.dropped] == ["quotes code that is not in the file"]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from smallcoder.review.diff import ReviewDiff
+from smallcoder.review.diff import Hunk, ReviewDiff
 from smallcoder.review.findings import SEVERITIES, Finding
 
 # A scenario must say what goes wrong: one of these outcome words, in a sentence of some length.
@@ -65,6 +65,8 @@ def _check(f: Finding, diff: ReviewDiff, read_new: Callable[[str], str | None]) 
     if f.quote.strip():
         text = read_new(changed.path)
         where = find_quote(text or "", f.quote)
+        if not where and _quotes_what_it_replaced(f, changed.hunks):
+            where = [(f.start_line, f.end_line)]  # the named line is right; its old version was quoted
         if not where:
             return None, "quotes code that is not in the file"
         if not any(n in added for n in range(f.start_line, f.end_line + 1)):
@@ -77,6 +79,16 @@ def _check(f: Finding, diff: ReviewDiff, read_new: Callable[[str], str | None]) 
     shown = changed.shown_lines  # GitHub takes a line comment only on lines shown in the diff
     inside = [n for n in lines if n in shown]
     return replace(f, start_line=inside[0], end_line=inside[-1]), ""
+
+
+def _quotes_what_it_replaced(f: Finding, hunks: tuple[Hunk, ...]) -> bool:
+    """True when `f` names an added line and quotes a line its hunk removed: small models quote the
+    `-` line they compare with (the review prompt shows both), meaning the `+` line that replaced it."""
+    for h in hunks:
+        if f.start_line in h.added:
+            removed = "\n".join(line[1:] for line in h.text.splitlines()[1:] if line.startswith("-"))
+            return bool(find_quote(removed, f.quote))
+    return False
 
 
 def scenario_is_concrete(text: str) -> bool:
