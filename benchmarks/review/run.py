@@ -192,6 +192,15 @@ def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> Non
         "recall": round(sum(any(hits[r["id"]]) for r in bugs) / len(bugs), 3) if bugs else None,
         "comments_per_clean_change": round(sum(len(before[r["id"]]) for r in clean) / len(clean), 3) if clean else None,
     }
+    # Where the checked findings went: refuted by running their call, or by the model's "no".
+    def went(prefix: str) -> dict[str, int]:
+        gone = {r["id"]: [d for d in r["dropped"] if d["reason"].startswith(prefix)] for r in records}
+        tp = {i: score(by_id[i], fs, mirror_labels(by_id[i], Path(args.mirrors))) for i, fs in gone.items()}
+        return {"findings": sum(len(fs) for fs in gone.values()), "on_seeded_bugs": sum(sum(h) for h in tp.values()),
+                "on_clean_changes": sum(len(gone[r["id"]]) for r in clean)}
+    summary["refuted_by_running"] = went("not confirmed by running it")
+    summary["refuted_by_the_question"] = went("not confirmed on a second look")
+    summary["checks_run"] = sum(r.get("checks_run", 0) for r in records)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(summary, indent=2) + "\n")
     rows = "\n".join(f"| {r['id']} | {r['kind']} | {len(r['findings'])} | {sum(r['true_positive'])} | "
                      f"{len(r['dropped'])} | {r['model_calls']} | {r['seconds']} |" for r in records)
@@ -201,6 +210,9 @@ def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> Non
         f"{summary['comments_per_clean_change']}, unparsable outputs {summary['unparsable']}, "
         f"{summary['dropped_by_checks']} findings dropped by the checks.\n\n"
         f"Before the verification pass (what passed the checks): {summary['before_verification']}.\n\n"
+        f"Findings whose call ran the changed line on both versions: {summary['checks_run']}; "
+        f"dropped because the result was the same: {summary['refuted_by_running']}; dropped by the model's "
+        f"yes/no answer (calls that never reached the line): {summary['refuted_by_the_question']}.\n\n"
         "| case | kind | findings | true | dropped | model calls | seconds |\n|---|---|---|---|---|---|---|\n"
         + rows + "\n")
     print(json.dumps(summary, indent=2))
