@@ -117,3 +117,26 @@ def test_the_probe_reports_which_lines_of_the_traced_file_ran(tree):
     assert outcome.raised.startswith("ZeroDivisionError") and outcome.lines == {3, 4}  # mean: its call, its body
     assert {1, 3, 6, 7} <= outcome.imported and 8 not in outcome.imported  # the import ran the def lines
     assert outcome.last_line == 4  # where it stopped
+
+
+def test_how_to_reach_names_the_function_its_guards_and_its_callers():
+    from smallcoder.review.probe import how_to_reach
+    source = ("class Table:\n"
+              "    def _widths(self, rows):\n"
+              "        if self.max_width:\n"
+              "            if len(rows) > 2:\n"
+              "                return 1\n"
+              "        else:\n"
+              "            return 2\n"
+              "        return 3\n"
+              "\n"
+              "    def render(self):\n"
+              "        return self._widths([])\n"
+              "\n"
+              "LIMIT = 3\n")
+    assert how_to_reach(source, 5) == ("line 5 is in `_widths` and runs only when `self.max_width` and "
+                                       "`len(rows) > 2`; `_widths` is called by `render`")
+    assert how_to_reach(source, 7) == ("line 7 is in `_widths` and runs only when `not (self.max_width)`; "
+                                       "`_widths` is called by `render`")
+    assert how_to_reach(source, 11) == "line 11 is in `render`"
+    assert how_to_reach(source, 13) == "" and how_to_reach("def (:", 1) == ""

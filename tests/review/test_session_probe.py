@@ -75,7 +75,8 @@ def test_a_call_that_never_runs_the_changed_line_is_no_evidence(repo):
     (f,) = result.findings
     assert f.check == "mean([])" and f.scenario.startswith("`mean([])` returns 0.0 before")
     asked = backend.requests[1][-1].content
-    assert "`total([])`, does not test that line: it returns 0 without running line 15 of stats.py" in asked
+    assert "`total([])`, does not test that line: it returns 0 without running line 15 of stats.py; the last " \
+           "line of it that ran was 9: `return result`; line 15 is in `mean`" in asked
 
 
 def test_without_a_base_or_with_checks_off_nothing_runs(repo):

@@ -196,3 +196,43 @@ def _normal(o: Outcome) -> tuple[str | None, str | None, str]:
     def norm(text: str | None) -> str | None:
         return None if text is None else re.sub(r"\s+", " ", text).strip()
     return norm(o.value), norm(o.raised), o.stdout.strip()
+
+
+def how_to_reach(source: str, line: int) -> str:
+    """What a call must do to run `line` (1-based) of the Python `source`, in one sentence for the
+    model: the function it is in, the conditions that guard it (outer first; "not (…)" for an else
+    branch) and, for a function, the others in the file that call it. "" when the source does not
+    parse or the line is at module level. Small models write calls that stop short of the line; the
+    path to it is mechanical to state."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return ""
+    funcs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+             and n.lineno <= line <= (n.end_lineno or n.lineno)]
+    if not funcs:
+        return ""
+    fn = min(funcs, key=lambda n: (n.end_lineno or n.lineno) - n.lineno)
+    conditions = []
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.If, ast.While)) and node.lineno < line <= (node.end_lineno or node.lineno):
+            test = ast.get_source_segment(source, node.test) or ""
+            in_body = any(b.lineno <= line <= (b.end_lineno or b.lineno) for b in node.body)
+            conditions.append((node.lineno, test if in_body else f"not ({test})"))
+    callers = sorted({n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+                      and n is not fn and any(_calls(c, fn.name) for c in ast.walk(n))})
+    said = f"line {line} is in `{fn.name}`"
+    if conditions:
+        said += " and runs only when " + " and ".join(f"`{t}`" for _, t in sorted(conditions)[:4])
+    if callers:
+        said += "; `" + fn.name + "` is called by " + ", ".join(f"`{c}`" for c in callers[:4])
+    return said
+
+
+def _calls(node: ast.AST, name: str) -> bool:
+    """True for a call of `name(...)` or `x.name(...)`."""
+    if not isinstance(node, ast.Call):
+        return False
+    f = node.func
+    return (isinstance(f, ast.Name) and f.id == name) or (isinstance(f, ast.Attribute) and f.attr == name)
+

@@ -24,7 +24,15 @@ from pathlib import Path
 
 from smallcoder.errors import SmallcoderError
 from smallcoder.review.findings import Finding
-from smallcoder.review.probe import Outcome, compare, enclosing_class, import_target, probe_script, read_outcome
+from smallcoder.review.probe import (
+    Outcome,
+    compare,
+    enclosing_class,
+    how_to_reach,
+    import_target,
+    probe_script,
+    read_outcome,
+)
 from smallcoder.sandbox import Isolation, Sandbox, choose_isolation, open_sandbox
 from smallcoder.workspace.find_env import find_environment
 from smallcoder.workspace.runner import run_command
@@ -57,6 +65,17 @@ class Verdict:
         if self.old is None:
             return self.why == NO_CALL
         return not (self.old.raised or "").startswith(("ImportError", "probe"))
+
+
+def _unreached(finding: Finding, new: Outcome, source: str) -> str:
+    """Why a call is no evidence, in words the model can act on: what it did, where in the file it
+    stopped, and what guards the finding's line (review.probe.how_to_reach)."""
+    lines = source.splitlines()
+    said = f"it {new.describe()[:200]} without running line {finding.start_line} of {finding.path}"
+    if 0 < new.last_line <= len(lines):
+        said += f"; the last line of it that ran was {new.last_line}: `{lines[new.last_line - 1].strip()[:120]}`"
+    path = how_to_reach(source, finding.start_line)
+    return said + (f"; {path}" if path else "")
 
 
 class Prober:
@@ -110,9 +129,7 @@ class Prober:
         on = range(finding.start_line, finding.end_line + 1)
         # A result that never ran the change is no evidence. Module-level lines run on import.
         if not any(n in new.lines for n in near) and not any(n in new.imported for n in on):
-            where = f" (the last line of it that ran was {new.last_line})" if new.last_line else ""
-            return Verdict("unreached", old, new, f"it {new.describe()[:200]} without running line "
-                                                  f"{finding.start_line} of {finding.path}{where}")
+            return Verdict("unreached", old, new, _unreached(finding, new, source))
         return Verdict(result, old, new)
 
     def _run(self, side: str, script: str) -> Outcome:
