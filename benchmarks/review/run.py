@@ -142,7 +142,7 @@ def main() -> int:
 
             result = review_change(session.backend, work, git_diff(work, ref="HEAD"), new_side_reader(work), options,
                                    observers=[*session.observers, keep], task=f"review benchmark: {case['id']}",
-                                   base="HEAD", isolation=session.isolation)
+                                   base="HEAD", isolation=session.isolation, untracked=True)
             findings = [f.to_json() for f in result.findings]
             record = {"id": case["id"], "kind": case["kind"], "findings": findings,
                       "true_positive": score(case, findings, labels),

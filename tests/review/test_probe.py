@@ -114,7 +114,7 @@ def test_the_probe_reports_which_lines_of_the_traced_file_ran(tree):
     out = subprocess.run([sys.executable, "-c", probe_script("mean([])", [target], traced="src/calc/stats.py")],
                          cwd=tree, capture_output=True, text=True, timeout=60)
     outcome = read_outcome(out.stdout)
-    assert outcome.raised.startswith("ZeroDivisionError") and outcome.lines == {3, 4}  # mean: its call, its body
+    assert outcome.raised.startswith("ZeroDivisionError") and outcome.lines == {4}  # mean's body, not its def line
     assert {1, 3, 6, 7} <= outcome.imported and 8 not in outcome.imported  # the import ran the def lines
     assert outcome.last_line == 4  # where it stopped
 
@@ -140,3 +140,27 @@ def test_how_to_reach_names_the_function_its_guards_and_its_callers():
                                        "`_widths` is called by `render`")
     assert how_to_reach(source, 11) == "line 11 is in `render`"
     assert how_to_reach(source, 13) == "" and how_to_reach("def (:", 1) == ""
+
+
+def test_statement_lines_is_the_statement_or_a_compound_header():
+    from smallcoder.review.probe import statement_lines
+    source = ("def f(x):\n"
+              "    if x is None:\n"
+              "        return 0\n"
+              "    y = g(\n"
+              "        x,\n"
+              "    )\n"
+              "    return y\n")
+    assert statement_lines(source, 5) == range(4, 7)  # a wrapped call: its first line reports the events
+    assert statement_lines(source, 2) == range(2, 3)  # an if: its header, not the early return under it
+    assert statement_lines(source, 3) == range(3, 4)
+    assert statement_lines("def (:", 1) == range(1, 2)
+
+
+def test_a_project_module_named_like_the_stdlib_does_not_break_the_probe(tmp_path):
+    (tmp_path / "json.py").write_text("dumps = None\n")
+    (tmp_path / "m.py").write_text("def f():\n    return 1\n")
+    # the probe runs as a file in the project's top folder, which Python puts first on sys.path
+    (tmp_path / "probe.py").write_text(probe_script("f()", [(".", "m")]))
+    out = subprocess.run([sys.executable, "probe.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert read_outcome(out.stdout).value == "1", out.stdout + out.stderr

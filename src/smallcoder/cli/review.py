@@ -20,7 +20,7 @@ from smallcoder.review import FORMATS, SEVERITIES, render
 from smallcoder.review.checks import SEVERITY_WEIGHT
 from smallcoder.session.review import MODES, ReviewOptions, git_diff, new_side_reader, review_change
 from smallcoder.session.setup import open_session
-from smallcoder.workspace.git import git
+from smallcoder.workspace.git import find_repo_root, git
 
 
 def review(
@@ -55,6 +55,7 @@ def review(
         raise ConfigError(f"--fail-on takes one of {', '.join(SEVERITIES)}, got {fail_on!r}")
     if not (repo / ".git").exists() and not repo.is_dir():
         raise ConfigError(f"repository not found: {repo}")
+    repo = find_repo_root(repo)  # run from a subdirectory, paths in the diff are still the repository's
     console = Console(stderr=True, soft_wrap=True)
     client = ref = head_sha = None
     if pr:
@@ -83,7 +84,8 @@ def review(
             console.print(f"[dim]reviewing with {session.backend.name}…[/]", highlight=False)
             what = f"review {f'--pr {pr}' if pr else '--staged' if staged else '--diff ' + (diff or 'HEAD')}"
             result = review_change(session.backend, repo.resolve(), change, read_new, options,
-                                   observers=session.observers, task=what, base=base, isolation=session.isolation)
+                                   observers=session.observers, task=what, base=base, isolation=session.isolation,
+                                   untracked=not pr)
         findings, summary = result.findings, result.summary
     text = render(findings, fmt, summary=summary)
     if output:

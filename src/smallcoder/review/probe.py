@@ -32,7 +32,9 @@ UNRUNNABLE = ("NameError", "SyntaxError", "ImportError", "ModuleNotFoundError", 
 SKIPPED_MODULES = ("setup", "conftest", "__main__", "noxfile", "manage")  # importing them does things
 
 _SCRIPT = r'''
-import ast, contextlib, importlib, io, json, re, sys
+import sys
+sys.path.pop(0)  # this script's folder (the project's top): a project module named json.py must not shadow ours
+import ast, contextlib, importlib, io, json, os, re
 ROOTS, MODULES, CODE, SELF_CLASS, TRACED = {roots!r}, {modules!r}, {code!r}, {self_class!r}, {traced!r}
 sys.path[:0] = ROOTS
 LINES, IMPORTED = [], []
@@ -42,8 +44,7 @@ def _line(frame, event, arg):
     return _line
 def _call(frame, event, arg):
     if TRACED and frame.f_code.co_filename.replace("\\", "/").endswith(TRACED):
-        LINES.append(frame.f_lineno)
-        return _line
+        return _line  # (the call event's line is the def line: not a line of the body that ran)
     return None
 sys.settrace(_call)
 def show(value):
@@ -53,14 +54,21 @@ def show(value):
             text = str(value)
         except Exception:
             pass
-    return re.sub(r" at 0x[0-9a-fA-F]+", "", text)
+    return clean(text)
+def clean(text, limit=4000):
+    text = re.sub(r" at 0x[0-9a-fA-F]+", "", text)  # addresses differ from run to run
+    return text if len(text) <= limit else text[:limit] + "...[%d more characters]" % (len(text) - limit)
 def report(**fields):
     sys.settrace(None)
+    for key in ("value", "raised", "stdout"):
+        if isinstance(fields.get(key), str):
+            fields[key] = clean(fields[key])
     fields["lines"] = sorted(set(LINES) - {{0}})
     fields["imported"] = sorted(set(IMPORTED) - {{0}})
     fields["last_line"] = LINES[-1] if LINES else 0
     sys.__stdout__.write("\n@@probe@@" + json.dumps(fields) + "\n")
-    sys.exit(0)
+    sys.__stdout__.flush()
+    os._exit(0)  # not sys.exit: a thread the call left running must not hold the answer back
 ns = {{"__name__": "__probe__"}}
 for name in MODULES:
     try:
@@ -167,15 +175,18 @@ def enclosing_class(source: str, line: int) -> str:
                  and node.lineno <= line <= (node.end_lineno or node.lineno)), "")
 
 
-def read_outcome(output: str) -> Outcome:
-    """The Outcome from a probe's output; a run that printed no report (killed, timed out, crashed the
-    interpreter) is Outcome(raised="probe: …") with the output's last line."""
+def read_outcome(output: str, mask: str = "") -> Outcome:
+    """The Outcome from a probe's output, `mask` (a path) replaced by "<repo>" in its texts; a run that
+    printed no report (killed, timed out, crashed the interpreter) is Outcome(raised="probe: …") with
+    the output's last line."""
     for line in reversed(output.splitlines()):
         if line.startswith("@@probe@@"):
             try:
                 data = json.loads(line[len("@@probe@@"):])
             except ValueError:
                 break
+            if mask:  # the scratch copy's own path (after JSON decoding: a non-ASCII path is escaped in it)
+                data = {k: v.replace(mask, "<repo>") if isinstance(v, str) else v for k, v in data.items()}
             return Outcome(value=data.get("value"), raised=data.get("raised"), stdout=str(data.get("stdout", "")),
                            lines=frozenset(int(n) for n in data.get("lines") or ()),
                            imported=frozenset(int(n) for n in data.get("imported") or ()),
@@ -235,4 +246,29 @@ def _calls(node: ast.AST, name: str) -> bool:
         return False
     f = node.func
     return (isinstance(f, ast.Name) and f.id == name) or (isinstance(f, ast.Attribute) and f.attr == name)
+
+
+def statement_lines(source: str, line: int) -> range:
+    """The lines whose execution means `line` of the Python `source` ran: the statement it belongs to
+    (for an if/for/with/def…, its header only, not its body), or just `line` when the source does not
+    parse. A wrapped statement reports its line events on its first line; an early return above the
+    line is not the line."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return range(line, line + 1)
+    best: ast.stmt | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            if best is None or node.lineno >= best.lineno and (node.end_lineno or 0) <= (best.end_lineno or 0):
+                best = node
+    if best is None:
+        return range(line, line + 1)
+    body = getattr(best, "body", None)
+    end = best.end_lineno or best.lineno
+    if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+        end = min(end, body[0].lineno - 1)
+    if not best.lineno <= line <= max(end, best.lineno):  # the line is in a body the walk did not reach
+        return range(line, line + 1)
+    return range(best.lineno, max(end, best.lineno) + 1)
 

@@ -94,10 +94,11 @@ class ReviewResult:
     def summary(self) -> str:
         n = len(self.findings)
         what = f"{n} finding{'s' * (n != 1)}" if n else "no findings"
+        off = f"; nothing could be run: {self.checks_problem}" if self.checks_problem else ""
         return (f"smallcoder review: {what} in {self.files} changed file{'s' * (self.files != 1)} "
                 f"({len(self.dropped)} dropped by the checks, "
                 + (f"{self.checks_run} checked by running it, " if self.checks_run else "")
-                + f"{self.model_calls} model calls)")
+                + f"{self.model_calls} model calls{off})")
 
     def record(self) -> dict[str, object]:
         """What the run store keeps in the run's `extra`."""
@@ -108,13 +109,15 @@ class ReviewResult:
 
 def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callable[[str], str | None],
                   options: ReviewOptions | None = None, observers: Sequence[Observer] = (),
-                  task: str = "review", base: str | None = None, isolation: Isolation | None = None) -> ReviewResult:
+                  task: str = "review", base: str | None = None, isolation: Isolation | None = None,
+                  untracked: bool = False) -> ReviewResult:
     """Review `diff_text` (unified, a/ b/ prefixes) of the repository at `repo`, recorded as one run
     (`task` names it in `runs list`) through `observers`.
 
     base: the commit `diff_text` applies to (the old side), for running findings' calls; without it
     (or with options.run_checks off) no call runs. isolation: the sandbox for those runs (default:
-    choose_isolation()).
+    choose_isolation()). untracked: the diff is of the working tree, whose untracked files the runs
+    get too.
 
     read_new(path) gives a changed file's new text (new_side_reader). Raises ConfigError for an
     unreadable diff or an unknown mode, SmallcoderError for a window too small; a chunk whose replies
@@ -133,7 +136,7 @@ def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callab
     rec = ReviewRecorder(backend, repo, task, observers)
     result = ReviewResult([], files=len(diff.reviewable), run_id=rec.run_id)
     prober = Prober(repo, base if options.run_checks else None, diff_text, isolation=isolation,
-                    timeout=options.check_timeout)
+                    timeout=options.check_timeout, untracked=untracked)
     try:
         with prober:
             _review(backend, diff, read_new, options, rec, result, budget, map_budget, prober)
@@ -297,7 +300,8 @@ def git_diff(repo: Path, *, ref: str | None = None, staged: bool = False, base: 
     """The change to review as `git diff` text: against `ref` (working tree vs REF), the staged
     changes, or base...head (a pull request: what head adds since it left base). Raises
     WorkspaceError (one line) when git cannot."""
-    args = ["diff", "--no-color", "--no-ext-diff", "-M", "--unified=3"]
+    # Fixed prefixes: a user's diff.noprefix or diff.mnemonicPrefix must not change what is parsed.
+    args = ["diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "-M", "--unified=3"]
     if staged:
         args.append("--cached")
     elif base and head:

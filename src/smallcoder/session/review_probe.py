@@ -4,8 +4,9 @@
         verdict = prober.check(finding)      # Verdict("differs", old, new) / "same" / "unrunnable"
 
 The two versions are scratch copies outside the repository: the base commit's tracked files
-(`git archive`) and the same with the reviewed diff applied; the user's checkout, index and refs are
-never touched. Each call runs in the sandbox (the fix runs' isolation) with the project's own
+(through a private index) and the same with the reviewed diff applied; the user's checkout, index and
+refs are never touched. The copies are read-only inside the sandbox, so no call changes what the next
+one runs. Each call runs in the sandbox (the fix runs' isolation) with the project's own
 interpreter and environment, a timeout and PYTHONHASHSEED=0, so that set order cannot fake a
 difference. The trees are made on the first check and removed on close. When they cannot be made
 (no base, a change that does not apply, no sandbox, a broken environment) every check is
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smallcoder.errors import SmallcoderError
+from smallcoder.review.diff import parse_diff
 from smallcoder.review.findings import Finding
 from smallcoder.review.probe import (
     Outcome,
@@ -32,15 +34,18 @@ from smallcoder.review.probe import (
     import_target,
     probe_script,
     read_outcome,
+    statement_lines,
 )
 from smallcoder.sandbox import Isolation, Sandbox, choose_isolation, open_sandbox
 from smallcoder.workspace.find_env import find_environment
+from smallcoder.workspace.processes import pid_alive
 from smallcoder.workspace.runner import run_command
 
 SCRIPT_NAME = ".smallcoder-probe.py"
+SCRATCH_PREFIX = "smallcoder-review-"  # + pid: a later review removes copies whose process is gone
+MAX_UNTRACKED_BYTES = 50 << 20
 SIDES = ("old", "new")
 NO_CALL = "the finding names no call to run"
-REACH = 3  # lines either side of a finding that count as running it (a crash just before it, a wrapped line)
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,31 @@ class Verdict:
         return not (self.old.raised or "").startswith(("ImportError", "probe"))
 
 
+def _sweep_scratch() -> None:
+    """Remove scratch copies left by reviews whose process is gone (killed by SIGTERM or SIGKILL)."""
+    for leftover in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        pid = leftover.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _copy_untracked(repo: Path, trees: tuple[Path, ...]) -> None:
+    """Copy the working tree's untracked, not ignored files into `trees` (up to MAX_UNTRACKED_BYTES)."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--others", "--exclude-standard"], cwd=repo,
+                            capture_output=True, check=False).stdout.decode(errors="replace")
+    budget = MAX_UNTRACKED_BYTES
+    for rel in filter(None, listed.split("\0")):
+        source = repo / rel
+        if not source.is_file() or source.is_symlink():
+            continue
+        budget -= source.stat().st_size
+        if budget < 0:
+            break
+        for tree in trees:
+            (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, tree / rel)
+
+
 def _unreached(finding: Finding, new: Outcome, source: str) -> str:
     """Why a call is no evidence, in words the model can act on: what it did, where in the file it
     stopped, and what guards the finding's line (review.probe.how_to_reach)."""
@@ -82,15 +112,17 @@ class Prober:
     """Runs `finding.check` (a Python call) on the code at `base` and at `base` + `diff_text`.
 
     repo: the repository root. base: a commit-ish the diff applies to (None: nothing can run).
-    timeout: seconds per run of a call. Never raises for the project's or the call's failures."""
+    timeout: seconds per run of a call. untracked: the diff is of the working tree, whose untracked
+    files the code may import. Never raises for the project's or the call's failures."""
 
     def __init__(self, repo: Path, base: str | None, diff_text: str, *, isolation: Isolation | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, untracked: bool = False) -> None:
         self.repo = Path(repo).resolve()
         self.base = base
         self.diff_text = diff_text
         self.isolation = isolation
         self.timeout = timeout
+        self.untracked = untracked
         self.problem = "" if base else "no base commit to run the old code from"
         self._tmp: Path | None = None
         self._sandboxes: dict[str, Sandbox] = {}
@@ -122,14 +154,19 @@ class Prober:
         if not old.ran:  # the call never reached the code: running it on the new side says nothing more
             return Verdict("unrunnable", old, None, old.raised or "")
         new = self._run("new", script)
+        if (new.raised or "").startswith(("ImportError", "probe")) and not new.stdout:
+            # The change stops the module importing, or makes the call hang: evidence without tracing.
+            return Verdict("differs", old, new)
         result = compare(old, new)
         if result == "unrunnable":
             return Verdict(result, old, new, old.raised or new.raised or "")
-        near = range(finding.start_line - REACH, finding.end_line + REACH + 1)
-        on = range(finding.start_line, finding.end_line + 1)
+        ran = statement_lines(source, finding.start_line)
         # A result that never ran the change is no evidence. Module-level lines run on import.
-        if not any(n in new.lines for n in near) and not any(n in new.imported for n in on):
+        if not any(n in new.lines or n in new.imported for n in ran):
             return Verdict("unreached", old, new, _unreached(finding, new, source))
+        if result == "differs" and compare(old, self._run("old", script)) != "same":
+            return Verdict("unrunnable", old, new, "the call gives a different result each time it runs "
+                                                   "(time, randomness, object ids)")
         return Verdict(result, old, new)
 
     def _run(self, side: str, script: str) -> Outcome:
@@ -142,13 +179,14 @@ class Prober:
         if res.timed_out:
             return Outcome(raised=f"probe: the call did not finish in {self.timeout:g} s")
         # The two copies live at different paths; a path in a result must not count as a difference.
-        return read_outcome(res.output.replace(str(tree), "<repo>"))
+        return read_outcome(res.output, mask=str(tree))
 
     def _ready(self) -> bool:
         """Make the two trees and their sandboxes once; False (with `problem` set) when that fails."""
         if self._tmp is not None or self.problem:
             return not self.problem
-        self._tmp = Path(tempfile.mkdtemp(prefix="smallcoder-review-"))
+        _sweep_scratch()
+        self._tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
         try:
             self._make_trees(self._tmp)
             isolation = self.isolation or choose_isolation()
@@ -160,23 +198,33 @@ class Prober:
                     isolation, self._tmp / side, repo=self.repo, run_id=f"review-probe-{side}",
                     extra_env={**envs.run_env(self._tmp / side), "PYTHONHASHSEED": "0",
                                "PYTHONDONTWRITEBYTECODE": "1"},
-                    extra_read_only=tuple(envs.read_only))
+                    extra_read_only=tuple(envs.read_only),
+                    read_only_worktree=True)  # one call must not change what the next one runs
         except (SmallcoderError, OSError, subprocess.SubprocessError) as e:
             self.problem = f"cannot run the code: {' '.join(str(e).split())[:200]}"
         return not self.problem
 
     def _make_trees(self, tmp: Path) -> None:
+        """old: the base commit's tracked files (read-tree + checkout-index into a private index: unlike
+        `git archive`, no export-ignore or export-subst); new: a copy with the diff applied (binary
+        files left out: a text diff cannot carry them). With `untracked`, both get the working tree's
+        untracked, not ignored files: the code under review imports them in the user's checkout."""
         old, new = tmp / "old", tmp / "new"
-        old.mkdir()
-        archive = subprocess.run(["git", "archive", "--format=tar", str(self.base)], cwd=self.repo,
-                                 capture_output=True, check=False)
-        if archive.returncode != 0:
-            raise SmallcoderError(f"git archive {self.base}: {archive.stderr.decode(errors='replace').strip()}")
-        subprocess.run(["tar", "-x", "-C", str(old)], input=archive.stdout, capture_output=True, check=True)
+        index = {**os.environ, "GIT_INDEX_FILE": str(tmp / "index")}
+        for argv in (["git", "read-tree", str(self.base)],
+                     ["git", "checkout-index", "-a", "-f", f"--prefix={old}/"]):
+            done = subprocess.run(argv, cwd=self.repo, env=index, capture_output=True, check=False)
+            if done.returncode != 0:
+                raise SmallcoderError(f"{' '.join(argv[:2])} {self.base}: "
+                                      f"{done.stderr.decode(errors='replace').strip()[:200]}")
+        old.mkdir(exist_ok=True)
+        if self.untracked:
+            _copy_untracked(self.repo, (old,))
         shutil.copytree(old, new, symlinks=True)
         # Outside any repository (the ceiling stops git looking upward), `git apply` patches plain files.
         env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp)}
-        applied = subprocess.run(["git", "apply", "--whitespace=nowarn", "-"], cwd=new, env=env,
+        binary = [f"--exclude={f.path}" for f in parse_diff(self.diff_text).files if f.binary]
+        applied = subprocess.run(["git", "apply", "--whitespace=nowarn", *binary, "-"], cwd=new, env=env,
                                  input=self.diff_text.encode(), capture_output=True, check=False)
         if applied.returncode != 0:
             first = (applied.stderr.decode(errors="replace").strip().splitlines() or ["git apply failed"])[0]
