@@ -111,24 +111,13 @@ def server_settings(args: argparse.Namespace) -> tuple[int, int]:
         return args.n_ctx or config.ctx, threads
     import llama_cpp
 
+    from smallcoder.backends.embedded import _quiet_stderr
     from smallcoder.backends.gguf_facts import GGUFFacts
 
-    with _stderr_to_devnull():  # llama.cpp warns about the vocab-only load's window on fd 2
+    with _quiet_stderr():  # llama.cpp warns about the vocab-only load's window on fd 2
         probe = llama_cpp.Llama(str(args.model), vocab_only=True, verbose=False)
     facts = GGUFFacts.from_metadata(dict(probe.metadata), file_bytes=args.model.stat().st_size)
     return facts.choose_context(), threads
-
-
-@contextlib.contextmanager
-def _stderr_to_devnull() -> Iterator[None]:
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def aider_version(aider: Path) -> str:

@@ -28,7 +28,7 @@ from smallcoder.sandbox.mounts import MountPlan, plan_mounts
 from smallcoder.sandbox.orphans import kill_orphans, owner_marker
 from smallcoder.sandbox.select import Isolation
 from smallcoder.secrets import filter_env
-from smallcoder.workspace.processes import pid_alive
+from smallcoder.workspace.processes import sweep_scratch
 
 SCRATCH_PREFIX = "smallcoder-sandbox-"
 
@@ -52,7 +52,7 @@ class Sandbox:
         if isolation.sandboxed:
             self.env["TMPDIR"] = "/tmp"  # the private tmpfs; the host's TMPDIR may be hidden or read-only inside
         kill_orphans()
-        _sweep_scratch()
+        sweep_scratch(SCRATCH_PREFIX)
         self._scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-{run_id}-"))
         self.git = find_git_dirs(self.worktree, self._scratch)
         self.plan: MountPlan | None = None
@@ -134,12 +134,6 @@ class Sandbox:
         self.close()
 
 
-def _sweep_scratch() -> None:
-    """Scratch directories of smallcoder processes that were killed before they could remove them."""
-    for path in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
-        owner = path.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
-        if owner.isdigit() and not pid_alive(int(owner)):
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def _cleanup(scratch: Path, cg: Path | None, settings: Any, run_id: str, containers: bool) -> None:

@@ -38,7 +38,7 @@ from smallcoder.review.probe import (
 )
 from smallcoder.sandbox import Isolation, Sandbox, choose_isolation, open_sandbox
 from smallcoder.workspace.find_env import find_environment
-from smallcoder.workspace.processes import pid_alive
+from smallcoder.workspace.processes import sweep_scratch
 from smallcoder.workspace.runner import run_command
 
 SCRIPT_NAME = ".smallcoder-probe.py"
@@ -70,14 +70,6 @@ class Verdict:
         if self.old is None:
             return self.why == NO_CALL
         return not (self.old.raised or "").startswith(("ImportError", "probe"))
-
-
-def _sweep_scratch() -> None:
-    """Remove scratch copies left by reviews whose process is gone (killed by SIGTERM or SIGKILL)."""
-    for leftover in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
-        pid = leftover.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
-        if pid.isdigit() and not pid_alive(int(pid)):
-            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _copy_untracked(repo: Path, trees: tuple[Path, ...]) -> None:
@@ -185,7 +177,7 @@ class Prober:
         """Make the two trees and their sandboxes once; False (with `problem` set) when that fails."""
         if self._tmp is not None or self.problem:
             return not self.problem
-        _sweep_scratch()
+        sweep_scratch(SCRATCH_PREFIX)
         self._tmp = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
         try:
             self._make_trees(self._tmp)

@@ -1,8 +1,12 @@
-"""Is the process that started a run still alive? Used to tell "running" from "interrupted"."""
+"""Is the process that started a run still alive? Used to tell "running" from "interrupted", and to
+remove the scratch directories of processes that were killed before they could."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 
 def pid_alive(pid: int | None) -> bool:
@@ -25,3 +29,12 @@ def pid_alive(pid: int | None) -> bool:
     except PermissionError:
         return True  # exists, owned by another user
     return True
+
+
+def sweep_scratch(prefix: str) -> None:
+    """Remove `<tmp>/<prefix><pid>-…` directories whose process is gone (killed by SIGKILL or SIGTERM
+    before its own cleanup ran). The pid right after the prefix names the owner."""
+    for path in Path(tempfile.gettempdir()).glob(f"{prefix}*"):
+        owner = path.name[len(prefix):].split("-", 1)[0]
+        if owner.isdigit() and not pid_alive(int(owner)):
+            shutil.rmtree(path, ignore_errors=True)
