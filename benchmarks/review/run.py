@@ -209,7 +209,7 @@ def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> Non
         f"precision {summary['precision']}, recall {summary['recall']}, comments per clean change "
         f"{summary['comments_per_clean_change']}, unparsable outputs {summary['unparsable']}, "
         f"{summary['dropped_by_checks']} findings dropped by the checks.\n\n"
-        f"Before the verification pass (what passed the checks): {summary['before_verification']}.\n\n"
+        f"After the static checks, before running the calls and the yes/no question: {summary['before_verification']}.\n\n"
         f"Findings whose call ran the changed line on both versions: {summary['checks_run']}; "
         f"dropped because the result was the same: {summary['refuted_by_running']}; dropped by the model's "
         f"yes/no answer (calls that never reached the line): {summary['refuted_by_the_question']}.\n\n"
