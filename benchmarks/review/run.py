@@ -180,7 +180,7 @@ def summarize(cases: list[dict], out_dir: Path, args: argparse.Namespace) -> Non
         "model_calls": sum(r["model_calls"] for r in records),
         "seconds": round(sum(r["seconds"] for r in records), 1),
     }
-    # Before the verification pass: what passed the checks (shown, or dropped only by the model's "no").
+    # After the static checks: shown, or dropped by running the call or by the model's "no".
     by_id = {c["id"]: c for c in cases}
     before = {r["id"]: r["findings"] + [d for d in r["dropped"] if d["reason"].startswith("not confirmed")]
               for r in records}
