@@ -12,6 +12,7 @@ from __future__ import annotations
 from smallcoder.agent.events import TestRun
 from smallcoder.agent.prompts import render
 from smallcoder.types import Message
+from smallcoder.workspace.test_output import for_model
 
 LINE_CHARS = 160
 SUMMARY_START = "The conversation so far was too long"
@@ -38,7 +39,7 @@ def compact(messages: list[Message], last_test: TestRun | None, *, keep: int | N
             actions.append(f"correction: {m.content.splitlines()[0][:LINE_CHARS]}")
     summary = render(
         "compacted", actions=actions[-30:],
-        test_output=last_test.output[-TEST_TAIL_CHARS:] if last_test else "",
+        test_output=for_model(last_test.output, TEST_TAIL_CHARS) if last_test else "",
         test_passed=bool(last_test and last_test.passed),
     )
     return [*messages[:2], Message("user", summary), *kept]

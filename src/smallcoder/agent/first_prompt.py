@@ -21,6 +21,7 @@ from smallcoder.localize.render import render_candidates
 from smallcoder.repomap.files import list_files as repo_files
 from smallcoder.repomap.testpaths import is_test_path
 from smallcoder.types import CHARS_PER_TOKEN
+from smallcoder.workspace.test_output import for_model
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def build_first_prompt(root: Path, task: str, test_command: str | None, tests_be
     if show_map and left >= MIN_MAP_TOKENS:
         repo_map, map_tokens = _repo_map(root, task, files, left)
     text = render("task", task=task, test_command=test_command, tests_before=tests_before,
-                  tests_before_output=output[-TEST_OUTPUT_CHARS:], files=files, repo_map=repo_map, python=python,
+                  tests_before_output=for_model(output, TEST_OUTPUT_CHARS), files=files, repo_map=repo_map, python=python,
                   candidates=listed)
     focus = files[0].path if files else (paths[0] if paths else None)
     return FirstPrompt(text, focus, files, map_tokens, paths, listed_tokens)

@@ -23,6 +23,7 @@ from smallcoder.errors import Answered, Stuck, Submitted
 from smallcoder.protocol import ParseResult
 from smallcoder.tools import Tool
 from smallcoder.types import Completion, ToolCall
+from smallcoder.workspace.test_output import for_model
 
 if TYPE_CHECKING:
     from smallcoder.agent.loop import Agent
@@ -108,7 +109,7 @@ class FixPolicy(Policy):
         if test.passed:
             raise Submitted(summary)
         self.submit_refused = True  # once: a second submit is taken as the model's final word
-        return render("tests_still_fail", output=test.output[-TEST_TAIL_CHARS:])
+        return render("tests_still_fail", output=for_model(test.output, TEST_TAIL_CHARS))
 
     def after_tool(self, agent: Agent, tool: Tool, call: ToolCall, observation: str) -> tuple[str, bool]:
         if not (tool.edits and agent.ctx.test_command):
@@ -125,4 +126,4 @@ def answer_key(text: str, calls: list[ToolCall]) -> tuple[str, tuple[tuple[str, 
 
 def describe_tests(test: TestRun) -> str:
     verdict = "PASSED" if test.passed else "FAILED" + (" (timed out)" if test.timed_out else "")
-    return f"Tests after this edit: {verdict}\n{test.output[-TEST_TAIL_CHARS:]}"
+    return f"Tests after this edit: {verdict}\n{for_model(test.output, TEST_TAIL_CHARS)}"

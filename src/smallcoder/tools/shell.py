@@ -14,6 +14,7 @@ from smallcoder.errors import ToolError
 from smallcoder.tools.base import ToolContext
 from smallcoder.workspace import runner
 from smallcoder.workspace.runner import CommandResult
+from smallcoder.workspace.test_output import condense
 from smallcoder.workspace.truncate import join_cut
 
 TAIL_SHARE = 0.8  # test failures and their summary come last: keep mostly the tail
@@ -43,7 +44,7 @@ def run_tests(ctx: ToolContext) -> str:
     else:
         status = f"FAILED (exit {result.exit_code})"
     budget = max(200, ctx.max_observation_chars - NOTE_ROOM)
-    return f"{status}\n{tail_heavy(result.output.rstrip(), budget) or '(no output)'}"
+    return f"{status}\n{tail_heavy(condense(result.output).rstrip(), budget) or '(no output)'}"
 
 
 def _run(ctx: ToolContext, command: str, max_chars: int) -> CommandResult:
