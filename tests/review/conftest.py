@@ -58,3 +58,20 @@ def repo(tmp_path) -> Path:
     (root / "stats.py").write_text(STATS_V2)
     git(root, "commit", "-q", "-am", "mean: simpler")
     return root
+
+
+STATS_NO_GUARD = STATS_V1.replace("    if not values:\n        return 0.0\n", "")
+
+
+@pytest.fixture
+def repo_deletion(tmp_path) -> Path:
+    """Two commits: the clean stats.py, then a change that only deletes the empty-list guard."""
+    root = tmp_path / "proj-del"
+    root.mkdir()
+    (root / "stats.py").write_text(STATS_V1)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "stats")
+    (root / "stats.py").write_text(STATS_NO_GUARD)
+    git(root, "commit", "-q", "-am", "mean: no guard")
+    return root

@@ -158,3 +158,37 @@ def test_find_quote_matches_a_wrapped_statement_quoted_on_one_line():
     assert find_quote(text, one_line) == [(2, 4)]
     assert find_quote(text, 'scale = (width - markup) / (table_width - "markup")') == []  # not the same code
     assert find_quote(text, "return  scale") == [(5, 5)]  # spacing inside a line is ignored too
+
+
+def test_a_change_that_only_deletes_is_reviewed_at_the_lines_around_the_removal(repo_deletion):
+    diff = parse_diff(git(repo_deletion, "diff", "HEAD~1"))
+    (f,) = diff.reviewable  # no added line, still a change to review
+    assert f.added_lines == frozenset()
+    (h,) = f.hunks
+    (r,) = h.removals
+    lines = (repo_deletion / "stats.py").read_text().splitlines()
+    assert r.code == "    if not values:\n        return 0.0\n"
+    assert [lines[n - 1].strip() for n in (r.above, r.below)] == ['"""The average of values; 0.0 for no values."""',
+                                                                  "return total(values) / len(values)"]
+    assert f.touched_lines == {r.above, r.below} and r.anchor == r.below
+
+    def read_new(path):
+        return (repo_deletion / path).read_text()
+    # Small models quote the deleted guard (shown as `-` lines) and miscount: the finding goes below it.
+    quoting_removed = finding(start_line=13, end_line=14, quote="if not values:\n    return 0.0")
+    on_neighbour = finding(start_line=r.below, end_line=r.below, quote="return total(values) / len(values)")
+    unrelated = finding(start_line=4, end_line=4, quote="def total(values):", title="other")
+    kept, dropped = check_findings([quoting_removed, on_neighbour, unrelated], diff, read_new)
+    assert [(k.start_line, k.end_line) for k in kept] == [(r.below, r.below)] * 2
+    assert [d.reason for d in dropped] == ["lines 4-4 were not changed"]
+
+
+def test_a_replaced_line_is_no_pure_removal():
+    text = ("diff --git a/x.py b/x.py\n--- a/x.py\n+++ b/x.py\n@@ -1,4 +1,3 @@\n a = 1\n-b = 2\n-c = 3\n+b = 4\n"
+            " d = 5\n")
+    (h,) = parse_diff(text).files[0].hunks
+    assert h.removals == () and h.touched == h.added == {2}
+    at_end = "--- a/x.py\n+++ b/x.py\n@@ -1,3 +1,2 @@\n a = 1\n b = 2\n-c = 3\n"
+    (h,) = parse_diff(at_end).files[0].hunks
+    (r,) = h.removals
+    assert (r.above, r.below, r.anchor) == (2, None, 2)

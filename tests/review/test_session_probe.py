@@ -194,3 +194,11 @@ def test_from_a_subdirectory_and_with_nothing_runnable_the_summary_says_so(repo,
     assert out.stdout.splitlines()[1].startswith("stats.py:15: high bug: `mean([])` now raises ZeroDivisionError")
     result, _ = review(repo, [item(15, "return total(values) / count", "mean([])")], "yes", base="no-such-base")
     assert "nothing could be run: cannot run the code: git read-tree no-such-base" in result.summary
+
+
+def test_a_deleted_guard_is_reviewed_and_checked_by_running_it(repo_deletion):
+    listed = [item(13, "if not values:\n    return 0.0", "mean([])", old="0.0", new="ZeroDivisionError")]
+    result, _ = review(repo_deletion, listed)
+    (f,) = result.findings
+    assert f.start_line == 14 and result.checks_run == 1  # the line below the removed guard, run on both sides
+    assert "returns 0.0 before this change and raises ZeroDivisionError" in f.scenario

@@ -61,12 +61,14 @@ def _check(f: Finding, diff: ReviewDiff, read_new: Callable[[str], str | None]) 
     f = replace(f, path=changed.path)
     if not scenario_is_concrete(f.scenario):
         return None, "states no concrete failure scenario"
-    added = changed.added_lines
+    added = changed.touched_lines  # added lines, and the neighbours of removed ones
     if f.quote.strip():
         text = read_new(changed.path)
         where = find_quote(text or "", f.quote)
-        if not where and _quotes_what_it_replaced(f, changed.hunks):
-            where = [(f.start_line, f.end_line)]  # the named line is right; its old version was quoted
+        if not where:
+            where = _quotes_removed(f, changed.hunks)
+            if where:  # removed code has no new-side line: the finding goes where _quotes_removed says
+                f = replace(f, start_line=where[0][0], end_line=where[0][1])
         if not where:
             return None, "quotes code that is not in the file"
         if not any(n in added for n in range(f.start_line, f.end_line + 1)):
@@ -81,14 +83,23 @@ def _check(f: Finding, diff: ReviewDiff, read_new: Callable[[str], str | None]) 
     return replace(f, start_line=inside[0], end_line=inside[-1]), ""
 
 
-def _quotes_what_it_replaced(f: Finding, hunks: tuple[Hunk, ...]) -> bool:
-    """True when `f` names an added line and quotes a line its hunk removed: small models quote the
-    `-` line they compare with (the review prompt shows both), meaning the `+` line that replaced it."""
+def _quotes_removed(f: Finding, hunks: tuple[Hunk, ...]) -> list[tuple[int, int]]:
+    """Where a finding that quotes removed code belongs (the review prompt shows `-` lines too): the
+    lines it names when they are the `+` lines that replaced the quote (small models quote the line
+    they compare with), else the neighbour of the removal the quote comes from (a deleted guard has
+    no new-side line of its own). [] when the quote is no removed line."""
     for h in hunks:
-        if f.start_line in h.added:
-            removed = "\n".join(line[1:] for line in h.text.splitlines()[1:] if line.startswith("-"))
-            return bool(find_quote(removed, f.quote))
-    return False
+        if f.start_line in h.added and find_quote(_removed_text(h.text.splitlines()[1:]), f.quote):
+            return [(f.start_line, f.end_line)]
+    for h in hunks:
+        for r in h.removals:
+            if r.anchor and find_quote(r.code, f.quote):
+                return [(r.anchor, r.anchor)]
+    return []
+
+
+def _removed_text(lines: list[str]) -> str:
+    return "\n".join(line[1:] for line in lines if line.startswith("-"))
 
 
 def scenario_is_concrete(text: str) -> bool:

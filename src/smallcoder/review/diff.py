@@ -12,14 +12,37 @@ from smallcoder.errors import ConfigError
 
 
 @dataclass(frozen=True)
+class Removal:
+    """A run of removed lines that no added line took the place of: its code (without the `-` marks) and
+    the new-side lines just above and below where it was (None where the hunk shows no such line)."""
+
+    code: str
+    above: int | None
+    below: int | None
+
+    @property
+    def anchor(self) -> int | None:
+        """The new-side line a finding about this removal goes on: the one that now follows it, else the one above."""
+        return self.below or self.above
+
+
+@dataclass(frozen=True)
 class Hunk:
     """One @@ hunk. new_start/new_end: 1-based inclusive range on the new side (new_end < new_start when
-    the hunk only deletes). added: new-side numbers of '+' lines. text: the hunk as in the diff."""
+    the hunk only deletes). added: new-side numbers of '+' lines. text: the hunk as in the diff.
+    removals: the runs of removed lines no '+' line replaced. A deleted guard is a change too, and a
+    finding about it can only point at the lines around where it was."""
 
     new_start: int
     new_end: int
     added: frozenset[int]
     text: str
+    removals: tuple[Removal, ...] = ()
+
+    @property
+    def touched(self) -> frozenset[int]:
+        """The new-side lines this hunk changed: added ones and the neighbours of pure removals."""
+        return self.added | {n for r in self.removals for n in (r.above, r.below) if n}
 
 
 @dataclass(frozen=True)
@@ -35,6 +58,11 @@ class DiffFile:
     @property
     def added_lines(self) -> frozenset[int]:
         return frozenset().union(*(h.added for h in self.hunks)) if self.hunks else frozenset()
+
+    @property
+    def touched_lines(self) -> frozenset[int]:
+        """New-side lines a finding may be about: added lines and the neighbours of pure removals."""
+        return frozenset().union(*(h.touched for h in self.hunks)) if self.hunks else frozenset()
 
     @property
     def shown_lines(self) -> frozenset[int]:
@@ -62,8 +90,9 @@ class ReviewDiff:
 
     @property
     def reviewable(self) -> tuple[DiffFile, ...]:
-        """Files with added lines to review (not deletions, not binary)."""
-        return tuple(f for f in self.files if not f.binary and f.status != "deleted" and f.added_lines)
+        """Files with changed lines to review (added lines or removals inside a kept file; not deleted
+        files, not binary ones)."""
+        return tuple(f for f in self.files if not f.binary and f.status != "deleted" and f.touched_lines)
 
 
 def parse_diff(text: str) -> ReviewDiff:
@@ -80,12 +109,34 @@ def parse_diff(text: str) -> ReviewDiff:
         hunks = []
         for h in pf:
             added = frozenset(line.target_line_no for line in h if line.is_added and line.target_line_no)
-            hunks.append(Hunk(h.target_start, h.target_start + h.target_length - 1, added, str(h)))
+            hunks.append(Hunk(h.target_start, h.target_start + h.target_length - 1, added, str(h),
+                              _removals(list(h))))
         status = ("added" if pf.is_added_file else "deleted" if pf.is_removed_file
                   else "renamed" if pf.is_rename else "modified")
         path = _strip(pf.target_file if not pf.is_removed_file else pf.source_file)
         files.append(DiffFile(path, _strip(pf.source_file), status, tuple(hunks), bool(pf.is_binary_file)))
     return ReviewDiff(tuple(files))
+
+
+def _removals(lines: list[Any]) -> tuple[Removal, ...]:
+    """Each run of '-' lines with no '+' line in it, from unidiff Line objects in hunk order. A run
+    replaced by '+' lines is already marked by them."""
+    out: list[Removal] = []
+    i = 0
+    while i < len(lines):
+        if not lines[i].is_removed:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and (lines[j].is_removed or lines[j].is_added):
+            j += 1
+        block = lines[i:j]
+        if not any(ln.is_added for ln in block):
+            above = next((ln.target_line_no for ln in reversed(lines[:i]) if ln.target_line_no), None)
+            below = next((ln.target_line_no for ln in lines[j:] if ln.target_line_no), None)
+            out.append(Removal("".join(ln.value for ln in block if ln.is_removed), above, below))
+        i = j
+    return tuple(out)
 
 
 def _strip(name: str) -> str:

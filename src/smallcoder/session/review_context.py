@@ -68,7 +68,7 @@ def make_chunks(diff: ReviewDiff, read_new: Callable[[str], str | None], root: P
         if whole.tokens <= budget:
             parts.append(whole)
         else:
-            parts.extend(_fit(file_part(f, text, (h,)), budget) for h in f.hunks if h.added)
+            parts.extend(_fit(file_part(f, text, (h,)), budget) for h in f.hunks if h.touched)
     chunks: list[list[Part]] = []
     for part in parts:
         if chunks and sum(p.tokens for p in chunks[-1]) + part.tokens <= budget:
@@ -88,17 +88,19 @@ def make_chunks(diff: ReviewDiff, read_new: Callable[[str], str | None], root: P
 
 
 def file_part(f: DiffFile, text: str, hunks: tuple[Hunk, ...]) -> Part:
-    """The numbered hunks of `f` and the functions enclosing their added lines (from the new text)."""
+    """The numbered hunks of `f` and the functions enclosing their changed lines (from the new text): added
+    lines and the neighbours of removed ones."""
     added = frozenset(n for h in hunks for n in h.added)
+    touched = frozenset(n for h in hunks for n in h.touched)
     lines = text.splitlines()
     in_hunks = {n for h in hunks for n in range(h.new_start, h.new_end + 1)}
     # a function the hunk already shows whole is not repeated (tokens are dear in a small window)
-    spans = [(a, b) for a, b in enclosing_spans(f.path, text, added) if not set(range(a, b + 1)) <= in_hunks]
+    spans = [(a, b) for a, b in enclosing_spans(f.path, text, touched) if not set(range(a, b + 1)) <= in_hunks]
     shown = [numbered(lines, a, b, added) for a, b in spans]
-    body = "\n".join(lines[n - 1] for n in sorted(added | {n for a, b in spans for n in range(a, b + 1)})
+    body = "\n".join(lines[n - 1] for n in sorted(touched | {n for a, b in spans for n in range(a, b + 1)})
                      if 0 < n <= len(lines))
     names = frozenset(n for n in _IDENT.findall(body) if not keyword.iskeyword(n) and len(n) > 2)
-    call = example_call(text, min(added)) if f.path.endswith(".py") and added else ""
+    call = example_call(text, min(touched)) if f.path.endswith(".py") and touched else ""
     return Part(f.path, "".join(numbered_hunk(h) for h in hunks), "\n...\n".join(shown), names, call)
 
 
