@@ -170,6 +170,18 @@ def test_a_fixed_function_shown_in_a_code_block_is_applied(example_repo):
     assert "-def spread" not in result.diff and "+def spread" not in result.diff
 
 
+def test_a_code_block_for_a_name_several_files_define_goes_to_the_tasks_file(example_repo):
+    # A second module with its own mean(): the block is meant for the file the task and its failing test point
+    # at (the first prompt's focus), not refused as ambiguous.
+    (example_repo / "legacy.py").write_text("def mean(values):\n    return 0\n")
+    git(example_repo, "add", "-A")
+    git(example_repo, "commit", "-q", "-m", "legacy")
+    reply = "Fixed:\n```python\ndef mean(values):\n    return sum(values) / len(values)\n```"
+    result, _, _ = fix(example_repo, [reply])
+    assert result.success and result.model_calls == 1
+    assert "+    return sum(values) / len(values)" in result.diff and "legacy.py" not in result.diff
+
+
 def add_report_package(repo):
     pkg = repo / "report"
     pkg.mkdir()

@@ -8,6 +8,7 @@ straight into the first prompt, within a character budget.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,18 +74,53 @@ def gather_context(root: Path, task: str, test_output: str = "", *, char_budget:
         matches = [f for f in files if f == cand or f.endswith("/" + cand)]
         ranked += [(f, 0) for f in matches[:3]]
 
-    defs = _find_definitions(root, files, task_identifiers(task)[:30])
-    ranked += [d for d in defs if not is_test_path(d[0])] + [d for d in defs if is_test_path(d[0])]
-
     traced = []
     for m in _TRACE_RE.finditer(test_output):
         raw, line = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
         rel = _relative(root, raw)
         if rel in known:
             traced.append((rel, int(line)))
+
+    # A name defined in several files is most likely the one the failing tests import.
+    imported = imported_modules(root, sorted({t for t, _ in traced if is_test_path(t)}), known)
+    defs = _find_definitions(root, files, task_identifiers(task)[:30])
+    defs.sort(key=lambda d: (is_test_path(d[0]), d[0] not in imported))
+    ranked += defs
     ranked += [t for t in traced if not is_test_path(t[0])] + [t for t in traced if is_test_path(t[0])]
 
     return _pack(root, ranked, char_budget)
+
+
+def imported_modules(root: Path, paths: list[str], known: set[str]) -> set[str]:
+    """The repository files (relative paths, from `known`) that the Python files `paths` import, absolute
+    (`from stats import mean`, `import pkg.mod`, resolved under any source folder: `src/pkg/mod.py`) and
+    relative (`from .mod import x`). Files that do not parse import nothing."""
+    out: set[str] = set()
+    for rel in paths:
+        text = _read_text(root / rel) if rel.endswith(".py") else None
+        try:
+            tree = ast.parse(text or "")
+        except (SyntaxError, ValueError):
+            continue
+        package = Path(rel).parent
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                dotted = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package
+                    for _ in range(node.level - 1):
+                        up = up.parent
+                    base = ".".join([*up.parts, *base.split(".")]).strip(".") if base else ".".join(up.parts)
+                dotted = [base, *(f"{base}.{a.name}" if base else a.name for a in node.names)]
+            else:
+                continue
+            for name in dotted:
+                stem = name.replace(".", "/")
+                for cand in (f"{stem}.py", f"{stem}/__init__.py"):
+                    out.update(f for f in known if f == cand or f.endswith("/" + cand))
+    return out
 
 
 def _relative(root: Path, raw: str) -> str:

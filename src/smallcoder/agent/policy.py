@@ -99,7 +99,8 @@ class FixPolicy(Policy):
     def without_call(self, agent: Agent, completion: Completion, parsed: ParseResult) -> ToolCall | None:
         if not agent.config.code_block_edits:
             return None
-        return edit_from_code_block(completion.text, agent.ctx.root)  # the fixed function in a ```python block
+        prefer = (agent.at_hand.path if agent.at_hand else None, agent.focus_file)
+        return edit_from_code_block(completion.text, agent.ctx.root, prefer)  # the fixed function in a ```python block
 
     def finish(self, agent: Agent, call: ToolCall) -> str:
         summary = str(call.arguments.get("summary", ""))

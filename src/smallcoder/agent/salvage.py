@@ -19,7 +19,12 @@ from smallcoder.types import ToolCall
 _BLOCK = re.compile(r"```(?:python|py|python3)?[ \t]*\n(.*?)```", re.DOTALL)
 
 
-def edit_from_code_block(text: str, root: Path) -> ToolCall | None:
+def edit_from_code_block(text: str, root: Path, prefer: tuple[str | None, ...] = ()) -> ToolCall | None:
+    """The rewrite_function call a reply's last ```python block that defines something means, or None.
+
+    The block's first function or class must be defined in exactly one non-test file, or, when
+    several define it (`__init__`, `run`, a method name shared by classes), in a file of `prefer`
+    (relative paths, first wins: the file the model last read or edited, then the task's file)."""
     blocks = _BLOCK.findall(text)
     if not blocks:
         return None
@@ -30,9 +35,22 @@ def edit_from_code_block(text: str, root: Path) -> ToolCall | None:
             continue
         pattern = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(names[0])}\b", re.MULTILINE)
         owners = [f for f in sources if _defines(root / f, pattern)]
+        if len(owners) > 1:
+            owners = [f for f in (_relative(root, p) for p in prefer if p) if f in owners][:1]
         if len(owners) == 1:
             return ToolCall("rewrite_function", {"path": owners[0], "code": block}, id="salvaged")
     return None
+
+
+def _relative(root: Path, path: str) -> str:
+    """A model's path as list_files gives it: `./a.py` and `/abs/root/a.py` are `a.py`."""
+    p = Path(path)
+    if p.is_absolute():
+        try:
+            return p.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return path
+    return p.as_posix()
 
 
 def _defines(path: Path, pattern: re.Pattern[str]) -> bool:
