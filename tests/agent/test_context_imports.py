@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from smallcoder.agent.context import gather_context, imported_modules
+from smallcoder.agent.context import gather_context
+from smallcoder.localize.imports import imported_modules
 
 TRACE = "tests/unit/test_stats.py:8: AssertionError\nFAILED tests/unit/test_stats.py::test_mean\n"
 

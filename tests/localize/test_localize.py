@@ -172,3 +172,16 @@ def test_candidates_render_within_the_budget_best_first(repo):
 def test_a_report_that_matches_nothing_gives_no_candidates(repo):
     found = run(repo, "Zzyzx qwerty.")
     assert found.candidates == [] and found.rankings["lexical"] == []
+
+
+def test_of_two_files_defining_the_name_the_one_the_failing_test_imports_comes_first(repo):
+    (repo / "pkg" / "legacy.py").write_text("def popitem(cache):\n    return None\n")  # the same name, elsewhere
+    (repo / "tests" / "test_cache.py").write_text(
+        "from pkg.cache import MRUCache\n\n\ndef test_popitem():\n    assert MRUCache(2).popitem() == 1\n")
+    output = "tests/test_cache.py:5: AssertionError\nFAILED tests/test_cache.py::test_popitem - assert None == 1\n"
+    plain = run(repo, "popitem() returns None", files=["pkg/legacy.py", "pkg/cache.py", "tests/test_cache.py"])
+    assert plain.candidates[0].path == "pkg/legacy.py"  # a short file that is all about popitem
+    found = run(repo, "popitem() returns None", test_output=output,
+                files=["pkg/legacy.py", "pkg/cache.py", "tests/test_cache.py"])
+    assert found.candidates[0].path == "pkg/cache.py"
+    assert "imported by the failing test" in found.candidates[0].reasons

@@ -8,11 +8,11 @@ straight into the first prompt, within a character budget.
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from smallcoder.localize.imports import imported_modules
 from smallcoder.repomap.files import list_files as repo_files
 from smallcoder.repomap.files import read_source
 from smallcoder.repomap.testpaths import is_test_path
@@ -89,38 +89,6 @@ def gather_context(root: Path, task: str, test_output: str = "", *, char_budget:
     ranked += [t for t in traced if not is_test_path(t[0])] + [t for t in traced if is_test_path(t[0])]
 
     return _pack(root, ranked, char_budget)
-
-
-def imported_modules(root: Path, paths: list[str], known: set[str]) -> set[str]:
-    """The repository files (relative paths, from `known`) that the Python files `paths` import, absolute
-    (`from stats import mean`, `import pkg.mod`, resolved under any source folder: `src/pkg/mod.py`) and
-    relative (`from .mod import x`). Files that do not parse import nothing."""
-    out: set[str] = set()
-    for rel in paths:
-        text = _read_text(root / rel) if rel.endswith(".py") else None
-        try:
-            tree = ast.parse(text or "")
-        except (SyntaxError, ValueError):
-            continue
-        package = Path(rel).parent
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                dotted = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    up = package
-                    for _ in range(node.level - 1):
-                        up = up.parent
-                    base = ".".join([*up.parts, *base.split(".")]).strip(".") if base else ".".join(up.parts)
-                dotted = [base, *(f"{base}.{a.name}" if base else a.name for a in node.names)]
-            else:
-                continue
-            for name in dotted:
-                stem = name.replace(".", "/")
-                for cand in (f"{stem}.py", f"{stem}/__init__.py"):
-                    out.update(f for f in known if f == cand or f.endswith("/" + cand))
-    return out
 
 
 def _relative(root: Path, raw: str) -> str:

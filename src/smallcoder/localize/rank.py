@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smallcoder.localize.imports import imported_modules
 from smallcoder.localize.lexical import LexicalIndex, tokenize
 from smallcoder.localize.query import Query, extract_query, match_paths
 from smallcoder.repomap.build import build_repo_map
@@ -90,6 +91,8 @@ def localize(
     sources = [f for f in all_files if _is_source(f)]
     named = match_paths(query.paths, sources)
     traced = set(match_paths([p for p, _ in frames], sources))
+    failing_tests = [f for f in match_paths([p for p, _ in frames], all_files) if is_test_path(f)]
+    imported = imported_modules(root, failing_tests, set(sources)) if failing_tests else set()
 
     texts = {f: t for f in sources if (t := _read(root / f)) is not None}
     sources = [f for f in sources if f in texts]
@@ -106,7 +109,7 @@ def localize(
     # that, its order is the repository-wide one, which says which modules are used most, not where a bug is.
     steered = _files_by_best_definition((r for r in repo_map.ranked if r.tier <= 2), set(sources))
     fused, reasons = _fuse(sources, texts, query, [(lexical_ranking, LEXICAL_WEIGHT), (steered, MAP_WEIGHT)],
-                           named, traced)
+                           named, traced, imported)
     combined = sorted(sources, key=lambda f: (-fused[f], f))
 
     by_file = _definitions_by_file(repo_map.ranked)
@@ -128,8 +131,10 @@ def localize(
 
 
 def _fuse(sources: list[str], texts: dict[str, str], query: Query, rankings: list[tuple[list[str], float]],
-          named: list[str], traced: set[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
-    """(score, reasons) of every source file: weighted reciprocal ranks plus direct evidence, scripts halved."""
+          named: list[str], traced: set[str], imported: set[str]) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """(score, reasons) of every source file: weighted reciprocal ranks plus direct evidence (named in the
+    report, in the traceback, imported by a failing test: a share of one bonus each, like a phrase), scripts
+    halved."""
     fused: dict[str, float] = {f: 0.0 for f in sources}
     reasons: dict[str, list[str]] = {f: [] for f in sources}
     for ranking, weight in rankings:
@@ -141,6 +146,9 @@ def _fuse(sources: list[str], texts: dict[str, str], query: Query, rankings: lis
     for f in traced:
         fused[f] += EVIDENCE_BONUS
         reasons[f].append("in the traceback")
+    for f in imported:
+        fused[f] += EVIDENCE_BONUS / len(imported)
+        reasons[f].append("imported by the failing test")
     for phrase in query.phrases:
         holders = [f for f in sources if phrase in texts[f]]
         if 0 < len(holders) <= PHRASE_MAX_FILES:  # text found in many files says nothing about one
