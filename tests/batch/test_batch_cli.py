@@ -136,3 +136,30 @@ def test_bad_task_file_is_one_line_exit_2(tmp_path):
     res = run("batch", str(bad), "--model", "gold", "--out", str(tmp_path / "o"))
     assert res.returncode == 2 and "line 1: no problem" in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_another_tools_predictions_are_judged_beside_the_models(batch_run, tmp_path):
+    """`--model predictions:FILE` evaluates a peer's SWE-bench predictions with the same hidden tests: here the
+    gold patch under a peer's name, a broken patch, and an instance the file has no line for."""
+    [task] = lines(batch_run["tasks"])
+    [gold] = lines(batch_run["out"] / "gold" / "predictions.jsonl")
+    tasks = tmp_path / "tasks.jsonl"
+    tasks.write_text("".join(json.dumps({**task, "instance_id": i}) + "\n" for i in ("good", "bad", "absent")))
+    preds = tmp_path / "peer.jsonl"
+    preds.write_text(
+        json.dumps({"instance_id": "good", "model_name_or_path": "aider-1.5b", "model_patch": gold["model_patch"],
+                    "prompt_tokens": 1234, "run_s": 20.5}) + "\n"
+        + json.dumps({"instance_id": "bad", "model_name_or_path": "aider-1.5b",
+                      "model_patch": gold["model_patch"].replace("round(", "int(")}) + "\n")
+    out = tmp_path / "out"
+    res = run("batch", str(tasks), "--model", f"predictions:{preds}", "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    recs = {r["instance_id"]: r for r in lines(out / "predictions-aider-1.5b" / "records.jsonl")}
+    assert recs["good"]["outcome"] == "resolved" and recs["good"]["prompt_tokens"] == 1234
+    assert recs["bad"]["outcome"] == "unresolved" and recs["bad"]["evaluation"]["fail_to_pass"]
+    assert recs["absent"]["outcome"] == "unresolved" and "has no line for this instance" in recs["absent"]["reason"]
+    assert "predictions-aider-1.5b" in (out / "report.md").read_text()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"instance_id": "good"}\nnot json\n')
+    res = run("batch", str(tasks), "--model", f"predictions:{broken}", "--out", str(tmp_path / "o2"))
+    assert res.returncode == 2 and f"{broken}:2: not JSON" in res.stderr

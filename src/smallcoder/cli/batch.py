@@ -24,7 +24,7 @@ def _status(counts: BatchCounts) -> str:
 
 def batch(
     tasks_file: Annotated[Path, typer.Argument(help="Tasks: JSONL of SWE-bench instances or {task, repo, test_cmd} lines.")],
-    model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help="Model spec; repeat to compare models side by side. 'gold' applies each task's own fix.")] = None,
+    model: Annotated[Optional[list[str]], typer.Option("--model", "-m", help="Model spec; repeat to compare models side by side. 'gold' applies each task's own fix; 'predictions:FILE.jsonl' judges another tool's SWE-bench predictions.")] = None,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Instances at once (locally: processes; with --ray: CPUs of a local Ray).")] = 1,
     ray: Annotated[Optional[str], typer.Option("--ray", help="Run on Ray: 'local' (start one here) or a cluster address (ray://HOST:10001, auto).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory: predictions, records, logs, report.")] = Path("batch-out"),

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from smallcoder.errors import SmallcoderError
 from smallcoder.session.batch_instance import Job
+from smallcoder.session.batch_predictions import is_predictions, predictions_label
 from smallcoder.session.batch_process import kill_all, run_in_subprocess
 from smallcoder.session.batch_records import BatchOutput
 from smallcoder.session.batch_tasks import BatchTask
@@ -31,7 +32,11 @@ Progress = Callable[[dict[str, Any], "BatchCounts"], None]
 
 def model_label(spec: str) -> str:
     """A model's name in paths and reports: the served name after `#`, else the last path part without
-    `.gguf`/`.json` (`scripted:` and `hf:` kept as a prefix), made file-safe."""
+    `.gguf`/`.json` (`scripted:` and `hf:` kept as a prefix), made file-safe; for `predictions:FILE`, the name
+    the predictions give (batch_predictions.py) after `predictions-`. Raises SmallcoderError for an unreadable
+    predictions file."""
+    if is_predictions(spec):
+        return "predictions-" + re.sub(r"[^A-Za-z0-9._-]+", "_", predictions_label(spec)).strip("_.")[:68]
     name = spec.rstrip("/")
     if "#" in name:
         name = name.rsplit("#", 1)[1]

@@ -23,6 +23,7 @@ from typing import Any, TextIO
 
 from smallcoder.errors import SmallcoderError, WorkspaceError
 from smallcoder.session.batch_diagnose import gold_files
+from smallcoder.session.batch_predictions import is_predictions, prediction_record
 from smallcoder.session.batch_repo import checkout, source_url
 from smallcoder.session.batch_tasks import BatchTask
 from smallcoder.session.evaluate import ENV_ERROR, evaluate
@@ -129,6 +130,9 @@ def run_job(job: Job) -> dict[str, Any]:
             run_ok = True
             if job.model == GOLD:
                 record.update(_gold_record(task))
+            elif is_predictions(job.model):
+                record.update(prediction_record(job.model, task.instance_id))
+                run_ok = bool(record["model_patch"].strip())
             else:
                 result = _fix(job, task, repo, log)
                 run_ok = result.success
@@ -141,15 +145,17 @@ def run_job(job: Job) -> dict[str, Any]:
                               model_name=result.model)
                 if not job.keep_checkout:
                     _remove_run_worktree(result, repo)
-            if job.evaluate and task.evaluable:
+            if record.get("run_status") == "no prediction":
+                record.update(outcome="unresolved", reason=record["run_reason"])
+            elif job.evaluate and task.evaluable:
                 t0 = time.perf_counter()
                 verdict = evaluate(task, record["model_patch"], work, cache, base_dir=Path(job.base_dir),
                                    timeout=job.test_timeout_s)
                 stream.write(f"--- evaluation: {verdict.verdict}: {verdict.reason}\n{verdict.log}\n")
                 record.update(outcome=verdict.verdict, reason=verdict.reason, evaluation=verdict.to_json(),
                               eval_s=round(time.perf_counter() - t0, 2))
-            elif job.model == GOLD:
-                record.update(outcome="not_evaluated", reason="the reference patch, not evaluated (--no-eval)")
+            elif job.model == GOLD or is_predictions(job.model):
+                record.update(outcome="not_evaluated", reason="a given patch, not evaluated (--no-eval)")
             else:
                 record.update(outcome="resolved" if run_ok else "unresolved",
                               reason=f"run: {record['run_status']} ({record.get('run_reason', '')})")
