@@ -221,17 +221,7 @@ def run_tasks(args: argparse.Namespace, server: Server, per_task: Path) -> None:
     tasks = load_tasks(args.tasks, args.limit, args.offset)
     home = args.work / "home"  # Aider's ~: no user config, caches or analytics id from the real one
     home.mkdir(parents=True, exist_ok=True)
-    settings = args.work / "model-metadata.json", args.work / "model-settings.yml"
-    settings[0].write_text(json.dumps({f"openai/{args.alias}": {
-        # known to Aider, so it neither warns nor looks the model up online; a local model costs nothing
-        "max_input_tokens": args.n_ctx, "max_tokens": args.n_ctx, "max_output_tokens": args.max_tokens,
-        "input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "litellm_provider": "openai", "mode": "chat",
-    }}, indent=2), encoding="utf-8")
-    # Aider sends no max_tokens; llama_cpp.server then generates until the window is full, and a reply
-    # that loops (or Aider's non-streamed history summary, which a kill cannot stop) holds the server
-    # long past the task. "aider/extra_params" adds to every model's request without replacing settings.
-    settings[1].write_text(f"- name: aider/extra_params\n  extra_params:\n    max_tokens: {args.max_tokens}\n",
-                           encoding="utf-8")
+    settings = write_model_settings(args)
     with socket.socket() as blackhole:
         # bound, never listening: a connection to it is refused at once, so any attempt of Aider's to
         # reach the internet (update check, model metadata, analytics) fails fast instead of hanging
@@ -247,6 +237,22 @@ def run_tasks(args: argparse.Namespace, server: Server, per_task: Path) -> None:
             print(f"[{i}/{len(tasks)}] {task.task_id}: {'RESOLVED' if record['resolved'] else record['status']} "
                   f"in {record['wall_s']}s, first edit {record['time_to_first_edit_s']}s, "
                   f"{record.get('model_calls', '?')} calls", flush=True)
+
+
+def write_model_settings(args: argparse.Namespace) -> tuple[Path, Path]:
+    """Aider's model metadata and settings files for the served model, under args.work."""
+    settings = args.work / "model-metadata.json", args.work / "model-settings.yml"
+    settings[0].write_text(json.dumps({f"openai/{args.alias}": {
+        # known to Aider, so it neither warns nor looks the model up online; a local model costs nothing
+        "max_input_tokens": args.n_ctx, "max_tokens": args.n_ctx, "max_output_tokens": args.max_tokens,
+        "input_cost_per_token": 0.0, "output_cost_per_token": 0.0, "litellm_provider": "openai", "mode": "chat",
+    }}, indent=2), encoding="utf-8")
+    # Aider sends no max_tokens; llama_cpp.server then generates until the window is full, and a reply
+    # that loops (or Aider's non-streamed history summary, which a kill cannot stop) holds the server
+    # long past the task. "aider/extra_params" adds to every model's request without replacing settings.
+    settings[1].write_text(f"- name: aider/extra_params\n  extra_params:\n    max_tokens: {args.max_tokens}\n",
+                           encoding="utf-8")
+    return settings
 
 
 def aider_env(home: Path, proxy: str) -> dict[str, str]:

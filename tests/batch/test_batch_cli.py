@@ -156,6 +156,7 @@ def test_another_tools_predictions_are_judged_beside_the_models(batch_run, tmp_p
     assert res.returncode == 0, res.stderr
     recs = {r["instance_id"]: r for r in lines(out / "predictions-aider-1.5b" / "records.jsonl")}
     assert recs["good"]["outcome"] == "resolved" and recs["good"]["prompt_tokens"] == 1234
+    assert recs["good"]["wall_s"] >= 20.5  # the peer's own run time, plus the evaluation here
     assert recs["bad"]["outcome"] == "unresolved" and recs["bad"]["evaluation"]["fail_to_pass"]
     assert recs["absent"]["outcome"] == "unresolved" and "has no line for this instance" in recs["absent"]["reason"]
     assert "predictions-aider-1.5b" in (out / "report.md").read_text()

@@ -172,7 +172,7 @@ def run_job(job: Job) -> dict[str, Any]:
 
 
 def _done(record: dict[str, Any], started: float) -> dict[str, Any]:
-    record["wall_s"] = round(time.perf_counter() - started, 2)
+    record["wall_s"] = round(time.perf_counter() - started + float(record.get("run_elsewhere_s") or 0), 2)
     record["finished_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return record
 

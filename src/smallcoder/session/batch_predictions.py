@@ -5,7 +5,8 @@ SWE-bench's format (one JSON object a line: `instance_id`, `model_name_or_path`,
 the harness's input, which Aider's, SWE-agent's and mini-swe-agent's batch runners write), and
 evaluates it like any model's patch: so a peer run elsewhere lands in the same report, judged by
 the same hidden tests. Optional numbers on a line (`prompt_tokens`, `completion_tokens`,
-`cached_tokens`, `steps`, `model_calls`, `run_s`) are carried into the record for the report.
+`cached_tokens`, `steps`, `model_calls`, `run_s`) are carried into the record for the report; `run_s`
+is added to the instance's wall time, which otherwise holds only the checkout and the evaluation.
 An instance the file has no line for is unresolved with that reason, never dropped.
 """
 
@@ -68,4 +69,6 @@ def prediction_record(spec: str, instance_id: str) -> dict[str, Any]:
     for key in NUMBERS:
         if isinstance(item.get(key), (int, float)) and not isinstance(item.get(key), bool):
             record[key] = item[key]
+    if "run_s" in record:
+        record["run_elsewhere_s"] = record["run_s"]  # added to the instance's wall time: the run happened elsewhere
     return record

@@ -1,0 +1,198 @@
+"""Run Aider on the repobugs dev set; `smallcoder batch` then judges its patches beside smallcoder's.
+
+    .venv/bin/python benchmarks/peers/aider_repobugs.py \\
+        --model ~/.cache/smallcoder-test-models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf --name qwen2.5-coder-1.5b
+    .venv/bin/python -m smallcoder.cli.app batch benchmarks/repobugs/tasks.jsonl \\
+        --model predictions:benchmarks/results/repobugs-aider-qwen2.5-coder-1.5b/predictions.jsonl \\
+        --out /tmp/repobugs-aider-eval
+
+The issue's peer setting (issue 23): Aider with whole-file edits and its repo map on (--map-tokens,
+1,024 by default: what smallcoder's first prompt spends on its map), no file given — it finds the code
+from the report, as smallcoder must —, the task's own test command as --test-cmd with --auto-test, the
+problem statement as --message, a wall-clock budget per task (600 s, as benchmarks/repobugs/run.sh).
+The same GGUF behind one `python -m llama_cpp.server` (the server, the closed network, the scratch home
+and the token counting from the server log are aider_humanevalfix.py's); the same checkout of each task
+(smallcoder's batch_repo) and the same test environment smallcoder's runs get (its environment finder:
+the project's interpreter, its sources first on PYTHONPATH), given to the test command only so that it
+cannot shadow Aider's own imports.
+
+Out: <results>/repobugs-aider-<name>/predictions.jsonl in SWE-bench's format (plus run_s, model_calls and
+token counts a line, which `batch --model predictions:` carries into its report) and tasks/<id>.json per
+task (a rerun resumes; --fresh redoes). Logs under --work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from aider_humanevalfix import (  # noqa: E402  (the HumanEvalFix runner's server and Aider plumbing)
+    DEFAULT_AIDER,
+    IDLE_WAIT_S,
+    POLL_S,
+    Server,
+    _kill,
+    aider_env,
+    aider_tokens,
+    aider_version,
+    serve,
+    server_usage,
+    write_model_settings,
+)
+
+from smallcoder.session.batch_repo import checkout, source_url  # noqa: E402
+from smallcoder.session.batch_tasks import BatchTask  # noqa: E402
+from smallcoder.session.preflight import prepare_worktree  # noqa: E402
+from smallcoder.workspace.find_env import find_environment  # noqa: E402
+
+TASKS = HERE.parent / "repobugs" / "tasks.jsonl"
+RESULTS = HERE.parent / "results"
+TEST_TIMEOUT_S = 300  # one test run of the task's suite
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, required=True, help="the GGUF file to serve")
+    ap.add_argument("--name", required=True, help="results go to <results>/repobugs-aider-<name>/")
+    ap.add_argument("--tasks", type=Path, default=TASKS)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N tasks (0: all)")
+    ap.add_argument("--budget", type=float, default=600, help="wall-clock seconds per task (Aider is killed then)")
+    ap.add_argument("--aider", type=Path, default=DEFAULT_AIDER)
+    ap.add_argument("--map-tokens", type=int, default=1024, help="Aider's repo map budget (on: the issue's setting)")
+    ap.add_argument("--max-tokens", type=int, default=2048, help="cap on each reply (Aider sets none)")
+    ap.add_argument("--n-ctx", type=int, default=8192, help="as benchmarks/repobugs/run.sh gives smallcoder")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--server-url", help="reuse a running OpenAI-compatible server instead of starting one")
+    ap.add_argument("--server-log", type=Path, help="with --server-url: its log, to count tokens")
+    ap.add_argument("--alias", help="model name the server answers to (default: the GGUF's stem)")
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--work", type=Path, help="checkouts and logs (default /tmp/repobugs-aider-<name>)")
+    ap.add_argument("--fresh", action="store_true", help="redo tasks that already have a result")
+    args = ap.parse_args()
+
+    args.model = args.model.expanduser().resolve()
+    args.alias = args.alias or args.model.stem
+    args.work = (args.work or Path(f"/tmp/repobugs-aider-{args.name}")).resolve()
+    out_dir = args.results / f"repobugs-aider-{args.name}"
+    (out_dir / "tasks").mkdir(parents=True, exist_ok=True)
+    (args.work / "logs").mkdir(parents=True, exist_ok=True)
+    if not args.aider.is_file():
+        sys.exit(f"{args.aider} not found: run benchmarks/peers/setup.sh first")
+    args.aider_version = aider_version(args.aider)
+    lines = [json.loads(line) for line in args.tasks.read_text(encoding="utf-8").splitlines() if line.strip()]
+    tasks = [BatchTask.from_json(t) for t in lines[: args.limit or None]]
+    with serve(args) as server:
+        settings = write_model_settings(args)
+        with socket.socket() as blackhole:  # bound, never listening: Aider's internet calls fail at once
+            blackhole.bind(("127.0.0.1", 0))
+            env = aider_env(args.work / "home", f"http://127.0.0.1:{blackhole.getsockname()[1]}")
+            (args.work / "home").mkdir(exist_ok=True)
+            for i, task in enumerate(tasks, 1):
+                saved = out_dir / "tasks" / f"{task.file_id}.json"
+                if saved.exists() and not args.fresh:
+                    continue
+                record = run_one(args, task, server, settings, env)
+                saved.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+                print(f"[{i}/{len(tasks)}] {task.instance_id}: {record['status']} in {record['run_s']} s, "
+                      f"{len(record['model_patch'])} patch chars, {record.get('model_calls', '?')} calls", flush=True)
+    write_predictions(args, out_dir)
+
+
+def run_one(args: argparse.Namespace, task: BatchTask, server: Server, settings: tuple[Path, Path],
+            env: dict[str, str]) -> dict[str, Any]:
+    """Aider on one task's checkout; its diff against the base commit is the prediction."""
+    repo = args.work / "repos" / task.file_id
+    base = checkout(source_url(task.repo, args.tasks.parent), task.base_commit, repo, args.work / "cache")
+    envs = find_environment(repo, None)
+    prep = prepare_worktree(envs, repo, repo, task.test_cmd)
+    test_env = " ".join(f"{k}={shlex.quote(v)}" for k, v in {**task.env, **prep.run_env}.items())
+    tests = f"env {test_env} timeout {TEST_TIMEOUT_S} {prep.test_command}" if prep.test_command else ""
+    logs = args.work / "logs"
+    server.ensure_idle(IDLE_WAIT_S)
+    log_path = server.log_path
+    offset = log_path.stat().st_size if log_path and log_path.exists() else 0
+    cmd = command(args, server.url, settings, task.problem_statement, tests, logs / task.file_id)
+    status = "exited"
+    started = time.perf_counter()
+    with (logs / f"{task.file_id}.aider.txt").open("w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        while proc.poll() is None:
+            if time.perf_counter() - started > args.budget:
+                status = "timed_out"
+                _kill(proc)
+                break
+            time.sleep(POLL_S)
+    wall = time.perf_counter() - started
+    if proc.returncode not in (0, None) and status == "exited":
+        status = "error"
+    server.ensure_idle(IDLE_WAIT_S)
+    # Aider commits nothing (--no-auto-commits): the working tree against the base is its change, less
+    # Aider's own files (its repo map's tag cache lands in the checkout)
+    subprocess.run(["git", "add", "-A", "--", ".", ":(exclude).aider*"], cwd=repo, check=True, capture_output=True)
+    patch = subprocess.run(["git", "diff", "--cached", base], cwd=repo, check=True, capture_output=True,
+                           text=True).stdout
+    usage = server_usage(log_path, offset) if log_path and log_path.exists() else {}
+    aider_out = (logs / f"{task.file_id}.aider.txt").read_text(encoding="utf-8", errors="replace")
+    return {
+        "instance_id": task.instance_id, "model_name_or_path": f"aider-{args.name}", "model_patch": patch,
+        "status": status, "exit_code": proc.returncode, "run_s": round(wall, 2),
+        "model_calls": usage.get("model_calls", 0), "prompt_tokens": usage.get("prompt_tokens", 0),
+        "cached_tokens": usage.get("prompt_tokens", 0) - usage.get("uncached_prompt_tokens", 0),
+        "completion_tokens": usage.get("completion_tokens", 0), "cut_calls": usage.get("cut_calls", 0),
+        "aider_reported_tokens": aider_tokens(aider_out), "test_command": tests,
+        "edits_applied": aider_out.count("Applied edit to"),
+        "format_errors": aider_out.count("did not conform to the edit format"),
+        "output_tail": aider_out[-1500:],
+    }
+
+
+def command(args: argparse.Namespace, url: str, settings: tuple[Path, Path], report: str, tests: str,
+            logs: Path) -> list[str]:
+    """Aider with its repo map and no file: it chooses what to edit, tests after each edit, never asks."""
+    return [
+        str(args.aider),
+        "--model", f"openai/{args.alias}", "--openai-api-base", url, "--openai-api-key", "sk-local-dummy",
+        "--model-metadata-file", str(settings[0]), "--model-settings-file", str(settings[1]),
+        "--edit-format", "whole", "--map-tokens", str(args.map_tokens),
+        *(["--test-cmd", tests, "--auto-test"] if tests else []),
+        "--message", report,
+        "--yes-always", "--no-auto-commits", "--no-dirty-commits", "--no-gitignore",
+        "--no-check-update", "--no-show-release-notes", "--no-show-model-warnings", "--no-analytics",
+        "--no-suggest-shell-commands", "--no-detect-urls", "--no-pretty", "--no-fancy-input",
+        "--timeout", str(int(args.budget)),
+        "--chat-history-file", f"{logs}.chat.md", "--input-history-file", f"{logs}.input.txt",
+        "--llm-history-file", f"{logs}.llm.txt", "--analytics-log", f"{logs}.events.jsonl",
+    ]
+
+
+def write_predictions(args: argparse.Namespace, out_dir: Path) -> None:
+    """Every saved task as one predictions line (SWE-bench's keys first), in task-file order."""
+    records = [json.loads(p.read_text()) for p in sorted((out_dir / "tasks").glob("*.json"))]
+    keep = ("instance_id", "model_name_or_path", "model_patch", "run_s", "model_calls", "prompt_tokens",
+            "cached_tokens", "completion_tokens")
+    with (out_dir / "predictions.jsonl").open("w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps({k: r[k] for k in keep if k in r}) + "\n")
+    (out_dir / "run.json").write_text(json.dumps({
+        "agent": "aider", "aider_version": args.aider_version, "model": args.model.name, "tasks": len(records),
+        "budget_s": args.budget, "map_tokens": args.map_tokens, "max_tokens": args.max_tokens,
+        "n_ctx": args.n_ctx, "threads": args.threads, "date": time.strftime("%Y-%m-%d"),
+        "command": shlex.join(["python", "benchmarks/peers/aider_repobugs.py", *sys.argv[1:]]),
+        "statuses": {s: sum(r["status"] == s for r in records) for s in sorted({r["status"] for r in records})},
+    }, indent=2) + "\n", encoding="utf-8")
+    print(f"{len(records)} predictions in {out_dir / 'predictions.jsonl'}")
+
+
+if __name__ == "__main__":
+    main()
