@@ -168,7 +168,8 @@ def test_a_change_that_only_deletes_is_reviewed_at_the_lines_around_the_removal(
     (r,) = h.removals
     lines = (repo_deletion / "stats.py").read_text().splitlines()
     assert r.code == "    if not values:\n        return 0.0\n"
-    assert [lines[n - 1].strip() for n in (r.above, r.below)] == ['"""The average of values; 0.0 for no values."""',
+    # the nearest lines that run: the docstring above the guard never does
+    assert [lines[n - 1].strip() for n in (r.above, r.below)] == ["def mean(values):",
                                                                   "return total(values) / len(values)"]
     assert f.touched_lines == {r.above, r.below} and r.anchor == r.below
 
@@ -192,3 +193,29 @@ def test_a_replaced_line_is_no_pure_removal():
     (h,) = parse_diff(at_end).files[0].hunks
     (r,) = h.removals
     assert (r.above, r.below, r.anchor) == (2, None, 2)
+
+
+def test_a_removal_is_anchored_on_the_nearest_code_not_a_blank_line_or_docstring():
+    text = ("--- a/m.py\n+++ b/m.py\n@@ -1,9 +1,7 @@\n def f(cache=None):\n     \"\"\"Doc.\"\"\"\n"
+            "-    if cache is None:\n-        cache = {}\n \n     # the memo\n     try:\n         return cache[1]\n"
+            "     except KeyError:\n")
+    (h,) = parse_diff(text).files[0].hunks
+    (r,) = h.removals
+    assert (r.above, r.below, r.anchor) == (1, 5, 5)  # `def f`, then `try:` past the blank line and the comment
+    assert h.touched == {1, 5}
+    only_blank = "--- a/m.py\n+++ b/m.py\n@@ -1,3 +1,2 @@\n x = 1\n-y = 2\n \n"
+    (r,) = parse_diff(only_blank).files[0].hunks[0].removals
+    assert (r.above, r.below) == (1, 2)  # nothing but a blank below: the blank line it is
+
+
+def test_deleted_and_emptied_files_are_counted_as_not_reviewable():
+    text = ("diff --git a/gone.py b/gone.py\ndeleted file mode 100644\n--- a/gone.py\n+++ /dev/null\n@@ -1,2 +0,0 @@\n"
+            "-a = 1\n-b = 2\ndiff --git a/empty.py b/empty.py\n--- a/empty.py\n+++ b/empty.py\n@@ -1 +0,0 @@\n-c = 3\n")
+    diff = parse_diff(text)
+    assert diff.reviewable == () and [f.path for f in diff.unreviewable] == ["gone.py", "empty.py"]
+
+
+def test_clip_cuts_at_a_word():
+    from smallcoder.review.probe import clip
+    assert clip("short", 10) == "short"
+    assert clip("runs only when `N == 1 and isinstance(seqs[0], list)`", 30) == "runs only when `N == 1 and…"

@@ -32,6 +32,7 @@ def review(repo, listed, *replies, base="HEAD~1", **options):
 def test_a_call_whose_result_changed_is_shown_with_what_was_observed(repo):
     before = git(repo, "status", "--porcelain") + git(repo, "worktree", "list")
     result, backend = review(repo, [item(15, "return total(values) / count", "mean([])")])
+    assert "are a group too" not in backend.requests[0][0].content  # no pure removal in this change
     (f,) = result.findings
     assert f.start_line == 15 and f.check == "mean([])" and f.confidence == 0.8
     assert f.scenario == ("`mean([])` returns 0.0 before this change and raises ZeroDivisionError: division by zero "
@@ -198,7 +199,23 @@ def test_from_a_subdirectory_and_with_nothing_runnable_the_summary_says_so(repo,
 
 def test_a_deleted_guard_is_reviewed_and_checked_by_running_it(repo_deletion):
     listed = [item(13, "if not values:\n    return 0.0", "mean([])", old="0.0", new="ZeroDivisionError")]
-    result, _ = review(repo_deletion, listed)
+    result, backend = review(repo_deletion, listed)
     (f,) = result.findings
     assert f.start_line == 14 and result.checks_run == 1  # the line below the removed guard, run on both sides
+    assert "removed with no `+` lines in their place are a group too" in backend.requests[0][0].content
     assert "returns 0.0 before this change and raises ZeroDivisionError" in f.scenario
+
+
+def test_checks_turned_off_are_not_reported_as_impossible(repo):
+    result, _ = review(repo, [item(15, "return total(values) / count", "mean([])")], "yes", run_checks=False)
+    assert result.checks_run == 0 and "nothing could be run" not in result.summary
+
+
+def test_a_deleted_file_is_said_to_be_left_unreviewed(repo):
+    git(repo, "rm", "-q", "other.py")
+    git(repo, "commit", "-q", "-m", "drop other")
+    backend = ScriptedBackend(outputs=["[]"], context_window=8192)
+    result = review_change(backend, repo, git_diff(repo, ref="HEAD~1"), new_side_reader(repo), ReviewOptions(),
+                           base="HEAD~1", isolation=choose_isolation())
+    assert result.files == 0 and result.model_calls == 0
+    assert "1 deleted or emptied file not reviewed" in result.summary

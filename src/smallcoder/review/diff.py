@@ -5,6 +5,7 @@ Parsing is unidiff's (git's extended headers, renames, binary files, "\\ No newl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,6 +90,11 @@ class ReviewDiff:
         return None
 
     @property
+    def unreviewable(self) -> tuple[DiffFile, ...]:
+        """Text files the change deletes or empties: no new-side line is left to comment on."""
+        return tuple(f for f in self.files if not f.binary and f not in self.reviewable)
+
+    @property
     def reviewable(self) -> tuple[DiffFile, ...]:
         """Files with changed lines to review (added lines or removals inside a kept file; not deleted
         files, not binary ones)."""
@@ -132,11 +138,29 @@ def _removals(lines: list[Any]) -> tuple[Removal, ...]:
             j += 1
         block = lines[i:j]
         if not any(ln.is_added for ln in block):
-            above = next((ln.target_line_no for ln in reversed(lines[:i]) if ln.target_line_no), None)
-            below = next((ln.target_line_no for ln in lines[j:] if ln.target_line_no), None)
-            out.append(Removal("".join(ln.value for ln in block if ln.is_removed), above, below))
+            out.append(Removal("".join(ln.value for ln in block if ln.is_removed),
+                               _nearest_code(reversed(lines[:i])), _nearest_code(lines[j:])))
         i = j
     return tuple(out)
+
+
+# Lines that never run: blank, a comment, a lone quote or bracket closing a docstring or a call, a line that
+# is only a string (a docstring).
+_INERT = re.compile(r"^\s*(?:#.*|//.*|(?:\"\"\"|\'\'\'|[)\]}]+)[,;]?|[rbuRBU]*(\"\"\"|\'\'\'|\"|\').*\1)?\s*$")
+
+
+def _nearest_code(lines: Any) -> int | None:
+    """The new-side number of the first line in `lines` (unidiff Lines, nearest first) that is code: a
+    finding about a removal goes where the next statement runs, which a call can reach. The first
+    new-side line at all when the hunk shows no code there; None when it shows none."""
+    first = None
+    for ln in lines:
+        if not ln.target_line_no:
+            continue
+        first = first or ln.target_line_no
+        if not _INERT.match(ln.value):
+            return int(ln.target_line_no)
+    return first
 
 
 def _strip(name: str) -> str:

@@ -127,10 +127,20 @@ class Outcome:
 
     def describe(self) -> str:
         """"returns 3", "raises TypeError: …", "prints 'x' and returns None", cut to MAX_SHOWN."""
-        what = f"raises {self.raised}" if self.raised is not None else f"returns {self.value}"
+        what = f"raises {self.raised.rstrip(': ')}" if self.raised is not None else f"returns {self.value}"
         if self.stdout.strip():
             what = f"prints {self.stdout.strip()!r} and {what}"
-        return what if len(what) <= MAX_SHOWN else what[: MAX_SHOWN - 1] + "…"
+        return clip(what, MAX_SHOWN)
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` if it fits in `limit` characters, else cut at the last space before it with "…": a message
+    shown to a model must not end in the middle of a name or a quote."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
 
 
 def import_target(tree: Path, path: str) -> tuple[str, str] | None:

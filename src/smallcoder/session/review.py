@@ -32,6 +32,7 @@ from smallcoder.agent.prompts import render
 from smallcoder.backends.base import Backend
 from smallcoder.errors import ConfigError, SmallcoderError
 from smallcoder.review import Dropped, Finding, ReviewDiff, check_findings, merge_duplicates, parse_diff, rank_and_cap
+from smallcoder.review.probe import clip
 from smallcoder.review.reply import read_list_reply
 from smallcoder.sandbox import Isolation
 from smallcoder.session.review_agent import agent_chunk, findings_in_text
@@ -51,6 +52,7 @@ CALL_AGAIN_TOKENS = 160  # a few lines of Python
 _PY_BLOCK = re.compile(r"```(?:python|py)?[ \t]*\n(.*?)(?:```|$)", re.S)
 VERIFY_TOKENS = 32  # the verdict is the first word; the reason after it is cut short (CPU generation is slow)
 
+OFF = "off"  # Prober.problem when the user turned the run checks off
 
 @dataclass(frozen=True)
 class ReviewOptions:
@@ -89,12 +91,16 @@ class ReviewResult:
     run_id: str = ""  # the run store's id of this review
     checks_run: int = 0  # findings whose call ran on both versions
     checks_problem: str = ""  # why no call could run (no base, no sandbox, …), or ""
+    unreviewed: int = 0  # text files deleted or emptied: nothing on the new side to comment on
 
     @property
     def summary(self) -> str:
         n = len(self.findings)
         what = f"{n} finding{'s' * (n != 1)}" if n else "no findings"
         off = f"; nothing could be run: {self.checks_problem}" if self.checks_problem else ""
+        if self.unreviewed:
+            off += (f"; {self.unreviewed} deleted or emptied file{'s' * (self.unreviewed != 1)} not reviewed: "
+                    "no line is left to comment on")
         return (f"smallcoder review: {what} in {self.files} changed file{'s' * (self.files != 1)} "
                 f"({len(self.dropped)} dropped by the checks, "
                 + (f"{self.checks_run} checked by running it, " if self.checks_run else "")
@@ -134,9 +140,11 @@ def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callab
         raise SmallcoderError(f"the model's context window ({backend.context_window} tokens) is too small "
                               "to review a change — use --ctx 4096 or more")
     rec = ReviewRecorder(backend, repo, task, observers)
-    result = ReviewResult([], files=len(diff.reviewable), run_id=rec.run_id)
+    result = ReviewResult([], files=len(diff.reviewable), run_id=rec.run_id, unreviewed=len(diff.unreviewable))
     prober = Prober(repo, base if options.run_checks else None, diff_text, isolation=isolation,
                     timeout=options.check_timeout, untracked=untracked)
+    if not options.run_checks:
+        prober.problem = OFF  # turned off, not impossible: the summary says nothing
     try:
         with prober:
             _review(backend, diff, read_new, options, rec, result, budget, map_budget, prober)
@@ -243,15 +251,15 @@ def _run_checks(prober: Prober, findings: list[Finding], result: ReviewResult,
             proven.append(replace(f, scenario=scenario + " (both run by smallcoder)",
                                   title=f"`{call[:60]}` now {verdict.new.describe()}"[:100],
                                   confidence=max(f.confidence, 0.8)))
-    result.checks_problem = prober.problem if prober.problem != "closed" else ""
+    result.checks_problem = prober.problem if prober.problem not in ("closed", OFF) else ""
     return proven, undecided, refuted
 
 
 def _call_again(conversation: list[Message], f: Finding, error: str, rec: ReviewRecorder) -> str:
     """Ask, after the list step's conversation, for `f`'s input as Python that runs on its own; the
     code from the reply's python block (or the whole reply), or ""."""
-    ask = render("review_check_again", path=f.path, line=f.start_line, check=" ".join(f.check.split())[:200],
-                 error=error[:200])
+    ask = render("review_check_again", path=f.path, line=f.start_line, check=clip(f.check.strip(), 400),
+                 error=clip(error, 600))
     reply = rec.call([*conversation, Message("user", ask)], max_tokens=CALL_AGAIN_TOKENS).text
     block = _PY_BLOCK.search(reply)
     code = block.group(1) if block else reply

@@ -34,6 +34,7 @@ class Part:
     functions: str
     names: frozenset[str]
     call: str = ""  # how the changed code is called ("Table().width(rows)"), for the prompt's example
+    removals: bool = False  # the hunks remove lines with nothing in their place (the prompt says where those go)
 
     @property
     def tokens(self) -> int:
@@ -101,7 +102,8 @@ def file_part(f: DiffFile, text: str, hunks: tuple[Hunk, ...]) -> Part:
                      if 0 < n <= len(lines))
     names = frozenset(n for n in _IDENT.findall(body) if not keyword.iskeyword(n) and len(n) > 2)
     call = example_call(text, min(touched)) if f.path.endswith(".py") and touched else ""
-    return Part(f.path, "".join(numbered_hunk(h) for h in hunks), "\n...\n".join(shown), names, call)
+    return Part(f.path, "".join(numbered_hunk(h) for h in hunks), "\n...\n".join(shown), names, call,
+                any(h.removals for h in hunks))
 
 
 def example_call(text: str, line: int) -> str:
@@ -195,8 +197,9 @@ def _fit(part: Part, budget: int) -> Part:
     """Cut a part that alone exceeds the budget: the functions go first, then the hunk's tail."""
     if part.tokens <= budget:
         return part
-    part = Part(part.path, part.diff, "", part.names, part.call)
+    part = Part(part.path, part.diff, "", part.names, part.call, part.removals)
     while part.tokens > budget and part.diff.count("\n") > 4:
         lines = part.diff.splitlines()
-        part = Part(part.path, "\n".join(lines[: len(lines) * 3 // 4]) + "\n...\n", "", part.names, part.call)
+        part = Part(part.path, "\n".join(lines[: len(lines) * 3 // 4]) + "\n...\n", "", part.names, part.call,
+                    part.removals)
     return part

@@ -93,9 +93,9 @@ def _unreached(finding: Finding, new: Outcome, source: str) -> str:
     """Why a call is no evidence, in words the model can act on: what it did, where in the file it
     stopped, and what guards the finding's line (review.probe.how_to_reach)."""
     lines = source.splitlines()
-    said = f"it {new.describe()[:200]} without running line {finding.start_line} of {finding.path}"
+    said = f"it {new.describe()} without running line {finding.start_line} of {finding.path}"
     if 0 < new.last_line <= len(lines):
-        said += f"; the last line of it that ran was {new.last_line}: `{lines[new.last_line - 1].strip()[:120]}`"
+        said += f"; the last line of it that ran was {new.last_line}: `{lines[new.last_line - 1].strip()}`"
     path = how_to_reach(source, finding.start_line)
     return said + (f"; {path}" if path else "")
 
