@@ -106,3 +106,25 @@ async def test_suggestion_inserted_piece_by_piece_is_accepted(client: LanguageCl
         insert(client, main, 10 + i, 7, 16 + i, ch)
     await client.protocol.send_request_async("smallcoder/status", {})
     assert sum(r.accepted for r in FimStats(HOME / "runs.sqlite3").summary()) == before + 1
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_an_edit_while_generating_means_no_answer_and_items_are_one_line(client: LanguageClient):
+    # Neovim 0.7: <C-x><C-o>, then one more key before the answer: the late answer was computed for text that
+    # is gone, and Vim would insert it over the new key. Vim's menu also writes a newline as a NUL byte.
+    main = WORKSPACE / "scratch.py"
+    main.write_text("def f(x):\n    return \n")
+    open_doc(client, main)
+    FAKE.respond = lambda body: "x * 2" + "z" * 120  # slow: 125 pieces
+    pending = asyncio.ensure_future(client.text_document_completion_async(lsp.CompletionParams(
+        lsp.TextDocumentIdentifier(main.as_uri()), lsp.Position(1, 11))))
+    await asyncio.sleep(0.2)
+    insert(client, main, 2, 1, 11, "(")  # typed while the model was still generating
+    late = await asyncio.wait_for(pending, 30)
+    assert not late.items
+    FAKE.respond = lambda body: "x * 2\n    y = 3\n    return y"
+    got = await client.text_document_completion_async(lsp.CompletionParams(
+        lsp.TextDocumentIdentifier(main.as_uri()), lsp.Position(1, 12)))
+    FAKE.respond = None
+    assert [i.text_edit.new_text for i in got.items] == ["x * 2"]
+    assert all("\n" not in i.text_edit.new_text and i.kind == lsp.CompletionItemKind.Text for i in got.items)

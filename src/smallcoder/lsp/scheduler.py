@@ -1,7 +1,7 @@
 """Debounce and supersede: at most one generation in flight, and never a stale answer.
 
-Every request gets a sequence number. A newer request (the user typed again) sets the older one's
-cancel event, which the backend checks after each token, so its generation stops at once; the
+Every request gets a sequence number. A newer request, or an edit of the document (the user typed
+again), sets the older one's cancel event, which the backend checks after each token, so its generation stops at once; the
 older request then answers nothing. A client ``$/cancelRequest`` cancels the asyncio task awaiting
 the answer, which sets the same event. The debounce wait lets a burst of keystrokes cost one
 generation: only a request still newest after ``debounce_s`` reaches the model.
@@ -69,6 +69,13 @@ class Scheduler:
             return None
         self.counts.answered += 1
         return result
+
+    def supersede(self) -> None:
+        """The document changed: whatever is waiting or generating was asked for text that is gone, so it
+        answers nothing (a client that shows a late answer would insert it over what was typed since)."""
+        self._seq += 1
+        if self._cancel is not None:
+            self._cancel.set()
 
     def close(self) -> None:
         if self._cancel is not None:

@@ -219,6 +219,7 @@ def build_server(open_engine: Callable[[], FimEngine], *, debounce_s: float = 0.
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: SmallcoderServer, params: lsp.DidChangeTextDocumentParams) -> None:
+        ls.scheduler.supersede()  # a suggestion computed for the text before this edit must never be shown
         ls.note_change(params.text_document.uri, list(params.content_changes))
 
     @server.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION, lsp.InlineCompletionOptions())
@@ -273,14 +274,13 @@ def build_server(open_engine: Callable[[], FimEngine], *, debounce_s: float = 0.
         replace = lsp.Range(lsp.Position(params.position.line, start), params.position)
         command = lsp.Command(title="accept suggestion", command=ACCEPTED, arguments=[row]) if row else None
         first_line = result.text.split("\n", 1)[0]
-        # Many clients (Vim's completion menu among them) insert one line only: the first line is the
-        # first item; the whole suggestion follows when it has more lines.
+        # One line only: Vim's completion menu (Neovim before 0.12) writes a newline in an item as a NUL
+        # byte into the file. The rest comes line by line: after Enter, the next request is answered from
+        # the result cache (fim/engine.py) without the model; inline completion shows it all at once.
         texts = [first_line] if first_line.strip() else []
-        if "\n" in result.text:
-            texts.append(result.text)
         items = [lsp.CompletionItem(
-            label=(word + text).strip().split("\n", 1)[0] + (" …" if "\n" in text else ""),
-            kind=lsp.CompletionItemKind.Snippet, detail="smallcoder", filter_text=word + text,
+            label=(word + text).strip(),
+            kind=lsp.CompletionItemKind.Text, detail="smallcoder", filter_text=word + text,
             sort_text=f"{i:02d}", documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, f"```\n{word + text}\n```"),
             text_edit=lsp.TextEdit(replace, word + text), insert_text_format=lsp.InsertTextFormat.PlainText,
             command=command,
