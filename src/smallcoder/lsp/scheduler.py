@@ -1,8 +1,8 @@
 """Debounce and supersede: at most one generation in flight, and never a stale answer.
 
 Every request gets a sequence number. A newer request, or an edit of the document (the user typed
-again), sets the older one's cancel event, which the backend checks after each token, so its generation stops at once; the
-older request then answers nothing. A client ``$/cancelRequest`` cancels the asyncio task awaiting
+again), sets the older one's cancel event, which the backend checks after each token, so its
+generation stops at once; the older request then answers nothing. A client ``$/cancelRequest`` cancels the asyncio task awaiting
 the answer, which sets the same event. The debounce wait lets a burst of keystrokes cost one
 generation: only a request still newest after ``debounce_s`` reaches the model.
 """
