@@ -128,3 +128,22 @@ async def test_an_edit_while_generating_means_no_answer_and_items_are_one_line(c
     FAKE.respond = None
     assert [i.text_edit.new_text for i in got.items] == ["x * 2"]
     assert all("\n" not in i.text_edit.new_text and i.kind == lsp.CompletionItemKind.Text for i in got.items)
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_a_suggestion_taken_line_by_line_then_left_counts_as_partial(client: LanguageClient):
+    # Vim's menu gives one line; the user takes it, goes on, and the next suggestion is a fresh one
+    main = WORKSPACE / "partial.py"
+    main.write_text("def g(n):\n    \n\nx = 1\n")
+    open_doc(client, main)
+    FAKE.respond = lambda body: "total = n * 2\n    return total"
+    got = await client.text_document_completion_async(lsp.CompletionParams(
+        lsp.TextDocumentIdentifier(main.as_uri()), lsp.Position(1, 4)))
+    assert [i.text_edit.new_text for i in got.items] == ["total = n * 2"]
+    before = sum(r.partial for r in FimStats(HOME / "runs.sqlite3").summary())
+    insert(client, main, 2, 1, 4, "total = n * 2\n    ")  # the first line taken, then Enter and the indent
+    FAKE.respond = lambda body: "2"
+    await client.text_document_completion_async(lsp.CompletionParams(  # a fresh suggestion elsewhere
+        lsp.TextDocumentIdentifier(main.as_uri()), lsp.Position(4, 4)))
+    FAKE.respond = None
+    assert sum(r.partial for r in FimStats(HOME / "runs.sqlite3").summary()) == before + 1

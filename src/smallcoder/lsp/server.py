@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -149,7 +150,9 @@ class SmallcoderServer(LanguageServer):
         before = self.shown.get(uri)
         if result.from_cache and before is not None and before.text.endswith(result.text):
             row = before.row  # the rest of a suggestion being typed through: the same suggestion, shown once
-        elif self.stats is not None:
+        elif before is not None:
+            self._settle(uri, before)  # a new suggestion ends the watch on the last one: what of it went in
+        if not row and self.stats is not None:
             try:
                 model = getattr(self.engine_future.result(), "backend", None)
                 row = self.stats.shown(language=language, model=getattr(model, "name", ""), text=result.text,
@@ -198,6 +201,18 @@ class SmallcoderServer(LanguageServer):
         if first.strip() and after.startswith(first):
             self.outcome(shown.row, "partial", len(first))
         self.shown.pop(uri, None)
+
+    def _settle(self, uri: str, shown: Shown) -> None:
+        """The watch on `shown` ends: all of it at its place = accepted; at least its first line (Vim's
+        menu inserts one line at a time) = partial, with the characters that went in."""
+        source = self.workspace.get_text_document(uri).source.split("\n")
+        after = "\n".join(source[shown.line:])[shown.col:] if shown.line < len(source) else ""
+        n = len(os.path.commonprefix([after, shown.text]))
+        first = shown.text.split("\n", 1)[0]
+        if n >= len(shown.text):
+            self.outcome(shown.row, "accepted", n)
+        elif first.strip() and n >= len(first):
+            self.outcome(shown.row, "partial", n)
 
     def outcome(self, row: int, outcome: str, chars: int | None = None) -> None:
         if self.stats is None or row <= 0:
@@ -279,7 +294,7 @@ def build_server(open_engine: Callable[[], FimEngine], *, debounce_s: float = 0.
         # the result cache (fim/engine.py) without the model; inline completion shows it all at once.
         texts = [first_line] if first_line.strip() else []
         items = [lsp.CompletionItem(
-            label=(word + text).strip(),
+            label=(word + text).rstrip(),  # what is inserted, leading spaces included
             kind=lsp.CompletionItemKind.Text, detail="smallcoder", filter_text=word + text,
             sort_text=f"{i:02d}", documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, f"```\n{word + text}\n```"),
             text_edit=lsp.TextEdit(replace, word + text), insert_text_format=lsp.InsertTextFormat.PlainText,
