@@ -45,19 +45,24 @@ def isolated_env(tmp_path, monkeypatch):
         monkeypatch.setenv(k, v)
 
 
-@pytest.fixture
-def repo(tmp_path) -> Path:
-    """Two commits: the clean stats.py, then the change that drops the empty-list guard."""
-    root = tmp_path / "proj"
+def two_commits(root: Path, new_stats: str, files: dict[str, str], message: str) -> Path:
+    """A repository at `root`: the clean stats.py (and `files`), then a commit changing stats.py to `new_stats`."""
     root.mkdir()
     (root / "stats.py").write_text(STATS_V1)
-    (root / "other.py").write_text(OTHER)
+    for name, text in files.items():
+        (root / name).write_text(text)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "stats")
-    (root / "stats.py").write_text(STATS_V2)
-    git(root, "commit", "-q", "-am", "mean: simpler")
+    (root / "stats.py").write_text(new_stats)
+    git(root, "commit", "-q", "-am", message)
     return root
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """Two commits: the clean stats.py, then the change that drops the empty-list guard."""
+    return two_commits(tmp_path / "proj", STATS_V2, {"other.py": OTHER}, "mean: simpler")
 
 
 STATS_NO_GUARD = STATS_V1.replace("    if not values:\n        return 0.0\n", "")
@@ -66,12 +71,4 @@ STATS_NO_GUARD = STATS_V1.replace("    if not values:\n        return 0.0\n", ""
 @pytest.fixture
 def repo_deletion(tmp_path) -> Path:
     """Two commits: the clean stats.py, then a change that only deletes the empty-list guard."""
-    root = tmp_path / "proj-del"
-    root.mkdir()
-    (root / "stats.py").write_text(STATS_V1)
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "stats")
-    (root / "stats.py").write_text(STATS_NO_GUARD)
-    git(root, "commit", "-q", "-am", "mean: no guard")
-    return root
+    return two_commits(tmp_path / "proj-del", STATS_NO_GUARD, {}, "mean: no guard")
