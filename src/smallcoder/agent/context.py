@@ -77,7 +77,7 @@ def gather_context(root: Path, task: str, test_output: str = "", *, char_budget:
     traced = []
     for m in _TRACE_RE.finditer(test_output):
         raw, line = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        rel = _relative(root, raw)
+        rel = relative_path(root, raw)
         if rel in known:
             traced.append((rel, int(line)))
 
@@ -91,14 +91,16 @@ def gather_context(root: Path, task: str, test_output: str = "", *, char_budget:
     return _pack(root, ranked, char_budget)
 
 
-def _relative(root: Path, raw: str) -> str:
-    p = Path(raw)
+def relative_path(root: Path, path: str) -> str:
+    """A path as the repository's file list gives it: `./a.py` and `/abs/root/a.py` are `a.py`; a path outside
+    `root` is returned as given."""
+    p = Path(path)
     if p.is_absolute():
         try:
-            return str(p.resolve().relative_to(root.resolve()))
+            return p.resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
-            return raw
-    return raw.lstrip("./") if raw.startswith("./") else raw
+            return path
+    return p.as_posix()
 
 
 def _pack(root: Path, ranked: list[tuple[str, int]], budget: int) -> list[ContextFile]:

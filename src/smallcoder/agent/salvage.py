@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from smallcoder.agent.context import relative_path
 from smallcoder.repomap.files import list_files
 from smallcoder.repomap.testpaths import is_test_path
 from smallcoder.tools.definition import defined_names
@@ -36,21 +37,10 @@ def edit_from_code_block(text: str, root: Path, prefer: tuple[str | None, ...] =
         pattern = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(names[0])}\b", re.MULTILINE)
         owners = [f for f in sources if _defines(root / f, pattern)]
         if len(owners) > 1:
-            owners = [f for f in (_relative(root, p) for p in prefer if p) if f in owners][:1]
+            owners = [f for f in (relative_path(root, p) for p in prefer if p) if f in owners][:1]
         if len(owners) == 1:
             return ToolCall("rewrite_function", {"path": owners[0], "code": block}, id="salvaged")
     return None
-
-
-def _relative(root: Path, path: str) -> str:
-    """A model's path as list_files gives it: `./a.py` and `/abs/root/a.py` are `a.py`."""
-    p = Path(path)
-    if p.is_absolute():
-        try:
-            return p.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return path
-    return p.as_posix()
 
 
 def _defines(path: Path, pattern: re.Pattern[str]) -> bool:
