@@ -189,8 +189,7 @@ class SmallcoderServer(LanguageServer):
         """After each change: the suggestion now in the document at its place = accepted (inserted at
         once, piece by piece as Vim's completion does, or as word + suggestion); an edit elsewhere with
         only its first line in place = partial; any other edit elsewhere ends the watch."""
-        source = self.workspace.get_text_document(uri).source.split("\n")
-        after = "\n".join(source[shown.line:])[shown.col:] if shown.line < len(source) else ""
+        after = self._text_at(uri, shown)
         if after.startswith(shown.text):
             self.outcome(shown.row, "accepted", len(shown.text))
             self.shown.pop(uri, None)
@@ -202,12 +201,15 @@ class SmallcoderServer(LanguageServer):
             self.outcome(shown.row, "partial", len(first))
         self.shown.pop(uri, None)
 
+    def _text_at(self, uri: str, shown: Shown) -> str:
+        """The document's text from where `shown` was offered to its end."""
+        source = self.workspace.get_text_document(uri).source.split("\n")
+        return "\n".join(source[shown.line:])[shown.col:] if shown.line < len(source) else ""
+
     def _settle(self, uri: str, shown: Shown) -> None:
         """The watch on `shown` ends: all of it at its place = accepted; at least its first line (Vim's
         menu inserts one line at a time) = partial, with the characters that went in."""
-        source = self.workspace.get_text_document(uri).source.split("\n")
-        after = "\n".join(source[shown.line:])[shown.col:] if shown.line < len(source) else ""
-        n = len(os.path.commonprefix([after, shown.text]))
+        n = len(os.path.commonprefix([self._text_at(uri, shown), shown.text]))
         first = shown.text.split("\n", 1)[0]
         if n >= len(shown.text):
             self.outcome(shown.row, "accepted", n)
