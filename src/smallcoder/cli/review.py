@@ -34,6 +34,8 @@ def review(
     mode: Annotated[str, typer.Option("--mode", help="list: one call per chunk, the model lists defects as JSON (small models); agent: the model reads and searches with read-only tools.")] = "list",
     verify: Annotated[bool, typer.Option("--verify/--no-verify", help="Ask the model to confirm each finding that could not be run (one short call each).")] = True,
     run_checks: Annotated[bool, typer.Option("--run-checks/--no-run-checks", help="Run each Python finding's example call on the code before and after the change, in the sandbox; show it only when the results differ.")] = True,
+    run_tests: Annotated[bool, typer.Option("--run-tests/--no-run-tests", help="Run the project's pytest suite on the code before and after the change, in the sandbox; a test that passed before and fails after is a finding.")] = True,
+    test_timeout: Annotated[float, typer.Option("--test-timeout", min=1.0, help="Seconds the suite may run on the changed code (the reruns of its failures get as long).")] = 120.0,
     max_findings: Annotated[int, typer.Option("--max-findings", min=1, help="Show at most this many findings, the most severe first.")] = 10,
     min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0, help="Drop findings the model is less sure of.")] = 0.0,
     fail_on: Annotated[Optional[str], typer.Option("--fail-on", help=f"Exit 1 when a finding is at least this severe ({', '.join(SEVERITIES)}): for hooks and CI gates.")] = None,
@@ -74,7 +76,8 @@ def review(
         change = git_diff(repo, ref=None if staged else (diff or "HEAD"), staged=staged)
         read_new = new_side_reader(repo, staged=staged)
         base = "HEAD" if staged else (diff or "HEAD")
-    options = ReviewOptions(mode=mode, verify=verify, run_checks=run_checks, max_findings=max_findings,
+    options = ReviewOptions(mode=mode, verify=verify, run_checks=run_checks, run_tests=run_tests,
+                            test_timeout=test_timeout, max_findings=max_findings,
                             min_confidence=min_confidence)
     if not change.strip():
         findings, summary = [], "smallcoder review: nothing to review (the change is empty)"

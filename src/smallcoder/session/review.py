@@ -39,6 +39,7 @@ from smallcoder.session.review_agent import agent_chunk, findings_in_text
 from smallcoder.session.review_context import Chunk, enclosing_spans, make_chunks, numbered, numbered_hunk
 from smallcoder.session.review_probe import Prober
 from smallcoder.session.review_record import ReviewRecorder
+from smallcoder.session.review_tests import broken_tests
 from smallcoder.types import Message
 from smallcoder.workspace.git import git
 
@@ -68,6 +69,8 @@ class ReviewOptions:
     verify: bool = True
     run_checks: bool = True
     check_timeout: float = 10.0
+    run_tests: bool = True
+    test_timeout: float = 120.0
     check_retries: int = 2
     max_findings: int = 10
     min_confidence: float = 0.0
@@ -92,12 +95,14 @@ class ReviewResult:
     checks_run: int = 0  # findings whose call ran on both versions
     checks_problem: str = ""  # why no call could run (no base, no sandbox, …), or ""
     unreviewed: int = 0  # text files deleted or emptied: nothing on the new side to comment on
+    tests: str = ""  # what running the project's tests gave ("170 tests ran, 1 broken by the change"), or ""
 
     @property
     def summary(self) -> str:
         n = len(self.findings)
         what = f"{n} finding{'s' * (n != 1)}" if n else "no findings"
         off = f"; nothing could be run: {self.checks_problem}" if self.checks_problem else ""
+        off += f"; tests: {self.tests}" if self.tests and not self.checks_problem else ""
         if self.unreviewed:
             off += (f"; {self.unreviewed} deleted or emptied file{'s' * (self.unreviewed != 1)} not reviewed: "
                     "no line is left to comment on")
@@ -110,6 +115,7 @@ class ReviewResult:
         """What the run store keeps in the run's `extra`."""
         return {"findings": [f.to_json() for f in self.findings], "chunks": self.chunks, "files": self.files,
                 "unparsable": self.unparsable, "checks_run": self.checks_run, "checks_problem": self.checks_problem,
+                "tests": self.tests,
                 "dropped": [{"reason": d.reason, **d.finding.to_json()} for d in self.dropped]}
 
 
@@ -141,9 +147,10 @@ def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callab
                               "to review a change — use --ctx 4096 or more")
     rec = ReviewRecorder(backend, repo, task, observers)
     result = ReviewResult([], files=len(diff.reviewable), run_id=rec.run_id, unreviewed=len(diff.unreviewable))
-    prober = Prober(repo, base if options.run_checks else None, diff_text, isolation=isolation,
-                    timeout=options.check_timeout, untracked=untracked)
-    if not options.run_checks:
+    runs = options.run_checks or options.run_tests
+    prober = Prober(repo, base if runs else None, diff_text, isolation=isolation,
+                    timeout=options.check_timeout, untracked=untracked, calls=options.run_checks)
+    if not runs:
         prober.problem = OFF  # turned off, not impossible: the summary says nothing
     try:
         with prober:
@@ -181,6 +188,9 @@ def _review(backend: Backend, diff: ReviewDiff, read_new: Callable[[str], str | 
         if options.verify:
             merged = [f for f in merged if _verified(diff, f, read_new, rec, result)]
         merged = proven + merged
+    if options.run_tests and not prober.problem:
+        broken, result.tests = broken_tests(prober, diff, read_new, timeout=options.test_timeout)
+        merged = merge_duplicates([*broken, *merged])  # a model's finding on a broken test's lines joins it
     result.findings = rank_and_cap(merged, limit=options.max_findings, min_confidence=options.min_confidence)
     result.model_calls = rec.model_calls
 

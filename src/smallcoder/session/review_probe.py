@@ -39,13 +39,14 @@ from smallcoder.review.probe import (
 from smallcoder.sandbox import Isolation, Sandbox, choose_isolation, open_sandbox
 from smallcoder.workspace.find_env import find_environment
 from smallcoder.workspace.processes import sweep_scratch
-from smallcoder.workspace.runner import run_command
+from smallcoder.workspace.runner import CommandResult, run_command
 
 SCRIPT_NAME = ".smallcoder-probe.py"
 SCRATCH_PREFIX = "smallcoder-review-"  # + pid: a later review removes copies whose process is gone
 MAX_UNTRACKED_BYTES = 50 << 20
 SIDES = ("old", "new")
 NO_CALL = "the finding names no call to run"
+CALLS_OFF = "running findings' calls is turned off"
 
 
 @dataclass(frozen=True)
@@ -105,16 +106,17 @@ class Prober:
 
     repo: the repository root. base: a commit-ish the diff applies to (None: nothing can run).
     timeout: seconds per run of a call. untracked: the diff is of the working tree, whose untracked
-    files the code may import. Never raises for the project's or the call's failures."""
+    files the code may import. calls=False: check() runs nothing (run_in still does: the tests). Never raises for the project's or the call's failures."""
 
     def __init__(self, repo: Path, base: str | None, diff_text: str, *, isolation: Isolation | None = None,
-                 timeout: float = 10.0, untracked: bool = False) -> None:
+                 timeout: float = 10.0, untracked: bool = False, calls: bool = True) -> None:
         self.repo = Path(repo).resolve()
         self.base = base
         self.diff_text = diff_text
         self.isolation = isolation
         self.timeout = timeout
         self.untracked = untracked
+        self.calls = calls  # False: findings' calls are not run (the user turned them off), tests may be
         self.problem = "" if base else "no base commit to run the old code from"
         self._tmp: Path | None = None
         self._sandboxes: dict[str, Sandbox] = {}
@@ -129,6 +131,8 @@ class Prober:
 
     def check(self, finding: Finding) -> Verdict:
         """Run the finding's call on both sides and compare (see review.probe.compare)."""
+        if not self.calls:
+            return Verdict("unrunnable", why=CALLS_OFF)
         if not self._ready():
             return Verdict("unrunnable", why=self.problem)
         if not finding.check.strip():
@@ -160,6 +164,20 @@ class Prober:
             return Verdict("unrunnable", old, new, "the call gives a different result each time it runs "
                                                    "(time, randomness, object ids)")
         return Verdict(result, old, new)
+
+    def run_in(self, side: str, argv: list[str], files: dict[str, str], *, timeout: float) -> CommandResult | None:
+        """Run `argv` (its first item "python" stands for the project's interpreter) at the top of the
+        `side` ("old" or "new") copy, in its sandbox, after writing `files` (relative path → text) there.
+        None when the copies cannot be made (`problem` says why)."""
+        if not self._ready():
+            return None
+        assert self._tmp is not None
+        tree = self._tmp / side
+        for name, text in files.items():
+            (tree / name).write_text(text, encoding="utf-8")
+        argv = [self._python if argv[:1] == ["python"] else argv[0], *argv[1:]]
+        return run_command(argv, tree, timeout=timeout, max_output_chars=200_000,
+                           wrap=self._sandboxes[side].wrap, env=self._sandboxes[side].runner_env)
 
     def _run(self, side: str, script: str) -> Outcome:
         assert self._tmp is not None

@@ -1,0 +1,97 @@
+"""Running the project's tests on both versions of a reviewed change (the logic is in review/testrun.py).
+
+    findings, note = broken_tests(prober, diff, read_new, timeout=120)
+
+The suite runs under pytest in the new copy's sandbox (session/review_probe.Prober), tracing the
+changed lines; the tests that failed run again on the old copy, and those that pass there run once
+more on the new one (a test that fails only now and then is not the change's fault). What is left
+passed before and fails after: each becomes a finding (review.testrun.broken_test_findings).
+`note` is one line for the summary: how many tests ran and broke, or why none could run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
+
+from smallcoder.repomap.files import list_files
+from smallcoder.repomap.testpaths import is_test_path
+from smallcoder.review.diff import ReviewDiff
+from smallcoder.review.findings import Finding
+from smallcoder.review.testrun import (
+    PLUGIN_MODULE,
+    Failure,
+    broken_test_findings,
+    plugin_source,
+    read_suite,
+    traced_lines,
+)
+from smallcoder.session.review_probe import Prober
+
+# -o addopts=: a project's own options (coverage, xdist's -n, …) can need plugins the copy lacks, and
+# its output must stay pytest's; a test that needs them fails on both sides, which is no finding.
+PYTEST = ["python", "-m", "pytest", "-q", "--tb=short", "--no-header", "-p", "no:cacheprovider",
+          "-o", "addopts=", "-p", PLUGIN_MODULE]
+MAX_RERUN = 50  # failing tests run again on the old side; past that the change broke the suite wholesale
+
+
+def broken_tests(prober: Prober, diff: ReviewDiff, read_new: Callable[[str], str | None], *,
+                 timeout: float) -> tuple[list[Finding], str]:
+    """(findings, note): tests that pass on the old version and fail on the new one, as findings on the
+    changed lines they ran. `timeout`: seconds for the whole suite on the new side (the reruns get the
+    same). Never raises for the project's failures: they end up in `note`."""
+    trace = traced_lines(diff)
+    if not trace:
+        return [], ""
+    targets = _test_targets(prober.repo)
+    if not targets:
+        return [], ""  # nothing to run: the summary says nothing
+    plugin = {f"{PLUGIN_MODULE}.py": plugin_source(trace)}
+    quiet = {f"{PLUGIN_MODULE}.py": plugin_source({})}
+    new = prober.run_in("new", [*PYTEST, *targets], plugin, timeout=timeout)
+    if new is None:
+        return [], f"tests not run: {prober.problem}"
+    suite = read_suite(new.output)
+    if "No module named pytest" in new.output and not suite.failures:
+        return [], "tests not run: the project's environment has no pytest"
+    cut = "" if suite.finished else f" (stopped after {timeout:g} s)" if new.timed_out else " (the run did not finish)"
+    failing = [f for f in suite.failures.values() if f.test != "<collection>"][:MAX_RERUN]
+    if not failing:
+        return [], f"{suite.collected} tests ran, none broken{cut}" if suite.finished else f"tests: no failures{cut}"
+    old = prober.run_in("old", [*PYTEST, *[f.test for f in failing]], quiet, timeout=timeout)
+    if old is None or not read_suite(old.output).finished:
+        return [], f"{len(failing)} tests fail after the change; the old version could not be run to compare"
+    before = read_suite(old.output).failures
+    candidates = [f for f in failing if f.test not in before and not _collect_failed(f.test, before)]
+    broken = _confirmed(prober, candidates, plugin, timeout)
+    already = len(failing) - len(candidates)
+    note = (f"{suite.collected or 'the'} tests ran{cut}, {len(broken) or 'none'} broken by the change"
+            + (f" ({already} failing before it too)" if already else ""))
+    return broken_test_findings(broken, diff, read_new), note
+
+
+def _confirmed(prober: Prober, candidates: list[Failure], plugin: dict[str, str], timeout: float) -> list[Failure]:
+    """Those of `candidates` that fail again on the new side (its failure of this run is the one kept)."""
+    if not candidates:
+        return []
+    again = prober.run_in("new", [*PYTEST, *[f.test for f in candidates]], plugin, timeout=timeout)
+    if again is None:
+        return []
+    failed = read_suite(again.output).failures
+    return [failed.get(f.test, f) for f in candidates if f.test in failed]
+
+
+def _collect_failed(test: str, before: dict[str, Failure]) -> bool:
+    """Did the old run fail to collect the file of `test` (then the test never ran there: no comparison)?"""
+    return test.split("::", 1)[0] in before
+
+
+def _test_targets(repo: Path) -> list[str]:
+    """What to give pytest: the top folders holding the repository's Python test files, and test files
+    at the top itself; [] when there are none."""
+    targets: set[str] = set()
+    for path in list_files(repo):
+        if path.endswith(".py") and is_test_path(path):
+            parts = PurePosixPath(path).parts
+            targets.add(parts[0])
+    return sorted(targets)
