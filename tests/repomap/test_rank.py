@@ -82,7 +82,8 @@ def test_empty_repository() -> None:
 @pytest.mark.parametrize(
     ("path", "expected"),
     [("tests/test_a.py", True), ("pkg/conftest.py", True), ("web/a.test.js", True), ("go/x_test.go", True),
-     ("pkg/stats.py", False), ("src/contest.py", False)],
+     ("app/tests.py", True), ("test.py", True),  # Django's tests.py; a top-level test.py
+     ("pkg/stats.py", False), ("src/contest.py", False), ("src/latest.py", False)],
 )
 def test_is_test_path(path: str, expected: bool) -> None:
     assert is_test_path(path) is expected

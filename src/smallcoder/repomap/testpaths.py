@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 
 CACHE_PARTS = frozenset({"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", "node_modules", ".tox"})
 TEST_DIRS = frozenset({"test", "tests", "testing", "spec", "specs", "__tests__"})
-_NAMED = re.compile(r"^(test_.*|conftest\.py|.*_test\..*|.*\.test\..*|.*\.spec\..*|.*_spec\.rb)$")
+_NAMED = re.compile(r"^(test_.*|tests?\.py|conftest\.py|.*_test\..*|.*\.test\..*|.*\.spec\..*|.*_spec\.rb)$")
 _JAVA_STYLE = re.compile(r".*Tests?\.\w+$")  # FooTest.java, BarTests.cs (case matters: "latest.py" is not)
 
 

@@ -18,6 +18,7 @@ from smallcoder.repomap.files import list_files
 from smallcoder.repomap.testpaths import is_test_path
 from smallcoder.review.diff import ReviewDiff
 from smallcoder.review.findings import Finding
+from smallcoder.review.probe import clip
 from smallcoder.review.testrun import (
     PLUGIN_MODULE,
     Failure,
@@ -54,6 +55,9 @@ def broken_tests(prober: Prober, diff: ReviewDiff, read_new: Callable[[str], str
     suite = read_suite(new.output)
     if "No module named pytest" in new.output and not suite.failures:
         return [], "tests not run: the project's environment has no pytest"
+    if not suite.finished and not suite.failures and not new.timed_out:  # pytest itself failed: config, plugins
+        last = next((line.strip() for line in reversed(new.output.splitlines()) if line.strip()), "no output")
+        return [], f"tests not run: pytest stopped: {clip(last, 160)}"
     cut = "" if suite.finished else f" (stopped after {timeout:g} s)" if new.timed_out else " (the run did not finish)"
     failing = [f for f in suite.failures.values() if f.test != "<collection>"][:MAX_RERUN]
     if not failing:
