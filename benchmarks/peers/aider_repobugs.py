@@ -24,9 +24,6 @@ task (a rerun resumes; --fresh redoes). Logs under --work.
 from __future__ import annotations
 
 import argparse
-import json
-import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -49,15 +46,18 @@ from aider_humanevalfix import (  # noqa: E402  (the HumanEvalFix runner's serve
     server_usage,
     write_model_settings,
 )
+from repobugs_peer import (  # noqa: E402  (tasks, checkout, patch and predictions shared with the other peers)
+    RESULTS,
+    TASKS,
+    check_out,
+    closed_network,
+    load_tasks,
+    run_pending,
+    working_tree_patch,
+    write_predictions,
+)
 
-from smallcoder.session.batch_repo import checkout, source_url  # noqa: E402
 from smallcoder.session.batch_tasks import BatchTask  # noqa: E402
-from smallcoder.session.preflight import prepare_worktree  # noqa: E402
-from smallcoder.workspace.find_env import find_environment  # noqa: E402
-
-TASKS = HERE.parent / "repobugs" / "tasks.jsonl"
-RESULTS = HERE.parent / "results"
-TEST_TIMEOUT_S = 300  # one test run of the task's suite
 
 
 def main() -> None:
@@ -89,34 +89,25 @@ def main() -> None:
     if not args.aider.is_file():
         sys.exit(f"{args.aider} not found: run benchmarks/peers/setup.sh first")
     args.aider_version = aider_version(args.aider)
-    lines = [json.loads(line) for line in args.tasks.read_text(encoding="utf-8").splitlines() if line.strip()]
-    tasks = [BatchTask.from_json(t) for t in lines[: args.limit or None]]
+    tasks = load_tasks(args.tasks, args.limit)
     with serve(args) as server:
         settings = write_model_settings(args)
-        with socket.socket() as blackhole:  # bound, never listening: Aider's internet calls fail at once
-            blackhole.bind(("127.0.0.1", 0))
-            env = aider_env(args.work / "home", f"http://127.0.0.1:{blackhole.getsockname()[1]}")
+        with closed_network() as proxy:  # Aider's internet calls fail at once
+            env = aider_env(args.work / "home", proxy)
             (args.work / "home").mkdir(exist_ok=True)
-            for i, task in enumerate(tasks, 1):
-                saved = out_dir / "tasks" / f"{task.file_id}.json"
-                if saved.exists() and not args.fresh:
-                    continue
-                record = run_one(args, task, server, settings, env)
-                saved.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-                print(f"[{i}/{len(tasks)}] {task.instance_id}: {record['status']} in {record['run_s']} s, "
-                      f"{len(record['model_patch'])} patch chars, {record.get('model_calls', '?')} calls", flush=True)
-    write_predictions(args, out_dir)
+            run_pending(tasks, out_dir, args.fresh, lambda task: run_one(args, task, server, settings, env))
+    write_predictions(out_dir, {
+        "agent": "aider", "aider_version": args.aider_version, "model": args.model.name,
+        "budget_s": args.budget, "map_tokens": args.map_tokens, "max_tokens": args.max_tokens,
+        "n_ctx": args.n_ctx, "threads": args.threads,
+    }, "aider_repobugs.py")
 
 
 def run_one(args: argparse.Namespace, task: BatchTask, server: Server, settings: tuple[Path, Path],
             env: dict[str, str]) -> dict[str, Any]:
     """Aider on one task's checkout; its diff against the base commit is the prediction."""
-    repo = args.work / "repos" / task.file_id
-    base = checkout(source_url(task.repo, args.tasks.parent), task.base_commit, repo, args.work / "cache")
-    envs = find_environment(repo, None)
-    prep = prepare_worktree(envs, repo, repo, task.test_cmd)
-    test_env = " ".join(f"{k}={shlex.quote(v)}" for k, v in {**task.env, **prep.run_env}.items())
-    tests = f"env {test_env} timeout {TEST_TIMEOUT_S} {prep.test_command}" if prep.test_command else ""
+    co = check_out(task, args.tasks, args.work)
+    repo, tests = co.repo, co.test_line()
     logs = args.work / "logs"
     server.ensure_idle(IDLE_WAIT_S)
     log_path = server.log_path
@@ -139,9 +130,7 @@ def run_one(args: argparse.Namespace, task: BatchTask, server: Server, settings:
     server.ensure_idle(IDLE_WAIT_S)
     # Aider commits nothing (--no-auto-commits): the working tree against the base is its change, less
     # Aider's own files (its repo map's tag cache lands in the checkout)
-    subprocess.run(["git", "add", "-A", "--", ".", ":(exclude).aider*"], cwd=repo, check=True, capture_output=True)
-    patch = subprocess.run(["git", "diff", "--cached", base], cwd=repo, check=True, capture_output=True,
-                           text=True).stdout
+    patch = working_tree_patch(repo, co.base, exclude=(".aider*",))
     usage = server_usage(log_path, offset) if log_path and log_path.exists() else {}
     aider_out = (logs / f"{task.file_id}.aider.txt").read_text(encoding="utf-8", errors="replace")
     return {
@@ -174,24 +163,6 @@ def command(args: argparse.Namespace, url: str, settings: tuple[Path, Path], rep
         "--chat-history-file", f"{logs}.chat.md", "--input-history-file", f"{logs}.input.txt",
         "--llm-history-file", f"{logs}.llm.txt", "--analytics-log", f"{logs}.events.jsonl",
     ]
-
-
-def write_predictions(args: argparse.Namespace, out_dir: Path) -> None:
-    """Every saved task as one predictions line (SWE-bench's keys first), in task-file order."""
-    records = [json.loads(p.read_text()) for p in sorted((out_dir / "tasks").glob("*.json"))]
-    keep = ("instance_id", "model_name_or_path", "model_patch", "run_s", "model_calls", "prompt_tokens",
-            "cached_tokens", "completion_tokens")
-    with (out_dir / "predictions.jsonl").open("w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps({k: r[k] for k in keep if k in r}) + "\n")
-    (out_dir / "run.json").write_text(json.dumps({
-        "agent": "aider", "aider_version": args.aider_version, "model": args.model.name, "tasks": len(records),
-        "budget_s": args.budget, "map_tokens": args.map_tokens, "max_tokens": args.max_tokens,
-        "n_ctx": args.n_ctx, "threads": args.threads, "date": time.strftime("%Y-%m-%d"),
-        "command": shlex.join(["python", "benchmarks/peers/aider_repobugs.py", *sys.argv[1:]]),
-        "statuses": {s: sum(r["status"] == s for r in records) for s in sorted({r["status"] for r in records})},
-    }, indent=2) + "\n", encoding="utf-8")
-    print(f"{len(records)} predictions in {out_dir / 'predictions.jsonl'}")
 
 
 if __name__ == "__main__":
