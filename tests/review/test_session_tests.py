@@ -84,3 +84,19 @@ def test_the_run_record_keeps_the_tests_line(tmp_path):
     repo = two_commits(tmp_path / "p", STATS_V2, {"test_stats.py": TESTS}, "mean: simpler")
     result = review(repo)
     assert json.loads(json.dumps(result.record()))["tests"] == "3 tests ran, 1 broken by the change"
+
+
+def test_a_model_call_that_misses_the_line_is_asked_again_with_a_test_that_runs_it(tmp_path):
+    # The refactoring keeps the tests passing; the model's call never reaches the changed line.
+    repo = two_commits(tmp_path / "p", REFACTOR, {"test_stats.py": TESTS}, "mean: count once")
+    listed = [{"file": "stats.py", "line": 15, "code": "if not count:", "input": "total([1])", "old": "1",
+               "new": "an error", "confidence": 0.6}]
+    backend = ScriptedBackend(outputs=["```json\n" + json.dumps(listed) + "\n```", "```python\nmean([2, 4])\n```"],
+                              context_window=8192)
+    result = review_change(backend, repo, git_diff(repo, ref="HEAD~1"), new_side_reader(repo),
+                           ReviewOptions(verify=False, check_retries=1), task="review", base="HEAD~1",
+                           isolation=choose_isolation())
+    ask = backend.requests[1][-1].content
+    # the shortest of the passing tests that ran line 15
+    assert "This test of the project runs line 15:\n```python\ndef test_mean():\n    assert mean([2, 4]) == 3\n```" in ask
+    assert result.findings == [] and result.checks_run == 1  # the new call ran the line: same result, dropped

@@ -70,3 +70,22 @@ def test_the_plugin_is_python_and_watches_the_changed_lines():
     source = plugin_source({"m.py": {2, 3}})
     compile(source, "plugin", "exec")
     assert "{'m.py': [2, 3]}" in source
+
+
+def test_the_example_is_the_shortest_passing_test_that_ran_the_line(tmp_path):
+    from smallcoder.review.testrun import example_test
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "t.py").write_text(
+        "import pytest\n\nclass TestF:\n    @pytest.mark.parametrize('x', [1])\n    def test_long(self, x):\n"
+        "        y = x\n        assert f(y) == 2\n\n\ndef test_short():\n    assert f(1) == 2\n")
+    reach = {("m.py", 2): ("tests/t.py::TestF::test_long[1]", "tests/t.py::test_short", "tests/t.py::gone")}
+    assert example_test(tmp_path, reach, "m.py", range(2, 3)) == "def test_short():\n    assert f(1) == 2"
+    reach = {("m.py", 2): ("tests/t.py::TestF::test_long[1]",)}
+    assert example_test(tmp_path, reach, "m.py", range(4, 5)) == (  # a line next to it, dedented, no decorator
+        "def test_long(self, x):\n    y = x\n    assert f(y) == 2")
+    assert example_test(tmp_path, reach, "m.py", range(9, 10)) == "" and example_test(tmp_path, {}, "m.py", range(2, 3)) == ""
+
+
+def test_the_reach_of_passing_tests_is_read_back():
+    out = DONE + json.dumps({"collected": 2, "failed": 0, "reach": {"src/m.py:12": ["t.py::a"], "bad": ["x"]}})
+    assert read_suite(out).reach == {("src/m.py", 12): ("t.py::a",)}

@@ -17,9 +17,12 @@ line each as they happen, so a suite cut short by its time limit still reports w
 
 from __future__ import annotations
 
+import ast
 import json
+import textwrap
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from smallcoder.review.diff import ReviewDiff
 from smallcoder.review.findings import Finding
@@ -30,6 +33,9 @@ MARK = "@@smallcoder-test@@"
 DONE = "@@smallcoder-tests-done@@"
 MAX_MESSAGE = 300  # characters of a failure's message kept in a finding
 MAX_NAMED = 3  # tests named in one finding's text
+REACH = 3  # passing tests kept per changed line: examples of how to run it
+MAX_EXAMPLE_LINES = 40
+EVIDENCE = "(the project's tests, run by smallcoder)"  # ends such a finding's scenario
 
 # The plugin is plain Python run by the project's interpreter (any 3.8+), so it uses nothing of ours.
 _PLUGIN = r'''
@@ -39,6 +45,7 @@ TRACE = {trace!r}  # repository-relative path -> changed line numbers to watch f
 _files = {{}}  # co_filename -> (path, lines) or None
 _ran = []  # (path, line) in the order they first ran, for the test being run
 _failed = {{}}
+_reach = {{}}  # "path:line" -> the first passing tests that ran it (at most {reach})
 def _target(filename):
     if filename not in _files:
         name = filename.replace("\\", "/")
@@ -82,12 +89,17 @@ def _emit(nodeid, when, report):
 def pytest_runtest_logreport(report):
     if report.failed:
         _emit(report.nodeid, report.when, report)
+    elif report.when == "call" and report.passed:
+        for path, line in _ran:
+            tests = _reach.setdefault("%s:%d" % (path, line), [])
+            if len(tests) < {reach}:
+                tests.append(report.nodeid)
 def pytest_collectreport(report):
     if report.failed:
         _emit(report.nodeid or "<collection>", "collect", report)
 def pytest_sessionfinish(session, exitstatus):
     sys.__stdout__.write("\n" + {done!r} + json.dumps({{"collected": session.testscollected,
-                                                 "failed": session.testsfailed}}) + "\n")
+                                                 "failed": session.testsfailed, "reach": _reach}}) + "\n")
     sys.__stdout__.flush()
 '''
 
@@ -112,11 +124,12 @@ class SuiteRun:
     finished: bool
     collected: int = 0
     failed: int = 0
+    reach: dict[tuple[str, int], tuple[str, ...]] = field(default_factory=dict)  # (path, line) → passing tests
 
 
 def plugin_source(trace: Mapping[str, set[int] | frozenset[int]]) -> str:
     """The plugin module's text, watching `trace` (repository-relative path → new-side line numbers)."""
-    return _PLUGIN.format(trace={p: sorted(ls) for p, ls in trace.items()}, mark=MARK, done=DONE)
+    return _PLUGIN.format(trace={p: sorted(ls) for p, ls in trace.items()}, mark=MARK, done=DONE, reach=REACH)
 
 
 def read_suite(output: str) -> SuiteRun:
@@ -127,6 +140,8 @@ def read_suite(output: str) -> SuiteRun:
         if line.startswith(MARK):
             try:
                 data = json.loads(line[len(MARK):])
+                if not isinstance(data, dict):
+                    continue
                 ran = tuple((str(p), int(n)) for p, n in data.get("ran") or ())
                 failures[str(data["test"])] = Failure(str(data["test"]), str(data.get("when", "call")),
                                                       " ".join(str(data.get("message", "")).split()), ran)
@@ -138,7 +153,14 @@ def read_suite(output: str) -> SuiteRun:
                 counts = json.loads(line[len(DONE):])
             except ValueError:
                 counts = {}
-    return SuiteRun(failures, finished, int(counts.get("collected") or 0), int(counts.get("failed") or 0))
+            counts = counts if isinstance(counts, dict) else {}
+    reach: dict[tuple[str, int], tuple[str, ...]] = {}
+    reached = counts.get("reach")
+    for key, tests in reached.items() if isinstance(reached, dict) else ():
+        path, _, line = str(key).rpartition(":")
+        if line.isdigit() and isinstance(tests, list):
+            reach[(path, int(line))] = tuple(str(t) for t in tests)
+    return SuiteRun(failures, finished, int(counts.get("collected") or 0), int(counts.get("failed") or 0), reach)
 
 
 def traced_lines(diff: ReviewDiff) -> dict[str, frozenset[int]]:
@@ -197,7 +219,40 @@ def _finding(path: str, start: int, end: int, tests: list[Failure],
     how = ("fails" if one else "fail") + (f" at {tests[0].when}" if tests[0].when != "call" else "")
     message = clip(tests[0].message, MAX_MESSAGE)
     scenario = (f"{named} {'passes' if one else 'pass'} before this change and {how} after it"
-                + (f": {message}" if message else "") + " (the project's tests, run by smallcoder)")
+                + (f": {message}" if message else "") + " " + EVIDENCE)
     short = tests[0].test.rsplit("::", 1)[-1]
     title = f"breaks `{short}`" + (f" and {len(tests) - 1} more test{'s' * (len(tests) > 2)}" if len(tests) > 1 else "")
     return Finding(path, start, end, "high", "bug", title[:100], scenario, quote=quote, confidence=0.95)
+
+
+def source_of_test(tree: Path, test: str) -> str:
+    """The source of the test function a pytest node id names ("tests/t.py::Class::test_x[1]"), without
+    decorators, dedented; "" when it cannot be found or is longer than MAX_EXAMPLE_LINES."""
+    parts = test.split("[", 1)[0].split("::")
+    try:
+        source = (tree / parts[0]).read_text(encoding="utf-8", errors="replace")
+        body: list[ast.stmt] = ast.parse(source).body
+    except (OSError, SyntaxError, ValueError):
+        return ""
+    node: ast.AST | None = None
+    for name in parts[1:]:
+        node = next((n for n in body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                     and n.name == name), None)
+        if node is None:
+            return ""
+        body = node.body  # type: ignore[attr-defined]
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return ""
+    lines = source.splitlines()[node.lineno - 1:node.end_lineno]
+    return textwrap.dedent("\n".join(lines)) if len(lines) <= MAX_EXAMPLE_LINES else ""
+
+
+def example_test(tree: Path, reach: Mapping[tuple[str, int], tuple[str, ...]], path: str, lines: range) -> str:
+    """The shortest source of a passing test that ran one of `lines` of `path` (or, failing that, a
+    changed line next to them), for a model to build its own call on; "" when none did."""
+    tests = [t for n in lines for t in reach.get((path, n), ())]
+    if not tests:
+        near = {n for n in range(lines.start - 3, lines.stop + 3)}
+        tests = [t for (p, n), ts in reach.items() if p == path and n in near for t in ts]
+    sources = [s for s in dict.fromkeys(source_of_test(tree, t) for t in tests) if s]
+    return min(sources, key=len) if sources else ""

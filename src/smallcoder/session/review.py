@@ -39,7 +39,7 @@ from smallcoder.session.review_agent import agent_chunk, findings_in_text
 from smallcoder.session.review_context import Chunk, enclosing_spans, make_chunks, numbered, numbered_hunk
 from smallcoder.session.review_probe import Prober
 from smallcoder.session.review_record import ReviewRecorder
-from smallcoder.session.review_tests import broken_tests
+from smallcoder.session.review_tests import TestEvidence, run_tests
 from smallcoder.types import Message
 from smallcoder.workspace.git import git
 
@@ -169,10 +169,14 @@ def _review(backend: Backend, diff: ReviewDiff, read_new: Callable[[str], str | 
             rec: ReviewRecorder, result: ReviewResult, budget: int, map_budget: int, prober: Prober) -> None:
     chunks = make_chunks(diff, read_new, rec.repo, budget * 3 // 4, map_budget)  # estimates run low
     result.chunks = len(chunks)
+    # The tests first: the passing ones that run a changed line are examples for the model's calls.
+    tests = run_tests(prober, diff, read_new, timeout=options.test_timeout) \
+        if options.run_tests and not prober.problem else TestEvidence()
+    result.tests = tests.note
     found: list[Finding] = []
     for chunk in chunks:
         if options.mode == "list":
-            kept, dropped, unparsable = _list_chunk(diff, read_new, chunk, options, rec, prober, result)
+            kept, dropped, unparsable = _list_chunk(diff, read_new, chunk, options, rec, prober, result, tests)
         else:
             kept, dropped, unparsable = agent_chunk(
                 backend, diff, read_new, chunk, rec, max_steps=options.max_steps,
@@ -188,16 +192,14 @@ def _review(backend: Backend, diff: ReviewDiff, read_new: Callable[[str], str | 
         if options.verify:
             merged = [f for f in merged if _verified(diff, f, read_new, rec, result)]
         merged = proven + merged
-    if options.run_tests and not prober.problem:
-        broken, result.tests = broken_tests(prober, diff, read_new, timeout=options.test_timeout)
-        merged = merge_duplicates([*broken, *merged])  # a model's finding on a broken test's lines joins it
+    merged = merge_duplicates([*tests.findings, *merged])  # a model's finding on a broken test's lines joins it
     result.findings = rank_and_cap(merged, limit=options.max_findings, min_confidence=options.min_confidence)
     result.model_calls = rec.model_calls
 
 
 def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: Chunk, options: ReviewOptions,
-                rec: ReviewRecorder, prober: Prober,
-                result: ReviewResult) -> tuple[list[Finding], list[Dropped], bool]:
+                rec: ReviewRecorder, prober: Prober, result: ReviewResult,
+                tests: TestEvidence) -> tuple[list[Finding], list[Dropped], bool]:
     """The fixed first step: one call, no tools, a JSON list back; asked again when unreadable.
     Each finding that passed the checks and names a call is run on both versions (_run_checks).
     With options.verify, each one that could not be run is then put to the model as a yes/no
@@ -213,7 +215,8 @@ def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: 
         if reply.parsed:
             kept, dropped = check_findings(reply.findings[: options.max_per_chunk], diff, read_new)
             def call_again(f: Finding, error: str) -> str:
-                return _call_again(messages, f, error, rec)
+                example = tests.example(f.path, range(f.start_line, f.end_line + 1))
+                return _call_again(messages, f, error, rec, example)
             proven, undecided, refuted = _run_checks(prober, kept, result, call_again, options.check_retries)
             dropped += refuted
             kept = undecided
@@ -265,11 +268,12 @@ def _run_checks(prober: Prober, findings: list[Finding], result: ReviewResult,
     return proven, undecided, refuted
 
 
-def _call_again(conversation: list[Message], f: Finding, error: str, rec: ReviewRecorder) -> str:
-    """Ask, after the list step's conversation, for `f`'s input as Python that runs on its own; the
-    code from the reply's python block (or the whole reply), or ""."""
+def _call_again(conversation: list[Message], f: Finding, error: str, rec: ReviewRecorder, example: str = "") -> str:
+    """Ask, after the list step's conversation, for `f`'s input as Python that runs on its own, shown
+    `example` (a project test that runs the line) when there is one; the code from the reply's python
+    block (or the whole reply), or ""."""
     ask = render("review_check_again", path=f.path, line=f.start_line, check=clip(f.check.strip(), 400),
-                 error=clip(error, 600))
+                 error=clip(error, 600), example=example)
     reply = rec.call([*conversation, Message("user", ask)], max_tokens=CALL_AGAIN_TOKENS).text
     block = _PY_BLOCK.search(reply)
     code = block.group(1) if block else reply

@@ -165,6 +165,10 @@ class Prober:
                                                    "(time, randomness, object ids)")
         return Verdict(result, old, new)
 
+    def tree(self, side: str) -> Path | None:
+        """The `side` ("old" or "new") copy's folder once made, else None."""
+        return self._tmp / side if self._tmp is not None and not self.problem else None
+
     def run_in(self, side: str, argv: list[str], files: dict[str, str], *, timeout: float) -> CommandResult | None:
         """Run `argv` (its first item "python" stands for the project's interpreter) at the top of the
         `side` ("old" or "new") copy, in its sandbox, after writing `files` (relative path → text) there.
