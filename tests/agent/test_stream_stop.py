@@ -147,3 +147,9 @@ def test_no_prose_cap_where_the_server_streams_calls_apart_from_the_text(example
     backend = ScriptedBackend(outputs=[prose, FIX_MEAN], capabilities=Capabilities(streaming=True, native_tools=True))
     result, detail = fix(example_repo, backend)
     assert detail["model_calls"][0]["cut"] == "" and backend.streamed[0] == prose
+
+
+def test_a_call_in_a_misnamed_wrapper_ends_the_reply_too():
+    text = '<tools>\n{"name": "run_tests", "arguments": {}}\n</tools>'
+    assert first_call_end(text + "\nMore prose", "hermes") == len(text)
+    assert first_call_end(text[:-3], "hermes") is None

@@ -1,3 +1,5 @@
+import pytest
+
 from smallcoder.protocol import parse_tool_calls
 
 
@@ -60,3 +62,16 @@ def test_call_inside_thinking_is_never_used_and_the_model_is_told(tools):
     result = parse_tool_calls(text, tools)
     assert result.calls == [] and result.content == ""
     assert len(result.errors) == 1 and "inside your reasoning" in result.errors[0]
+
+
+@pytest.mark.parametrize("tag", ["tools", "tool", "toolcall", "tool_calls", "function_call"])
+def test_a_call_in_a_misnamed_wrapper_reads_as_a_tool_call(tools, tag):
+    # Qwen2.5's template lists the tools inside <tools></tools>; Qwen2.5-Coder-1.5B wrapped its call in
+    # that, with a regex's \d (not a JSON escape) in a string, on a real repository.
+    body = '{"name": "write_file", "arguments": {"path": "k.py", "content": "R = r\'(?<!\\d)x\'"}}'
+    text = f"### Fix\n<{tag}>\n{body}\n</{tag}>\nDone."
+    result = parse_tool_calls(text, tools, "hermes")
+    right = parse_tool_calls(f"### Fix\n<tool_call>\n{body}\n</tool_call>\nDone.", tools, "hermes")
+    assert [(c.name, c.arguments) for c in result.calls] == [(c.name, c.arguments) for c in right.calls] == [
+        ("write_file", {"path": "k.py", "content": "R = r'(?<!\\d)x'"})]
+    assert result.content == right.content == "### Fix" and result.errors == []

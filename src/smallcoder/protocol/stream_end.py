@@ -5,7 +5,8 @@ closed by itself before the closing marker, so a marker inside a value (an XML f
 test, a docstring) never ends it early:
 
     hermes / None   <tool_call> {JSON object, closed} </tool_call>
-                    (the JSON may sit in a ``` fence inside the tags, as Qwen2.5-Coder writes it)
+                    (the JSON may sit in a ``` fence inside the tags, as Qwen2.5-Coder writes it;
+                    the tags may be misnamed <tools> … as hermes.TAGS lists)
     qwen3_xml       <tool_call> <function=…> … </function> </tool_call>
     any dialect     ```json fence holding one closed JSON object with a "name", then the closing ```
 
@@ -17,11 +18,14 @@ from __future__ import annotations
 
 import re
 
+from smallcoder.protocol.hermes import TAGS
+
 OPEN, CLOSE = "<tool_call>", "</tool_call>"
+_OPEN = re.compile(rf"<(?:{TAGS})>")  # the wrapper and the names small models give it (protocol/hermes.py)
 # What shows a reply has got to code or a call (for a cap on prose before them).
 CODE_STARTS = ("<tool_call>", "```", '{"name"', "[TOOL_CALLS]", "<function=", "[TOOL_REQUEST]")
 _FENCE_OPEN = re.compile(r"```(?:json)?[ \t]*\n?\s*(?=\{)")
-_CLOSE_AFTER_JSON = re.compile(r"\s*(?:```[ \t]*)?\s*</tool_call>")
+_CLOSE_AFTER_JSON = re.compile(rf"\s*(?:```[ \t]*)?\s*</(?:{TAGS})>")
 _CLOSE_AFTER_XML = re.compile(r"\s*</function>\s*</tool_call>")
 _FENCE_CLOSE = re.compile(r"\s*```")
 
@@ -43,9 +47,9 @@ def has_code_or_call(text: str) -> bool:
 def _tagged_end(text: str, dialect: str | None) -> int | None:
     if dialect not in (None, "hermes", "qwen3_xml"):
         return None
-    start = text.find(OPEN)
-    while start >= 0:
-        at = start + len(OPEN)
+    opened = _OPEN.search(text)
+    while opened:
+        at = opened.end()
         body = text[at:].lstrip()
         at = len(text) - len(body)
         resume = at
@@ -67,7 +71,7 @@ def _tagged_end(text: str, dialect: str | None) -> int | None:
             if tail:
                 return tail.end()
             resume = end
-        start = text.find(OPEN, resume)
+        opened = _OPEN.search(text, resume)
     return None
 
 
