@@ -55,8 +55,10 @@ def test_unknown_name_and_bad_code_are_reported(ctx):
         rewrite_function(ctx, "stats.py", "def median(v):\n    return 0\n")
     with pytest.raises(ToolError, match="does not parse"):
         rewrite_function(ctx, "stats.py", "def mean(:\n")
-    with pytest.raises(ToolError, match="no def or class"):
+    with pytest.raises(ToolError, match="x not assigned at the top level in stats.py"):
         rewrite_function(ctx, "stats.py", "x = 1\n")
+    with pytest.raises(ToolError, match="no def, class or top-level NAME"):
+        rewrite_function(ctx, "stats.py", "KEYWORDS['AS'] = 1\nprint(mean([1]))\n")
     assert (ctx.root / "stats.py").read_text() == SOURCE
 
 
@@ -69,3 +71,69 @@ def test_non_python_file_refused(ctx):
 def test_defined_names():
     assert defined_names("import os\n\ndef a():\n    pass\n\nclass B:\n    pass\n") == ["a", "B"]
     assert defined_names("not python (") == []
+
+
+TABLES = '''import re
+
+KEYWORDS = {
+    "SELECT": "kw",
+    "FROM": "kw",
+}
+PATTERN = re.compile(r"\\w+")
+
+
+class Name:
+    def get_real_name(self):
+        """The real name."""
+        return self.tokens[0]
+
+
+class TokenList:
+    def get_real_name(self):
+        """The real name of the whole list, after a dot."""
+        dot = self.token_next_by(m=".")
+        return self._get_first_name(dot, real_name=True)
+'''
+
+
+@pytest.fixture
+def tables(tmp_path):
+    (tmp_path / "kw.py").write_text(TABLES)
+    return ToolContext(root=tmp_path)
+
+
+def test_a_top_level_assignment_replaces_the_modules_own(tables):
+    out = rewrite_function(tables, "kw.py", 'KEYWORDS = {\n    "SELECT": "kw",\n    "FROM": "kw",\n    "AS": "kw",\n}\n')
+    assert out.startswith("rewrote KEYWORDS in kw.py")
+    assert '"FROM": "kw",\n    "AS": "kw",\n}\nPATTERN = re.compile' in (tables.root / "kw.py").read_text()
+
+
+def test_an_assignment_the_module_does_not_make_is_example_code_and_left_out(tables):
+    code = "def helper():\n    return 1\n\nPATTERN = re.compile(r'[a-z]+')\nresult = PATTERN.match('a')\n"
+    out = rewrite_function(tables, "kw.py", code)
+    text = (tables.root / "kw.py").read_text()
+    assert out.startswith("rewrote PATTERN in kw.py (helper not found, ignored)")
+    assert "PATTERN = re.compile(r'[a-z]+')\n" in text and "result" not in text
+
+
+def test_a_stray_quote_line_before_indented_code_is_dropped(ctx):
+    out = rewrite_function(ctx, "stats.py", '""\n    def mean(values):\n        return sum(values) / len(values)\n')
+    assert "rewrote mean" in out and "return sum(values) / len(values)" in (ctx.root / "stats.py").read_text()
+
+
+def test_of_several_same_named_methods_the_one_most_like_the_code_is_replaced(tables):
+    code = ('def get_real_name(self):\n    """The real name of the whole list, after a dot."""\n'
+            '    dot = self.token_next_by(m=".")\n    return self._get_first_name(dot + 1, real_name=True)\n')
+    out = rewrite_function(tables, "kw.py", code)
+    text = (tables.root / "kw.py").read_text()
+    assert out.startswith("rewrote get_real_name (the one at line 17 of 2, the closest to your code) in kw.py")
+    assert "        return self._get_first_name(dot + 1, real_name=True)\n" in text
+    assert "        return self.tokens[0]\n" in text  # the other class's method is untouched
+
+
+def test_same_named_methods_equally_like_the_code_are_refused(tmp_path):
+    twins = "class A:\n    def size(self):\n        return 1\n\n\nclass B:\n    def size(self):\n        return 1\n"
+    (tmp_path / "t.py").write_text(twins)
+    with pytest.raises(ToolError, match=r"defined 2 times in t.py \(lines 2, 7\) and your code is as like"):
+        rewrite_function(ToolContext(root=tmp_path), "t.py", "def size(self):\n    return 2\n")
+    assert (tmp_path / "t.py").read_text() == twins

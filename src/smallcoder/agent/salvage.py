@@ -2,8 +2,10 @@
 
 Small models (Qwen2.5-Coder 0.5B/1.5B) often answer a bug report with the
 corrected function in a ```python block. When that block defines a function
-or class that exists in exactly one non-test file, rewriting it there is the
-obvious intent, and cheaper than another round trip to correct the format.
+or class that exists in exactly one non-test file (or is only top-level
+`NAME = …` statements, a table rewritten, for a NAME a file assigns), rewriting
+it there is the obvious intent, and cheaper than another round trip to correct
+the format.
 """
 
 from __future__ import annotations
@@ -34,7 +36,9 @@ def edit_from_code_block(text: str, root: Path, prefer: tuple[str | None, ...] =
         names = defined_names(block)
         if not names:
             continue
-        pattern = re.compile(rf"^\s*(?:async\s+)?(?:def|class)\s+{re.escape(names[0])}\b", re.MULTILINE)
+        name = re.escape(names[0])  # a def or class anywhere, or an assignment at the top level
+        pattern = re.compile(rf"^(?:\s*(?:async\s+)?(?:def|class)\s+{name}\b|{name}\s*(?::[^=\n]*)?=(?!=))",
+                             re.MULTILINE)
         owners = [f for f in sources if _defines(root / f, pattern)]
         if len(owners) > 1:
             owners = [f for f in (relative_path(root, p) for p in prefer if p) if f in owners][:1]

@@ -1,12 +1,17 @@
 """Rewrite a whole Python function or class: the edit shape small models produce most reliably.
 
 Exact-text replacement asks the model to copy the old code character for
-character; rewriting a whole definition only asks for the new version.
+character; rewriting a whole definition only asks for the new version. A
+top-level `NAME = …` in the code replaces the module's own assignment of NAME
+(tables of keywords, regexes, settings: where many real bugs live). A name
+defined several times goes to the definition most like the new code.
 """
 
 from __future__ import annotations
 
 import ast
+import difflib
+import re
 import textwrap
 from typing import Annotated
 
@@ -18,15 +23,21 @@ from smallcoder.tools.paths import display_path, resolve_path
 from smallcoder.tools.textio import read_text, refuse_breaking_write, split_lines, syntax_warning, write_text
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# A line of only quotes or a fence before the code (a docstring's start cut off, a stray ```)
+_JUNK_LINE = re.compile(r"""\s*(?:"{1,3}|'{1,3}|```[\w+-]*)\s*""")
+CLEAR_MARGIN = 0.1  # how much more alike the closest of several same-named definitions must be
 
 
 def defined_names(code: str) -> list[str]:
-    """Names of the top-level functions and classes in a code snippet ([] if it does not parse)."""
+    """Names of the top-level functions and classes in a code snippet, or, in a snippet that is nothing
+    but top-level `NAME = …` statements (a table rewritten), those names; [] if it does not parse."""
     try:
         tree = ast.parse(textwrap.dedent(code))
     except SyntaxError:
         return []
-    return [node.name for node in tree.body if isinstance(node, _DEFS)]
+    defs = [node.name for node in tree.body if isinstance(node, _DEFS)]
+    assigned = [_assigned(node) for node in tree.body]
+    return defs or ([n for n in assigned if n] if tree.body and all(assigned) else [])
 
 
 def _span(node: ast.AST) -> tuple[int, int]:
@@ -37,35 +48,78 @@ def _span(node: ast.AST) -> tuple[int, int]:
     return first, end or line
 
 
-def _find(tree: ast.Module, name: str, shown: str) -> ast.AST | None:
-    found = [n for n in ast.walk(tree) if isinstance(n, _DEFS) and n.name == name]
-    top = [n for n in found if n in tree.body]
-    if len(found) > 1 and len(top) != 1:
-        lines = ", ".join(str(n.lineno) for n in found)
-        raise ToolError(f"{name} is defined {len(found)} times in {shown} (lines {lines}); use replace_in_file")
-    return top[0] if top else (found[0] if found else None)
+def _assigned(node: ast.AST) -> str | None:
+    """The name a top-level `NAME = …` / `NAME: T = …` statement binds, else None."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+        return node.target.id
+    return None
+
+
+def _name(node: ast.AST) -> str:
+    return getattr(node, "name", None) or _assigned(node) or ""
+
+
+def _find(tree: ast.Module, new: ast.AST, new_code: str, source: list[str], shown: str) -> tuple[ast.AST | None, str]:
+    """The definition (or top-level assignment) `new` replaces, and a note when there were several."""
+    name = _name(new)
+    if not isinstance(new, _DEFS):
+        found = [n for n in tree.body if _assigned(n) == name]
+    else:
+        found = [n for n in ast.walk(tree) if isinstance(n, _DEFS) and n.name == name]
+        top = [n for n in found if n in tree.body]
+        if len(top) == 1:
+            return top[0], ""
+    if len(found) <= 1:
+        return (found[0] if found else None), ""
+    # Several: the one most like the new code, when it is clearly so (a method of one of two classes).
+    def likeness(node: ast.AST) -> float:
+        first, last = _span(node)
+        old = textwrap.dedent("\n".join(source[first - 1:last]))
+        return difflib.SequenceMatcher(None, old, new_code, autojunk=False).ratio()
+    ranked = sorted(found, key=likeness, reverse=True)
+    lines = ", ".join(str(n.lineno) for n in found)
+    if likeness(ranked[0]) - likeness(ranked[1]) < CLEAR_MARGIN:
+        raise ToolError(f"{name} is defined {len(found)} times in {shown} (lines {lines}) and your code is as "
+                        "like one as another; use replace_in_file with lines that only that one has")
+    return ranked[0], f"the one at line {ranked[0].lineno} of {len(found)}, the closest to your code"
+
+
+def _parse_code(code: str) -> tuple[str, ast.Module]:
+    """The model's code dedented and parsed; a line or two of lone quotes or fences before it are
+    dropped. Raises ToolError when it does not parse."""
+    lines = code.strip("\n").split("\n")
+    first_error: SyntaxError | None = None
+    for skip in range(min(3, len(lines))):
+        if skip and not _JUNK_LINE.fullmatch(lines[skip - 1]):
+            break
+        text = textwrap.dedent("\n".join(lines[skip:])).strip("\n")
+        try:
+            return text, ast.parse(text)
+        except SyntaxError as e:
+            first_error = first_error or e
+    msg, line = (first_error.msg, first_error.lineno) if first_error else ("no code", 1)
+    raise ToolError(f"code does not parse: {msg} at line {line}; send the complete definition")
 
 
 def rewrite_function(
     ctx: ToolContext,
     path: Annotated[str, Field(description="Python file path relative to the repository root")],
-    code: Annotated[str, Field(description="the complete new definition(s), def or class")],
+    code: Annotated[str, Field(description="the complete new definition(s): def, class or top-level NAME = …")],
 ) -> str:
-    """Replace whole functions or classes in a Python file with complete new versions."""
+    """Replace whole functions, classes or top-level assignments in a Python file with complete new versions."""
     target = resolve_path(ctx.root, path)
     shown = display_path(ctx.root, target)
     if target.suffix != ".py":
         raise ToolError(f"{shown} is not a Python file; use replace_in_file or write_file")
     if not target.exists():
         raise ToolError(f"file {shown} does not exist; use write_file to create it")
-    code = textwrap.dedent(code).strip("\n")
-    try:
-        new_tree = ast.parse(code)
-    except SyntaxError as e:
-        raise ToolError(f"code does not parse: {e.msg} at line {e.lineno}; send the complete definition") from None
-    new_defs = [n for n in new_tree.body if isinstance(n, _DEFS)]
+    code, new_tree = _parse_code(code)
+    new_defs = [n for n in new_tree.body if isinstance(n, _DEFS) or _assigned(n)]
     if not new_defs:
-        raise ToolError("code holds no def or class; give the complete new function")
+        raise ToolError("code holds no def, class or top-level NAME = … to replace; give the complete new "
+                        "function, or add lines with replace_in_file")
     original = read_text(target, shown)
     try:
         tree = ast.parse(original.text)
@@ -74,21 +128,26 @@ def rewrite_function(
 
     lines = split_lines(original.text)
     code_lines = code.split("\n")
-    replaced, missing = [], []
+    replaced: list[str] = []
+    missing: list[str] = []
+    unassigned: list[str] = []  # NAME = … the module does not make: example code, left out
     edits = []
     for new in new_defs:
-        old = _find(tree, new.name, shown)
+        first_new, last_new = _span(new)
+        old, which = _find(tree, new, "\n".join(code_lines[first_new - 1:last_new]), lines, shown)
         if old is None:
-            missing.append(new.name)
+            (missing if isinstance(new, _DEFS) else unassigned).append(_name(new))
             continue
         first, last = _span(old)
         indent = lines[first - 1][: len(lines[first - 1]) - len(lines[first - 1].lstrip())]
         n_first, n_last = _span(new)
         body = [indent + ln if ln.strip() else "" for ln in code_lines[n_first - 1 : n_last]]
         edits.append((first, last, body))
-        replaced.append(new.name)
+        replaced.append(_name(new) + (f" ({which})" if which else ""))
     if not replaced:
-        raise ToolError(f"{', '.join(missing)} not found in {shown}; to add new code use replace_in_file")
+        raise ToolError(f"{', '.join(missing or unassigned)} not "
+                        f"{'found' if missing else 'assigned at the top level'} in {shown}; "
+                        "to add new code use replace_in_file")
     for first, last, body in sorted(edits, reverse=True):
         lines[first - 1 : last] = body
     result = "\n".join(lines) + ("\n" if original.text.endswith("\n") else "")
