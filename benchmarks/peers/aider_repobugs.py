@@ -47,11 +47,11 @@ from aider_humanevalfix import (  # noqa: E402  (the HumanEvalFix runner's serve
     write_model_settings,
 )
 from repobugs_peer import (  # noqa: E402  (tasks, checkout, patch and predictions shared with the other peers)
-    RESULTS,
-    TASKS,
+    add_run_arguments,
     check_out,
     closed_network,
     load_tasks,
+    prepare_run,
     run_pending,
     working_tree_patch,
     write_predictions,
@@ -62,30 +62,12 @@ from smallcoder.session.batch_tasks import BatchTask  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", type=Path, required=True, help="the GGUF file to serve")
-    ap.add_argument("--name", required=True, help="results go to <results>/repobugs-aider-<name>/")
-    ap.add_argument("--tasks", type=Path, default=TASKS)
-    ap.add_argument("--limit", type=int, default=0, help="only the first N tasks (0: all)")
-    ap.add_argument("--budget", type=float, default=600, help="wall-clock seconds per task (Aider is killed then)")
+    add_run_arguments(ap, "aider")
     ap.add_argument("--aider", type=Path, default=DEFAULT_AIDER)
     ap.add_argument("--map-tokens", type=int, default=1024, help="Aider's repo map budget (on: the issue's setting)")
-    ap.add_argument("--max-tokens", type=int, default=2048, help="cap on each reply (Aider sets none)")
-    ap.add_argument("--n-ctx", type=int, default=8192, help="as benchmarks/repobugs/run.sh gives smallcoder")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--server-url", help="reuse a running OpenAI-compatible server instead of starting one")
-    ap.add_argument("--server-log", type=Path, help="with --server-url: its log, to count tokens")
-    ap.add_argument("--alias", help="model name the server answers to (default: the GGUF's stem)")
-    ap.add_argument("--results", type=Path, default=RESULTS)
-    ap.add_argument("--work", type=Path, help="checkouts and logs (default /tmp/repobugs-aider-<name>)")
-    ap.add_argument("--fresh", action="store_true", help="redo tasks that already have a result")
     args = ap.parse_args()
 
-    args.model = args.model.expanduser().resolve()
-    args.alias = args.alias or args.model.stem
-    args.work = (args.work or Path(f"/tmp/repobugs-aider-{args.name}")).resolve()
-    out_dir = args.results / f"repobugs-aider-{args.name}"
-    (out_dir / "tasks").mkdir(parents=True, exist_ok=True)
-    (args.work / "logs").mkdir(parents=True, exist_ok=True)
+    out_dir = prepare_run(args, "aider")
     if not args.aider.is_file():
         sys.exit(f"{args.aider} not found: run benchmarks/peers/setup.sh first")
     args.aider_version = aider_version(args.aider)

@@ -52,12 +52,12 @@ sys.path.insert(0, str(HERE))
 
 from aider_humanevalfix import IDLE_WAIT_S, POLL_S, Server, _kill, aider_env, serve, server_usage  # noqa: E402
 from repobugs_peer import (  # noqa: E402
-    RESULTS,
-    TASKS,
     TEST_TIMEOUT_S,
+    add_run_arguments,
     check_out,
     closed_network,
     load_tasks,
+    prepare_run,
     run_pending,
     working_tree_patch,
     write_predictions,
@@ -72,11 +72,7 @@ PROMPTS = {"text": ("swebench_backticks", "litellm_textbased"), "tool-calls": ("
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", type=Path, required=True, help="the GGUF file to serve")
-    ap.add_argument("--name", required=True, help="results go to <results>/repobugs-miniswe-<name>/")
-    ap.add_argument("--tasks", type=Path, default=TASKS)
-    ap.add_argument("--limit", type=int, default=0, help="only the first N tasks (0: all)")
-    ap.add_argument("--budget", type=float, default=600, help="wall-clock seconds per task (mini is killed then)")
+    add_run_arguments(ap, "miniswe")
     ap.add_argument("--mini", type=Path, default=DEFAULT_MINI, help="mini-swe-agent's `mini` command")
     ap.add_argument("--tool-calls", action="store_true",
                     help="mini's tool-calling prompt (the server must return tool calls) instead of the text one")
@@ -84,25 +80,11 @@ def main() -> None:
                     help="most model calls per task (mini's SWE-bench setting; the budget binds first)")
     ap.add_argument("--command-timeout", type=int, default=TEST_TIMEOUT_S,
                     help="seconds one of the model's commands may run (as a test run in Aider's runner)")
-    ap.add_argument("--max-tokens", type=int, default=2048, help="cap on each reply (mini sets none)")
     ap.add_argument("--temperature", type=float, default=0.0,
                     help="sampling temperature sent (mini's v2 config sends none: llama.cpp then samples at 0.8)")
-    ap.add_argument("--n-ctx", type=int, default=8192, help="as benchmarks/repobugs/run.sh gives smallcoder")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--server-url", help="reuse a running OpenAI-compatible server instead of starting one")
-    ap.add_argument("--server-log", type=Path, help="with --server-url: its log, to count tokens")
-    ap.add_argument("--alias", help="model name the server answers to (default: the GGUF's stem)")
-    ap.add_argument("--results", type=Path, default=RESULTS)
-    ap.add_argument("--work", type=Path, help="checkouts and logs (default /tmp/repobugs-miniswe-<name>)")
-    ap.add_argument("--fresh", action="store_true", help="redo tasks that already have a result")
     args = ap.parse_args()
 
-    args.model = args.model.expanduser().resolve()
-    args.alias = args.alias or args.model.stem
-    args.work = (args.work or Path(f"/tmp/repobugs-miniswe-{args.name}")).resolve()
-    out_dir = args.results / f"repobugs-miniswe-{args.name}"
-    (out_dir / "tasks").mkdir(parents=True, exist_ok=True)
-    (args.work / "logs").mkdir(parents=True, exist_ok=True)
+    out_dir = prepare_run(args, "miniswe")
     (args.work / "home").mkdir(exist_ok=True)
     if not args.mini.is_file():
         sys.exit(f"{args.mini} not found: run benchmarks/peers/setup_miniswe.sh first")

@@ -8,6 +8,7 @@ file in SWE-bench's format that `smallcoder batch --model predictions:FILE` judg
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import shlex
@@ -119,3 +120,32 @@ def write_predictions(out_dir: Path, run_info: dict[str, Any], script: str, quie
     }, indent=2) + "\n", encoding="utf-8")
     if not quiet:
         print(f"{len(records)} predictions in {out_dir / 'predictions.jsonl'}")
+
+
+def add_run_arguments(ap: argparse.ArgumentParser, peer: str) -> None:
+    """The options every repobugs peer runner takes: model and server, tasks, budget, where results go."""
+    ap.add_argument("--model", type=Path, required=True, help="the GGUF file to serve")
+    ap.add_argument("--name", required=True, help=f"results go to <results>/repobugs-{peer}-<name>/")
+    ap.add_argument("--tasks", type=Path, default=TASKS)
+    ap.add_argument("--limit", type=int, default=0, help="only the first N tasks (0: all)")
+    ap.add_argument("--budget", type=float, default=600, help=f"wall-clock seconds per task ({peer} is killed then)")
+    ap.add_argument("--max-tokens", type=int, default=2048, help="cap on each reply")
+    ap.add_argument("--n-ctx", type=int, default=8192, help="as benchmarks/repobugs/run.sh gives smallcoder")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--server-url", help="reuse a running OpenAI-compatible server instead of starting one")
+    ap.add_argument("--server-log", type=Path, help="with --server-url: its log, to count tokens")
+    ap.add_argument("--alias", help="model name the server answers to (default: the GGUF's stem)")
+    ap.add_argument("--results", type=Path, default=RESULTS)
+    ap.add_argument("--work", type=Path, help=f"checkouts and logs (default /tmp/repobugs-{peer}-<name>)")
+    ap.add_argument("--fresh", action="store_true", help="redo tasks that already have a result")
+
+
+def prepare_run(args: argparse.Namespace, peer: str) -> Path:
+    """Resolve the shared options in place and make the folders; the results folder."""
+    args.model = args.model.expanduser().resolve()
+    args.alias = args.alias or args.model.stem
+    args.work = (args.work or Path(f"/tmp/repobugs-{peer}-{args.name}")).resolve()
+    out_dir: Path = args.results / f"repobugs-{peer}-{args.name}"
+    (out_dir / "tasks").mkdir(parents=True, exist_ok=True)
+    (args.work / "logs").mkdir(parents=True, exist_ok=True)
+    return out_dir
