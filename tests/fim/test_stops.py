@@ -58,3 +58,13 @@ def test_after_code_that_opens_no_block_one_line():
     assert r.single_line
     assert finish("mean(v)\n    s = 2\n    return m, s\n", r, QWEN) == "mean(v)"
     assert not rules("if x:", "\n").single_line and not rules("    ", "\n").single_line
+
+
+def test_at_a_line_start_the_middles_first_line_sets_the_block():
+    # the LSP asks from a line's start when only the editor's indent is left of the cursor: the middle
+    # brings its own indent, and a line indented less than its first line ends it
+    r = rules("def f(x, y):\n    if x:\n        return 1\n", "\n")
+    raw = "    elif y:\n        return 2\n    else:\n        return 3\nprint(f(1, 2))\n"
+    assert finish(raw, r, QWEN) == "    elif y:\n        return 2\n    else:\n        return 3"
+    assert cut("        total += r\n    return total\n", rules("    for r in radii:\n", "\n"), QWEN) == ("        total += r", True)
+    assert cut("  ", r, QWEN) == ("  ", False)  # an indent still being written sets nothing yet

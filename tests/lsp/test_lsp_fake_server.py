@@ -136,9 +136,11 @@ async def test_a_suggestion_taken_line_by_line_then_left_counts_as_partial(clien
     main = WORKSPACE / "partial.py"
     main.write_text("def g(n):\n    \n\nx = 1\n")
     open_doc(client, main)
-    FAKE.respond = lambda body: "total = n * 2\n    return total"
+    # on a line blank left of the cursor the model is asked from the line's start, so it writes the indent
+    FAKE.respond = lambda body: "    total = n * 2\n    return total"
     got = await client.text_document_completion_async(lsp.CompletionParams(
         lsp.TextDocumentIdentifier(main.as_uri()), lsp.Position(1, 4)))
+    assert FAKE.bodies[-1]["input_prefix"].endswith("def g(n):\n")
     assert [i.text_edit.new_text for i in got.items] == ["total = n * 2"]
     before = sum(r.partial for r in FimStats(HOME / "runs.sqlite3").summary())
     insert(client, main, 2, 1, 4, "total = n * 2\n    ")  # the first line taken, then Enter and the indent

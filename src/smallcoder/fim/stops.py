@@ -8,7 +8,9 @@ once more to the final text. The rules, in order:
    is one line: a small model asked to fill ``foo(|)`` must not write three more statements;
 3. a line equal to the suffix's first non-blank line ends it: the suffix is already there,
    and repeating it is the commonest FIM defect;
-4. a line indented less than the cursor's line ends it (the block ended);
+4. a line indented less than the cursor's line ends it (the block ended); with the cursor at a line's
+   start (column 0: nothing typed on the line, so the middle brings its own indent), less than the
+   middle's first line;
 5. at most ``max_lines`` lines; trailing blank lines go;
 6. text right of the cursor that the middle repeats at its end is dropped (``)`` typed twice).
 """
@@ -52,7 +54,8 @@ class StopRules:
     @property
     def base_indent(self) -> int:
         """Indentation a continued block keeps: the cursor line's (one more after a block opener such as
-        ``:`` or ``{``), or the cursor column on a blank line."""
+        ``:`` or ``{``), or the cursor column on a blank line. At column 0 the middle's first line sets it
+        (see ``cut``)."""
         if self.line_prefix.strip():
             opens = self.line_prefix.rstrip().endswith(OPENERS)
             return _indent(self.line_prefix) + (1 if opens else 0)
@@ -73,15 +76,18 @@ def cut(text: str, rules: StopRules, fmt: FimFormat | None = None) -> tuple[str,
         return _drop_repeated_tail(lines[0], rules.line_suffix), True
     keep: list[str] = []
     nxt = rules.next_line.strip()
+    base: int | None = rules.base_indent if rules.line_prefix else None  # None: the first line's, once known
     for i, line in enumerate(lines):
         final = i < complete or ended
         if i > 0 and final and line.strip():
             if nxt and line.strip() == nxt:
                 ended = True
                 break
-            if _indent(line) < rules.base_indent:
+            if base is not None and _indent(line) < base:
                 ended = True
                 break
+        if base is None and line.strip():
+            base = _indent(line)  # its indent is settled once code follows it
         if i >= rules.max_lines:
             ended = True
             break

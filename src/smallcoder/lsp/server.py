@@ -32,6 +32,7 @@ from pygls.lsp.server import LanguageServer
 from smallcoder import __version__
 from smallcoder.fim.context import EditorState, Snippet
 from smallcoder.fim.engine import FimEngine, FimResult
+from smallcoder.lsp.items import Placement, completion_items, inline_item, line_start_state, place
 from smallcoder.lsp.scheduler import Scheduler
 from smallcoder.store.fim_stats import FimStats
 
@@ -99,7 +100,8 @@ class SmallcoderServer(LanguageServer):
     # -- completion -----------------------------------------------------------------
 
     def state_at(self, uri: str, position: lsp.Position) -> tuple[EditorState, str]:
-        """Editor state at ``position`` (client units converted) and the document's language id."""
+        """Editor state at ``position`` (client units converted) and the document's language id. On a line
+        blank left of the cursor, the state at the line's start (lsp/items.py: the model writes the indent)."""
         doc = self.workspace.get_text_document(uri)
         pos = doc.position_codec.position_from_client_units(doc.lines, position)
         root = Path(self.workspace.root_path) if self.workspace.root_path else Path(doc.path).parent
@@ -116,7 +118,7 @@ class SmallcoderServer(LanguageServer):
                     open_files[Path(other.path).name] = other.source
         state = EditorState(rel, doc.source, pos.line, pos.character, root=root, open_files=open_files,
                             recent_edits=list(self.edits))
-        return state, doc.language_id or ""
+        return line_start_state(state), doc.language_id or ""
 
     async def suggest(self, uri: str, position: lsp.Position) -> tuple[FimResult, str] | None:
         """The newest suggestion at ``position``, or None (superseded, failed, or nothing to say)."""
@@ -145,21 +147,30 @@ class SmallcoderServer(LanguageServer):
             return None
         return result, language
 
-    def record_shown(self, uri: str, position: lsp.Position, result: FimResult, language: str) -> int:
+    def placement(self, uri: str, position: lsp.Position, result: FimResult) -> Placement:
+        """Where ``result`` goes on the cursor's line (lsp/items.py)."""
+        lines = self.workspace.get_text_document(uri).lines
+        line = lines[position.line].rstrip("\r\n") if position.line < len(lines) else ""
+        return place(line, position.character, result.text)
+
+    def record_shown(self, uri: str, position: lsp.Position, placed: Placement, result: FimResult,
+                     language: str) -> int:
+        """Remember the suggestion shown at ``placed`` (and count it, unless it is the rest of the last one)."""
         row = 0
+        col, text = placed.added
         before = self.shown.get(uri)
-        if result.from_cache and before is not None and before.text.endswith(result.text):
+        if result.from_cache and before is not None and before.text.endswith(text):
             row = before.row  # the rest of a suggestion being typed through: the same suggestion, shown once
         elif before is not None:
             self._settle(uri, before)  # a new suggestion ends the watch on the last one: what of it went in
         if not row and self.stats is not None:
             try:
                 model = getattr(self.engine_future.result(), "backend", None)
-                row = self.stats.shown(language=language, model=getattr(model, "name", ""), text=result.text,
+                row = self.stats.shown(language=language, model=getattr(model, "name", ""), text=text,
                                        latency_ms=result.latency_ms)
             except Exception as e:  # statistics must never cost a suggestion
                 log.warning("could not record a suggestion: %s", e)
-        self.shown[uri] = Shown(row, position.line, position.character, result.text)
+        self.shown[uri] = Shown(row, position.line, col, text)
         return row
 
     def note_change(self, uri: str, changes: list[Any]) -> None:
@@ -256,11 +267,10 @@ def build_server(open_engine: Callable[[], FimEngine], *, debounce_s: float = 0.
         if found is None:
             return lsp.InlineCompletionList(items=[])
         result, language = found
-        row = ls.record_shown(params.text_document.uri, params.position, result, language)
-        at = lsp.Range(params.position, params.position)
+        placed = ls.placement(params.text_document.uri, params.position, result)
+        row = ls.record_shown(params.text_document.uri, params.position, placed, result, language)
         command = lsp.Command(title="accept suggestion", command=ACCEPTED, arguments=[row]) if row else None
-        return lsp.InlineCompletionList(items=[lsp.InlineCompletionItem(insert_text=result.text, range=at,
-                                                                        command=command)])
+        return lsp.InlineCompletionList(items=[inline_item(params.position, placed, command)])
 
     @server.feature(lsp.TEXT_DOCUMENT_COMPLETION,
                     lsp.CompletionOptions(trigger_characters=[".", "(", " ", "\n"], resolve_provider=False))
@@ -279,30 +289,10 @@ def build_server(open_engine: Callable[[], FimEngine], *, debounce_s: float = 0.
         if found is None:
             return lsp.CompletionList(is_incomplete=True, items=[])
         result, language = found
-        row = ls.record_shown(params.text_document.uri, params.position, result, language)
-        doc = ls.workspace.get_text_document(params.text_document.uri)
-        line = doc.lines[params.position.line] if params.position.line < len(doc.lines) else ""
-        # Clients filter items by the word before the cursor: replace that word with word + suggestion.
-        col = params.position.character
-        start = col
-        while start > 0 and (line[start - 1].isalnum() or line[start - 1] == "_"):
-            start -= 1
-        word = line[start:col]
-        replace = lsp.Range(lsp.Position(params.position.line, start), params.position)
+        placed = ls.placement(params.text_document.uri, params.position, result)
+        row = ls.record_shown(params.text_document.uri, params.position, placed, result, language)
         command = lsp.Command(title="accept suggestion", command=ACCEPTED, arguments=[row]) if row else None
-        first_line = result.text.split("\n", 1)[0]
-        # One line only: Vim's completion menu (Neovim before 0.12) writes a newline in an item as a NUL
-        # byte into the file. The rest comes line by line: after Enter, the next request is answered from
-        # the result cache (fim/engine.py) without the model; inline completion shows it all at once.
-        texts = [first_line] if first_line.strip() else []
-        items = [lsp.CompletionItem(
-            label=(word + text).rstrip(),  # what is inserted, leading spaces included
-            kind=lsp.CompletionItemKind.Text, detail="smallcoder", filter_text=word + text,
-            sort_text=f"{i:02d}", documentation=lsp.MarkupContent(lsp.MarkupKind.Markdown, f"```\n{word + text}\n```"),
-            text_edit=lsp.TextEdit(replace, word + text), insert_text_format=lsp.InsertTextFormat.PlainText,
-            command=command,
-        ) for i, text in enumerate(texts)]
-        return lsp.CompletionList(is_incomplete=True, items=items)
+        return lsp.CompletionList(is_incomplete=True, items=completion_items(params.position, placed, command))
 
     @server.command(ACCEPTED)
     def accepted(ls: SmallcoderServer, *args: Any) -> None:
