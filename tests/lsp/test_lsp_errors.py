@@ -36,5 +36,7 @@ async def test_missing_model_is_one_message_and_no_crash(client: LanguageClient)
     errors = [m for m in client.messages if m.type == lsp.MessageType.Error]
     assert len(errors) == 1  # shown once, not once per keystroke
     assert "model file not found" in errors[0].message
+    # the download suggested is a small FIM model for this machine, not the agent's 7B
+    assert "Qwen2.5-Coder-0.5B-Instruct-GGUF" in errors[0].message and "7B" not in errors[0].message
     status = await client.protocol.send_request_async("smallcoder/status", {})
     assert status.ready is False and status.scheduler.started == 0
