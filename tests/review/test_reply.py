@@ -95,7 +95,8 @@ def test_old_and_new_results_make_the_scenario_and_equal_ones_are_no_bug():
     text = json.dumps([
         {"file": "t.py", "line": 179, "code": "self._padding_width = kwargs['padding_width'] or 1",
          "input": "PrettyTable(padding_width=0)", "old": "0", "new": "1", "confidence": 0.7},
-        {"file": "t.py", "line": 190, "input": "x=[]", "old": "'a b'", "new": "\"A B\"."},  # the same result
+        {"file": "t.py", "line": 190, "input": "x=[]", "old": "'a b'", "new": "\"a b\"."},  # the same result
+        {"file": "t.py", "line": 195, "input": "x", "old": "True", "new": " true"},  # the same too
         {"file": "t.py", "line": 200, "input": "f(None)", "old": None, "new": "raises TypeError"},
     ])
     reply = read_list_reply(text)
@@ -103,3 +104,10 @@ def test_old_and_new_results_make_the_scenario_and_equal_ones_are_no_bug():
         (179, "with PrettyTable(padding_width=0), the new code gives 1 instead of 0"),
         (200, "with f(None), the new code gives raises TypeError instead of None")]
     assert reply.findings[0].quote.startswith("self._padding_width")
+
+
+def test_case_and_spaces_inside_a_quoted_result_are_the_result():
+    # '    ab' against 'ab    ' (padding) and 'AS' against 'as' (keyword case) are the bugs themselves.
+    text = json.dumps([{"file": "t.py", "line": 5, "input": "_padleft(6, 'ab')", "old": "'    ab'", "new": "'ab    '"},
+                       {"file": "t.py", "line": 9, "input": "f('x as y')", "old": "'AS'", "new": "'as'"}])
+    assert [f.start_line for f in read_list_reply(text).findings] == [5, 9]

@@ -11,7 +11,7 @@ from smallcoder.sandbox import choose_isolation
 from smallcoder.sandbox.bwrap import probe
 from smallcoder.session.review import ReviewOptions, git_diff, new_side_reader, review_change
 
-from .conftest import STATS_V2, git, two_commits
+from .conftest import STATS_V1, STATS_V2, git, two_commits
 
 pytestmark = pytest.mark.skipif(not probe().usable, reason=f"bubblewrap is not usable here: {probe().reason}")
 
@@ -49,22 +49,23 @@ def test_a_test_the_change_breaks_is_a_finding_on_the_changed_line_it_ran_last(t
     assert f.scenario.startswith("`test_stats.py::test_mean_of_nothing_is_zero` passes before this change and "
                                  "fails after it: ZeroDivisionError")
     assert f.quote == "count = len(values)"
-    assert result.tests == "3 tests ran, 1 broken by the change"
-    assert "tests: 3 tests ran, 1 broken by the change" in result.summary
+    assert result.tests == "3 ran, 1 broken by the change"
+    assert "tests: 3 ran, 1 broken by the change" in result.summary
     assert git(repo, "status", "--porcelain") == before  # nothing written into the user's checkout
 
 
 def test_a_change_that_keeps_the_tests_passing_gives_no_finding(tmp_path):
     repo = two_commits(tmp_path / "p", REFACTOR, {"test_stats.py": TESTS}, "mean: count once")
     result = review(repo)
-    assert result.findings == [] and result.tests == "3 tests ran, none broken"
+    assert result.findings == [] and result.tests == "3 ran, none broken by the change"
 
 
 def test_a_test_failing_before_the_change_too_is_not_the_changes_fault(tmp_path):
     failing = TESTS + "\n\ndef test_already_broken():\n    assert mean([1]) == 2\n"
     repo = two_commits(tmp_path / "p", REFACTOR, {"test_stats.py": failing}, "mean: count once")
     result = review(repo)
-    assert result.findings == [] and result.tests == "4 tests ran, none broken by the change (1 failing before it too)"
+    assert result.findings == [] and result.tests.startswith(
+        "4 ran, none broken by the change (1 failing before it too, e.g. test_stats.py::test_already_broken: assert 1.0 == 2")
 
 
 def test_a_change_that_stops_the_tests_importing_is_a_finding(tmp_path):
@@ -83,7 +84,7 @@ def test_the_tests_can_be_turned_off(tmp_path):
 def test_the_run_record_keeps_the_tests_line(tmp_path):
     repo = two_commits(tmp_path / "p", STATS_V2, {"test_stats.py": TESTS}, "mean: simpler")
     result = review(repo)
-    assert json.loads(json.dumps(result.record()))["tests"] == "3 tests ran, 1 broken by the change"
+    assert json.loads(json.dumps(result.record()))["tests"] == "3 ran, 1 broken by the change"
 
 
 def test_a_model_call_that_misses_the_line_is_asked_again_with_a_test_that_runs_it(tmp_path):
@@ -100,3 +101,76 @@ def test_a_model_call_that_misses_the_line_is_asked_again_with_a_test_that_runs_
     # the shortest of the passing tests that ran line 15
     assert "This test of the project runs line 15:\n```python\ndef test_mean():\n    assert mean([2, 4]) == 3\n```" in ask
     assert result.findings == [] and result.checks_run == 1  # the new call ran the line: same result, dropped
+
+
+def test_staged_reads_the_index_git_names_in_a_commit_a_hook(tmp_path, monkeypatch):
+    # `git commit -a` runs the pre-commit hook with GIT_INDEX_FILE pointing at a temporary index.
+    repo = two_commits(tmp_path / "p", STATS_V2, {"test_stats.py": TESTS}, "mean: simpler")
+    (repo / "stats.py").write_text(REFACTOR)
+    index = tmp_path / "commit-a.index"
+    env = {"GIT_INDEX_FILE": str(index)}
+    import os
+    import subprocess
+    subprocess.run(["git", "read-tree", "HEAD"], cwd=repo, env={**os.environ, **env}, check=True)
+    subprocess.run(["git", "add", "stats.py"], cwd=repo, env={**os.environ, **env}, check=True)
+    assert git_diff(repo, staged=True) == ""  # the real index has nothing staged
+    monkeypatch.setenv("GIT_INDEX_FILE", str(index))
+    assert "+    if not count:" in git_diff(repo, staged=True)
+    assert "if not count:" in new_side_reader(repo, staged=True)("stats.py")
+
+
+def test_a_change_that_makes_the_suite_hang_is_a_finding(tmp_path):
+    hangs = STATS_V2.replace("    count = len(values)\n", "    count = len(values)\n    while not count:\n        pass\n")
+    repo = two_commits(tmp_path / "p", hangs, {"test_stats.py": TESTS}, "mean: wait")
+    result = review(repo, test_timeout=8)
+    (f,) = result.findings
+    assert f.title == "the test suite no longer finishes" and f.path == "stats.py"
+    assert result.tests == "the suite no longer finishes in 8 s"
+
+
+def test_a_broken_test_with_no_changed_python_line_is_named_in_the_summary(tmp_path):
+    repo = tmp_path / "p"
+    repo.mkdir()
+    (repo / "stats.py").write_text(STATS_V1)
+    (repo / "test_stats.py").write_text(TESTS.replace("def test_total():\n    assert total([1, 2]) == 3",
+                                                      "def test_total():\n    assert total([1, 2]) == int(open('expected.txt').read())"))
+    (repo / "expected.txt").write_text("3\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "stats")
+    (repo / "expected.txt").write_text("4\n")
+    git(repo, "commit", "-qam", "data")
+    result = review(repo)
+    assert result.findings == [] and result.tests_unplaced == 1
+    assert result.tests.startswith("3 ran, 1 broken by the change: test_stats.py::test_total: AssertionError: assert 3 == 4")
+
+
+def test_an_ignored_generated_module_is_copied_so_the_package_imports(tmp_path):
+    # setuptools-scm writes pkg/_version.py and .gitignore keeps it out of git.
+    root = tmp_path / "p"
+    (root / "pkg").mkdir(parents=True)
+    (root / "pkg" / "__init__.py").write_text("from ._version import version\n\n\ndef double(x):\n    return 2 * x\n")
+    (root / "pkg" / "_version.py").write_text("version = '1.0'\n")
+    (root / ".gitignore").write_text("pkg/_version.py\n")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_pkg.py").write_text("from pkg import double\n\n\ndef test_double():\n    assert double(2) == 4\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "pkg")
+    (root / "pkg" / "__init__.py").write_text("from ._version import version\n\n\ndef double(x):\n    return 3 * x\n")
+    git(root, "commit", "-qam", "triple")
+    result = review(root)
+    assert result.tests == "1 ran, 1 broken by the change" and len(result.findings) == 1
+
+
+def test_the_projects_own_testpaths_decide_which_tests_run(tmp_path):
+    config = "[pytest]\ntestpaths = checks\npython_files = check_*.py\n"
+    repo = two_commits(tmp_path / "p", STATS_V2, {"test_stats.py": TESTS, "pytest.ini": config}, "mean: simpler")
+    (repo / "checks").mkdir()
+    (repo / "checks" / "check_total.py").write_text("from stats import total\n\n\ndef test_it():\n    assert total([2]) == 2\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "checks")
+    git(repo, "reset", "-q", "--soft", "HEAD~1")  # the change under review: the last two commits as one
+    git(repo, "commit", "-qm", "mean and checks")
+    result = review(repo)  # test_stats.py (which the change breaks) is not one of the project's tests
+    assert result.findings == [] and result.tests == "1 ran, none broken by the change"

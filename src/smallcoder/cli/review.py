@@ -79,6 +79,7 @@ def review(
     options = ReviewOptions(mode=mode, verify=verify, run_checks=run_checks, run_tests=run_tests,
                             test_timeout=test_timeout, max_findings=max_findings,
                             min_confidence=min_confidence)
+    unplaced = 0  # tests broken with no line to comment on: as severe as a finding would be ("high")
     if not change.strip():
         findings, summary = [], "smallcoder review: nothing to review (the change is empty)"
     else:
@@ -89,10 +90,14 @@ def review(
             result = review_change(session.backend, repo.resolve(), change, read_new, options,
                                    observers=session.observers, task=what, base=base, isolation=session.isolation,
                                    untracked=not pr)
-        findings, summary = result.findings, result.summary
+        findings, summary, unplaced = result.findings, result.summary, result.tests_unplaced
     text = render(findings, fmt, summary=summary)
     if output:
-        output.write_text(text + "\n", encoding="utf-8")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_text(text + "\n", encoding="utf-8")
+        except OSError as e:
+            raise ConfigError(f"cannot write {output}: {e.strerror or e}") from None
         console.print(summary, highlight=False)
     else:
         sys.stdout.write(text + "\n")
@@ -100,7 +105,8 @@ def review(
         from smallcoder.github.review import post_review
 
         console.print(post_review(client, ref, findings, summary, head_sha).describe(), highlight=False)
-    if fail_on and any(SEVERITY_WEIGHT[f.severity] >= SEVERITY_WEIGHT[fail_on] for f in findings):
+    if fail_on and (any(SEVERITY_WEIGHT[f.severity] >= SEVERITY_WEIGHT[fail_on] for f in findings)
+                    or (unplaced and SEVERITY_WEIGHT["high"] >= SEVERITY_WEIGHT[fail_on])):
         raise typer.Exit(1)
 
 

@@ -139,9 +139,11 @@ def _results(item: dict[Any, Any]) -> tuple[str | None, str | None]:
 
 
 def _same(old: str, new: str) -> bool:
-    """Equal results once case, quotes, spaces and a trailing period are set aside."""
+    """Equal results once the quote style, a trailing period and (outside quoted strings, where they are
+    the result: `'    ab'` against `'ab    '`, `'AS'` against `'as'`) case and spaces are set aside."""
     def norm(text: str) -> str:
-        return "".join(text.lower().replace("'", '"').split()).rstrip(".")
+        parts = re.split(r"""("[^"]*"|'[^']*')""", text.strip().rstrip("."))
+        return "".join(p[1:-1].join('""') if i % 2 else "".join(p.lower().split()) for i, p in enumerate(parts))
     return norm(old) == norm(new)
 
 

@@ -22,6 +22,7 @@ benchmarks/results/review.md); a run is.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -95,7 +96,8 @@ class ReviewResult:
     checks_run: int = 0  # findings whose call ran on both versions
     checks_problem: str = ""  # why no call could run (no base, no sandbox, …), or ""
     unreviewed: int = 0  # text files deleted or emptied: nothing on the new side to comment on
-    tests: str = ""  # what running the project's tests gave ("170 tests ran, 1 broken by the change"), or ""
+    tests: str = ""  # what running the project's tests gave ("170 ran, 1 broken by the change"), or ""
+    tests_unplaced: int = 0  # tests the change broke with no changed line to comment on (deleted files, data)
 
     @property
     def summary(self) -> str:
@@ -115,7 +117,7 @@ class ReviewResult:
         """What the run store keeps in the run's `extra`."""
         return {"findings": [f.to_json() for f in self.findings], "chunks": self.chunks, "files": self.files,
                 "unparsable": self.unparsable, "checks_run": self.checks_run, "checks_problem": self.checks_problem,
-                "tests": self.tests,
+                "tests": self.tests, "tests_unplaced": self.tests_unplaced,
                 "dropped": [{"reason": d.reason, **d.finding.to_json()} for d in self.dropped]}
 
 
@@ -172,7 +174,7 @@ def _review(backend: Backend, diff: ReviewDiff, read_new: Callable[[str], str | 
     # The tests first: the passing ones that run a changed line are examples for the model's calls.
     tests = run_tests(prober, diff, read_new, timeout=options.test_timeout) \
         if options.run_tests and not prober.problem else TestEvidence()
-    result.tests = tests.note
+    result.tests, result.tests_unplaced = tests.note, tests.unplaced
     found: list[Finding] = []
     for chunk in chunks:
         if options.mode == "list":
@@ -322,15 +324,27 @@ def git_diff(repo: Path, *, ref: str | None = None, staged: bool = False, base: 
     """The change to review as `git diff` text: against `ref` (working tree vs REF), the staged
     changes, or base...head (a pull request: what head adds since it left base). Raises
     WorkspaceError (one line) when git cannot."""
-    # Fixed prefixes: a user's diff.noprefix or diff.mnemonicPrefix must not change what is parsed.
-    args = ["diff", "--no-color", "--no-ext-diff", "--src-prefix=a/", "--dst-prefix=b/", "-M", "--unified=3"]
+    # Fixed prefixes: a user's diff.noprefix or diff.mnemonicPrefix must not change what is parsed;
+    # paths unquoted (a non-ASCII name stays itself, as the rest of the review names it).
+    args = ["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--src-prefix=a/",
+            "--dst-prefix=b/", "-M", "--unified=3"]
     if staged:
         args.append("--cached")
     elif base and head:
         args.append(f"{base}...{head}")
     elif ref:
         args.append(ref)
-    return git([*args, "--"], repo).stdout.decode("utf-8", "replace")
+    return git([*args, "--"], repo, env=hook_index(staged)).stdout.decode("utf-8", "replace")
+
+
+def hook_index(staged: bool) -> dict[str, str] | None:
+    """For `--staged`: the index git itself names in GIT_INDEX_FILE, if any. During `git commit -a` or
+    `git commit PATH` the pre-commit hook runs with a temporary index holding what will be committed;
+    smallcoder's git calls drop the variable otherwise (workspace/git.py), and would read the stale one."""
+    index = os.environ.get("GIT_INDEX_FILE")
+    if not staged or not index:
+        return None
+    return {"GIT_INDEX_FILE": os.path.abspath(index)}
 
 
 def new_side_reader(repo: Path, *, staged: bool = False, rev: str | None = None) -> Callable[[str], str | None]:
@@ -338,7 +352,8 @@ def new_side_reader(repo: Path, *, staged: bool = False, rev: str | None = None)
     def read(path: str) -> str | None:
         if staged or rev:
             try:
-                return git(["show", f"{rev or ''}:{path}"], repo).stdout.decode("utf-8", "replace")
+                return git(["show", f"{rev or ''}:{path}"], repo, env=hook_index(staged)).stdout.decode(
+                    "utf-8", "replace")
             except SmallcoderError:
                 return None
         file = repo / path

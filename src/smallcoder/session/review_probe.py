@@ -44,6 +44,7 @@ from smallcoder.workspace.runner import CommandResult, run_command
 SCRIPT_NAME = ".smallcoder-probe.py"
 SCRATCH_PREFIX = "smallcoder-review-"  # + pid: a later review removes copies whose process is gone
 MAX_UNTRACKED_BYTES = 50 << 20
+MAX_GENERATED_BYTES = 1 << 20
 SIDES = ("old", "new")
 NO_CALL = "the finding names no call to run"
 CALLS_OFF = "running findings' calls is turned off"
@@ -88,6 +89,25 @@ def _copy_untracked(repo: Path, trees: tuple[Path, ...]) -> None:
         for tree in trees:
             (tree / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, tree / rel)
+
+
+def _copy_generated(repo: Path, tree: Path) -> None:
+    """Copy the working tree's ignored Python files that sit among the sources (setuptools-scm's or
+    hatch-vcs's `_version.py`, other generated modules) into `tree`, up to MAX_GENERATED_BYTES: without
+    them the package does not import in a copy of the tracked files, and no test or call can run.
+    Ignored folders (.venv, build/) are listed as folders by git and skipped whole."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+                            cwd=repo, capture_output=True, check=False).stdout.decode(errors="replace")
+    budget = MAX_GENERATED_BYTES
+    for rel in filter(None, listed.split("\0")):
+        source = repo / rel
+        if not rel.endswith(".py") or not source.is_file() or source.is_symlink():
+            continue
+        budget -= source.stat().st_size
+        if budget < 0:
+            break
+        (tree / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, tree / rel)
 
 
 def _unreached(finding: Finding, new: Outcome, source: str) -> str:
@@ -232,6 +252,7 @@ class Prober:
                 raise SmallcoderError(f"{' '.join(argv[:2])} {self.base}: "
                                       f"{done.stderr.decode(errors='replace').strip()[:200]}")
         old.mkdir(exist_ok=True)
+        _copy_generated(self.repo, old)
         if self.untracked:
             _copy_untracked(self.repo, (old,))
         shutil.copytree(old, new, symlinks=True)
