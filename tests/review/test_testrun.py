@@ -89,3 +89,10 @@ def test_the_example_is_the_shortest_passing_test_that_ran_the_line(tmp_path):
 def test_the_reach_of_passing_tests_is_read_back():
     out = DONE + json.dumps({"collected": 2, "failed": 0, "reach": {"src/m.py:12": ["t.py::a"], "bad": ["x"]}})
     assert read_suite(out).reach == {("src/m.py", 12): ("t.py::a",)}
+
+
+def test_a_findings_fingerprint_survives_a_moved_line_and_a_new_count():
+    (f,) = broken_test_findings([Failure("t.py::a", "call", "boom", (("m.py", 7),))], parse_diff(DIFF), lambda p: NEW)
+    from dataclasses import replace
+    moved = replace(f, start_line=8, end_line=8, title="breaks `a` and 11 more tests")
+    assert moved.key == f.key and replace(f, quote="return x").key != f.key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -45,8 +46,11 @@ class Finding:
 
     @property
     def key(self) -> str:
-        """A stable identity across re-runs (path, line, title), used to match an earlier posted comment."""
-        return f"{self.path}:{self.start_line}:{' '.join(self.title.lower().split())[:60]}"
+        """An identity that survives re-runs on later pushes (SARIF's fingerprint): the file, the category
+        and the code the finding is on, or its title without numbers when it quotes none. No line number
+        (an edit above moves it) and no counts ("and 11 more tests")."""
+        what = " ".join(self.quote.split()) or re.sub(r"\d+", "#", " ".join(self.title.lower().split()))
+        return f"{self.path}:{self.category}:{what[:120]}"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
