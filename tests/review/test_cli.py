@@ -133,3 +133,14 @@ def test_post_of_a_clean_change_posts_nothing(repo, tmp_path, review):
                      env={"GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN})
         assert out.returncode == 0 and "nothing posted" in out.stderr, out.stderr
         assert not fake.calls("POST", r".*/reviews")
+
+
+@pytest.mark.parametrize("spec", ["HEAD~1..HEAD", "HEAD~1...HEAD"])
+def test_a_commit_range_is_reviewed_with_its_calls_run_on_both_ends(repo, tmp_path, spec):
+    (repo / "stats.py").write_text("# an uncommitted edit the range does not include\n")
+    model = write_script(tmp_path / "m.json", [LIST_CALL])
+    out = subprocess.run([*SMALLCODER, "review", "--diff", spec, "--repo", str(repo), "--model", model,
+                          "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    (finding,) = json.loads(out.stdout)["findings"]
+    assert (finding["path"], finding["start_line"], finding["scenario"]) == ("stats.py", 15, OBSERVED)

@@ -72,6 +72,12 @@ def review(
         change = git_diff(repo, base=info.base_sha, head=info.head_sha)
         read_new = new_side_reader(repo, rev=info.head_sha)
         base = git(["merge-base", info.base_sha, info.head_sha], repo).stdout.decode().strip()  # `base...head`
+    elif diff and ".." in diff:  # A..B (B against A) or A...B (B since it left A), as git diff reads them
+        left, dots, right = diff.partition("...") if "..." in diff else diff.partition("..")
+        left, right = left or "HEAD", right or "HEAD"
+        change = git_diff(repo, ref=diff)
+        read_new = new_side_reader(repo, rev=right)
+        base = left if dots == ".." else git(["merge-base", left, right], repo).stdout.decode().strip()
     else:
         change = git_diff(repo, ref=None if staged else (diff or "HEAD"), staged=staged)
         read_new = new_side_reader(repo, staged=staged)
@@ -89,7 +95,7 @@ def review(
             what = f"review {f'--pr {pr}' if pr else '--staged' if staged else '--diff ' + (diff or 'HEAD')}"
             result = review_change(session.backend, repo.resolve(), change, read_new, options,
                                    observers=session.observers, task=what, base=base, isolation=session.isolation,
-                                   untracked=not pr)
+                                   untracked=not pr and not (diff and ".." in diff))
         findings, summary, unplaced = result.findings, result.summary, result.tests_unplaced
     text = render(findings, fmt, summary=summary)
     if output:
