@@ -24,9 +24,7 @@ task (a rerun resumes; --fresh redoes). Logs under --work.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +51,7 @@ from repobugs_peer import (  # noqa: E402  (tasks, checkout, patch and predictio
     load_tasks,
     prepare_run,
     run_pending,
+    run_with_budget,
     working_tree_patch,
     write_predictions,
 )
@@ -95,20 +94,7 @@ def run_one(args: argparse.Namespace, task: BatchTask, server: Server, settings:
     log_path = server.log_path
     offset = log_path.stat().st_size if log_path and log_path.exists() else 0
     cmd = command(args, server.url, settings, task.problem_statement, tests, logs / task.file_id)
-    status = "exited"
-    started = time.perf_counter()
-    with (logs / f"{task.file_id}.aider.txt").open("w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        while proc.poll() is None:
-            if time.perf_counter() - started > args.budget:
-                status = "timed_out"
-                _kill(proc)
-                break
-            time.sleep(POLL_S)
-    wall = time.perf_counter() - started
-    if proc.returncode not in (0, None) and status == "exited":
-        status = "error"
+    status, exit_code, wall = run_with_budget(cmd, repo, env, logs / f"{task.file_id}.aider.txt", args.budget, _kill, POLL_S)
     server.ensure_idle(IDLE_WAIT_S)
     # Aider commits nothing (--no-auto-commits): the working tree against the base is its change, less
     # Aider's own files (its repo map's tag cache lands in the checkout)
@@ -117,7 +103,7 @@ def run_one(args: argparse.Namespace, task: BatchTask, server: Server, settings:
     aider_out = (logs / f"{task.file_id}.aider.txt").read_text(encoding="utf-8", errors="replace")
     return {
         "instance_id": task.instance_id, "model_name_or_path": f"aider-{args.name}", "model_patch": patch,
-        "status": status, "exit_code": proc.returncode, "run_s": round(wall, 2),
+        "status": status, "exit_code": exit_code, "run_s": round(wall, 2),
         "model_calls": usage.get("model_calls", 0), "prompt_tokens": usage.get("prompt_tokens", 0),
         "cached_tokens": usage.get("prompt_tokens", 0) - usage.get("uncached_prompt_tokens", 0),
         "completion_tokens": usage.get("completion_tokens", 0), "cut_calls": usage.get("cut_calls", 0),

@@ -41,7 +41,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +58,7 @@ from repobugs_peer import (  # noqa: E402
     load_tasks,
     prepare_run,
     run_pending,
+    run_with_budget,
     working_tree_patch,
     write_predictions,
 )
@@ -173,20 +173,7 @@ def run_one(args: argparse.Namespace, task: Any, server: Server, config_path: Pa
     log_path = server.log_path
     offset = log_path.stat().st_size if log_path and log_path.exists() else 0
     cmd = [str(args.mini), "-c", str(config_path), "-c", str(task_config), "-o", str(trajectory)]
-    status = "exited"
-    started = time.perf_counter()
-    with (logs / f"{task.file_id}.mini.txt").open("w", encoding="utf-8") as out:
-        proc = subprocess.Popen(cmd, cwd=co.repo, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
-        while proc.poll() is None:
-            if time.perf_counter() - started > args.budget:
-                status = "timed_out"
-                kill_tree(proc)
-                break
-            time.sleep(POLL_S)
-    wall = time.perf_counter() - started
-    if proc.returncode not in (0, None) and status == "exited":
-        status = "error"
+    status, exit_code, wall = run_with_budget(cmd, co.repo, env, logs / f"{task.file_id}.mini.txt", args.budget, kill_tree, POLL_S)
     # a killed mini's request may still run (it does not stream: the server cannot notice it has gone)
     server.ensure_idle(IDLE_WAIT_S)
     patch = working_tree_patch(co.repo, co.base, exclude=(SUBMISSION_FILE,))
@@ -196,7 +183,7 @@ def run_one(args: argparse.Namespace, task: Any, server: Server, config_path: Pa
     mini_out = (logs / f"{task.file_id}.mini.txt").read_text(encoding="utf-8", errors="replace")
     return {
         "instance_id": task.instance_id, "model_name_or_path": f"miniswe-{args.name}", "model_patch": patch,
-        "status": status, "exit_status": facts["exit_status"], "exit_code": proc.returncode,
+        "status": status, "exit_status": facts["exit_status"], "exit_code": exit_code,
         "run_s": round(wall, 2), "steps": facts["steps"],
         "model_calls": tokens.get("model_calls", 0), "prompt_tokens": tokens.get("prompt_tokens", 0),
         "cached_tokens": tokens.get("prompt_tokens", 0) - tokens.get("uncached_prompt_tokens", 0),

@@ -149,3 +149,23 @@ def prepare_run(args: argparse.Namespace, peer: str) -> Path:
     (out_dir / "tasks").mkdir(parents=True, exist_ok=True)
     (args.work / "logs").mkdir(parents=True, exist_ok=True)
     return out_dir
+
+
+def run_with_budget(cmd: list[str], cwd: Path, env: dict[str, str], log: Path, budget: float,
+                    kill: Callable[[subprocess.Popen[bytes]], None], poll_s: float) -> tuple[str, int | None, float]:
+    """Run a peer's command (its output to `log`) until it exits or `budget` seconds pass, then `kill`
+    it; ("exited" | "error" | "timed_out", its exit code (None if killed), wall seconds)."""
+    status = "exited"
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        while proc.poll() is None:
+            if time.perf_counter() - started > budget:
+                status = "timed_out"
+                kill(proc)
+                break
+            time.sleep(poll_s)
+    if proc.returncode not in (0, None) and status == "exited":
+        status = "error"
+    return status, proc.returncode, time.perf_counter() - started
