@@ -38,6 +38,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=40)
     ap.add_argument("--offset", type=int, default=0)
     ap.add_argument("--max-steps", type=int, default=8)
+    ap.add_argument("--time-limit", type=float, help="wall-clock seconds per task (`smallcoder fix --time-limit`); "
+                    "the summary then also counts tasks resolved within it")
     ap.add_argument("--name", required=True, help="results go to benchmarks/results/humanevalfix-<name>.*")
     ap.add_argument("--work", type=Path, default=HERE.parent / "work")
     ap.add_argument("--summary-only", action="store_true",
@@ -76,8 +78,12 @@ def main() -> None:
 
 def run_tasks(session: Any, args: argparse.Namespace, per_task: Path) -> None:
     """Every task not yet saved under `per_task`, one after another (an interrupted run resumes)."""
+    from smallcoder.agent.events import ToolExecuted
     from smallcoder.agent.loop import AgentConfig
     from smallcoder.session.fix import FixOptions
+    from smallcoder.tools import default_tools
+
+    edit_tools = {t.name for t in default_tools() if t.edits}
 
     tasks = load_tasks(args.tasks, args.limit, args.offset)
     pool = load_tasks(args.tasks, max(40, args.offset + args.limit))  # the package layout's haystack
@@ -87,7 +93,7 @@ def run_tasks(session: Any, args: argparse.Namespace, per_task: Path) -> None:
             continue
         repo = make_repo(task, args.work / "repos" / args.name / task.slug, args.layout, pool)
         started = time.perf_counter()
-        agent = AgentConfig(max_steps=args.max_steps, test_timeout=30)  # these tests take < 1 s; a loop is a bug
+        agent = AgentConfig(max_steps=args.max_steps, test_timeout=30, time_limit_s=args.time_limit)  # these tests take < 1 s; a loop is a bug
         if args.strict_parser:
             agent.parse = strict_parse_result
         agent.loop_detection = "loop-detection" not in args.without
@@ -96,13 +102,20 @@ def run_tasks(session: Any, args: argparse.Namespace, per_task: Path) -> None:
         options = FixOptions(test_command=test_command(args.layout), agent=agent,
                              show_code="code" not in args.without, show_map="map" not in args.without)
         report = task.report if args.layout == "single" else package_report(task)
+        first_edit: list[float] = []
+
+        def on_event(event: object) -> None:  # time to the first edit that was applied
+            if isinstance(event, ToolExecuted) and event.ok and not first_edit and event.call.name in edit_tools:
+                first_edit.append(time.perf_counter() - started)
+
         try:
-            result = session.fix(report, repo, options)
+            result = session.fix(report, repo, options, [on_event])
             record = {
                 "task_id": task.task_id, "status": result.status, "reason": result.reason,
                 "resolved": verify(task, Path(result.worktree), args.work / "verify" / task.slug, args.layout),
                 "tests_after_passed": result.tests_after.passed if result.tests_after else None,
-                "wall_s": round(result.wall_s, 2), "steps": result.steps, "model_calls": result.model_calls,
+                "wall_s": round(result.wall_s, 2),
+                "time_to_first_edit_s": round(first_edit[0], 2) if first_edit else None, "steps": result.steps, "model_calls": result.model_calls,
                 "prompt_tokens": result.usage.prompt_tokens, "cached_tokens": result.usage.cached_tokens,
                 "completion_tokens": result.usage.completion_tokens, "run_id": result.run_id,
             }
@@ -132,6 +145,7 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
     prompt = sum(r["prompt_tokens"] for r in records)
     cached = sum(r["cached_tokens"] for r in records)
     summary_path = RESULTS / f"humanevalfix-{args.name}.json"
+    edits = [r["time_to_first_edit_s"] for r in records if r.get("time_to_first_edit_s") is not None]
     note = args.note or (json.loads(summary_path.read_text()).get("note") if summary_path.exists() else None)
     summary = {
         "benchmark": "humanevalfix-python", "model": model, "tasks": n, "tasks_requested": args.limit,
@@ -146,6 +160,12 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
         "mean_completion_tokens": round(sum(r["completion_tokens"] for r in records) / n) if n else 0,
         "kv_cache_share": round(cached / prompt, 3) if prompt else 0,
         "fixed_prompt_overhead_tokens": fixed_overhead,
+        **({"time_limit_s": args.time_limit,
+            # the limit is checked between steps and while a reply streams, not while a prompt is read
+            "resolved_within_limit": sum(r["resolved"] and r["wall_s"] <= args.time_limit for r in records),
+            "median_time_to_first_edit_s": round(statistics.median(edits), 1) if edits else None,
+            "median_wall_resolved_s": round(statistics.median(r["wall_s"] for r in records if r["resolved"]), 1)
+            if any(r["resolved"] for r in records) else None} if args.time_limit else {}),
         "statuses": {s: sum(r["status"] == s for r in records) for s in sorted({r["status"] for r in records})},
         "ended_by_stuck_detector": sum(str(r.get("reason", "")).startswith("stuck") for r in records),
         "ended_by_format_errors": sum(str(r.get("reason", "")).endswith("without a usable tool call") for r in records),

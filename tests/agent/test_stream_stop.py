@@ -1,6 +1,7 @@
 """Replies stopped while they stream (agent/stream_stop.py, protocol/stream_end.py), fed as fake streams."""
 
 import json
+import time
 
 import pytest
 
@@ -153,3 +154,42 @@ def test_a_call_in_a_misnamed_wrapper_ends_the_reply_too():
     text = '<tools>\n{"name": "run_tests", "arguments": {}}\n</tools>'
     assert first_call_end(text + "\nMore prose", "hermes") == len(text)
     assert first_call_end(text[:-3], "hermes") is None
+
+
+def test_a_reply_streaming_past_the_deadline_is_cut():
+    assert feed(StreamStop("hermes", deadline=time.perf_counter() - 1), "Let me look at stats.py")[1] == "time"
+    assert feed(StreamStop("hermes", deadline=time.perf_counter() + 3600), "Let me look")[1] == ""
+
+
+def test_the_time_limit_ends_a_run_mid_reply_and_keeps_nothing_of_the_reply(example_repo, monkeypatch):
+    """The limit passes while the second reply streams: that reply is cut, its half-written edit is not
+    applied, and the run ends unresolved on its time limit."""
+    backend = streaming([hermes("list_files"), FIX_MEAN])
+    late = []
+
+    class Clock:  # the stop check's clock jumps an hour ahead once the second reply has begun
+        @staticmethod
+        def perf_counter():
+            return time.perf_counter() + (3600 if late else 0)
+
+    def on_text(text):
+        if len(backend.requests) == 2 and len(backend.streamed) == 1:
+            late.append(text)
+
+    backend.on_text = on_text
+    monkeypatch.setattr("smallcoder.agent.stream_stop.time", Clock)
+    with RunStore() as store:
+        result = run_fix("mean() is wrong for [2, 4, 6]", example_repo, backend,
+                         FixOptions(agent=AgentConfig(time_limit_s=600)), [store])
+        detail = store.get_run(result.run_id)
+    assert result.status == "unresolved" and result.reason == "time limit of 600 s reached"
+    assert [c["cut"] for c in detail["model_calls"]] == ["tool_call", "time"]
+    assert len(backend.streamed[1]) < len(FIX_MEAN) and result.diff == ""
+
+
+def test_the_time_limit_is_checked_before_each_step(example_repo):
+    backend = ScriptedBackend(outputs=[hermes("list_files")])
+    with RunStore() as store:
+        result = run_fix("mean() is wrong for [2, 4, 6]", example_repo, backend,
+                         FixOptions(agent=AgentConfig(time_limit_s=0.001)), [store])
+    assert result.status == "unresolved" and "time limit" in result.reason and backend.requests == []

@@ -67,6 +67,9 @@ class AgentConfig:
     stop_after_call: bool = True  # right after the first complete tool call
     max_prose_tokens: int = 256  # of text before any code or call, where the policy wants code (0 = no cap)
     max_repeat_cuts: int = 1  # in a row; after that a repeat runs to its end (and the policy handles it)
+    # Wall-clock seconds the run may take (None = no limit): checked before each step and while a reply
+    # streams; a prompt being evaluated is not interrupted, so a run can overrun by one prompt's evaluation.
+    time_limit_s: float | None = None
 
 
 @dataclass
@@ -104,6 +107,8 @@ class Agent:
         self.request_at = 1  # index of the message holding the current request (the task, or a chat turn's)
         self.compactions = 0  # how often the history was summarised (a chat cannot undo turns across one)
         self.clock: StepClock | None = None  # the step in progress; None between steps (tests before/after)
+        # perf_counter() time the run must end by; the fix pipeline sets it from the run's own start
+        self.deadline = time.perf_counter() + config.time_limit_s if config.time_limit_s else None
 
     def emit(self, event: object) -> None:
         for observer in self.observers:
@@ -138,6 +143,8 @@ class Agent:
         self.steps += 1
         if self.steps - self.turn_start > self.config.max_steps:
             raise LimitsExceeded(f"step limit of {self.config.max_steps} reached")
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            raise LimitsExceeded(self._time_limit_message())
         self.clock = StepClock()
         try:
             self._step()
@@ -174,6 +181,8 @@ class Agent:
         if not completion.text.strip() and not completion.tool_calls:
             self._empty_reply(completion.finish_reason)
             return
+        if completion.cut == "time":  # a reply cut at the deadline is incomplete: nothing of it is used
+            raise LimitsExceeded(self._time_limit_message())
         if completion.cut == "repeat":
             self._repeat_cut()
             return
@@ -231,7 +240,11 @@ class Agent:
             # a server that parses calls itself streams them apart from the text: prose there may precede one
             prose_tokens=self.config.max_prose_tokens if self.policy.wants_code and not caps.native_tools else 0,
             earlier=earlier if cut_repeats and self.repeat_cuts < self.config.max_repeat_cuts else [],
+            deadline=self.deadline,
         )
+
+    def _time_limit_message(self) -> str:
+        return f"time limit of {self.config.time_limit_s:g} s reached"
 
     def _temperature(self) -> float | None:
         """The run's temperature, hotter while the replies come back empty or cut as repeats (the same request

@@ -20,6 +20,7 @@ prose check only until code or a call shows up.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from smallcoder.protocol.stream_end import first_call_end, has_code_or_call
@@ -40,18 +41,21 @@ class StreamStop:
     # (~80 characters), a function rewritten twice shares its signature and docstring; a repeat goes further.
     repeat_min_chars: int = 160
     repeat_fraction: float = 0.5
+    deadline: float | None = None  # time.perf_counter() value; None = no time limit
     _code_seen: bool = False
     _checked: int = 0  # length of the text at the previous check
 
     @classmethod
     def build(cls, dialect: str | None, *, stop_after_call: bool, prose_tokens: int,
-              earlier: list[str]) -> StreamStop:
+              earlier: list[str], deadline: float | None = None) -> StreamStop:
         """Rules for one request; `prose_tokens` → characters at smallcoder's usual 3.5 a token. Earlier
         answers too short to tell apart early (under `repeat_min_chars`) are left out."""
         texts = tuple(t.strip() for t in earlier if len(t.strip()) >= cls.repeat_min_chars)
-        return cls(dialect, stop_after_call, int(prose_tokens * CHARS_PER_TOKEN), texts)
+        return cls(dialect, stop_after_call, int(prose_tokens * CHARS_PER_TOKEN), texts, deadline=deadline)
 
     def __call__(self, text: str) -> str:
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            return "time"
         if self.earlier and self._repeats(text):
             return "repeat"
         new = text[max(0, self._checked - 16):]  # what arrived since the last check, and a closer it completed

@@ -86,6 +86,8 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
                       wrap=sandbox.wrap, env=sandbox.runner_env)
     policy = FixPolicy(reset=lambda: reset_worktree(wt))
     agent = Agent(backend, default_tools(), ctx, options.agent, run_id, observers, policy)
+    if options.agent.time_limit_s:  # the whole run counts: the tests before and a reproduce phase too
+        agent.deadline = started + options.agent.time_limit_s
     agent.select_tests = TestSelection(test_command, wt.path) if test_command else None  # slow suites: narrowed
     outcome: AgentOutcome | None = None
     tests_before: TestRun | None = None

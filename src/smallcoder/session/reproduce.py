@@ -76,6 +76,7 @@ def reproduce_first(agent: Agent, task: str, baseline: TestRun | None,
     policy = agent.policy if isinstance(agent.policy, FixPolicy) else FixPolicy()
     phase = Agent(agent.backend, list(agent.tools.values()), agent.ctx, config, agent.run_id, agent.observers,
                   ReproducePolicy(reset=policy.reset))
+    phase.deadline = agent.deadline  # one time limit for the run
     test_path = suggest_test_path(root, name)
     files = _context(root, task, baseline)
     prompt = render("reproduce_task", task=task, test_command=test_command, baseline=baseline,
