@@ -129,6 +129,19 @@ class Agent:
         self.turn_start, self.format_errors = self.steps, 0
         return self._loop()
 
+    def start_over(self, temperature: float | None) -> None:
+        """Ready for a new try from the first prompt (session/tries.py): per-try counts back to zero, the
+        run's totals (steps, calls, tokens, time) kept."""
+        self.turn_start, self.temperature = self.steps, temperature
+        self.format_errors = self.empty_replies = self.repeat_cuts = 0
+        self.stuck, self.at_hand = StuckDetector(), None
+
+    def out_of_budget(self) -> bool:
+        """Whether a run-wide limit (time, tokens) is spent."""
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            return True
+        return self.usage.prompt_tokens + self.usage.completion_tokens > self.config.max_total_tokens
+
     def _loop(self) -> AgentOutcome:
         try:
             while True:

@@ -72,6 +72,10 @@ class FixPolicy(Policy):
         self.submit_refused = False
         self.attempt = 1
 
+    def start_over(self) -> None:
+        """A new try (session/tries.py): its own fresh attempts and its own refused submit."""
+        self.attempt, self.submit_refused = 1, False
+
     def before_reply(self, agent: Agent, completion: Completion) -> bool:
         """Small models copy their own earlier answer word for word, and once an answer is in the
         history even a high temperature rarely breaks the pattern. So a verbatim repeat starts a

@@ -66,6 +66,7 @@ def fix(
     test_cmd: Annotated[Optional[str], typer.Option("--test-cmd", help="Command that runs the tests (default: detected).")] = None,
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most model calls in the run.")] = 12,
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", min=1, help="Seconds the run may take, tests included; at the limit the model is stopped and what it did so far is verified.")] = None,
+    tries: Annotated[int, typer.Option("--tries", min=1, help="Start over (sampled hotter) while no try's change passes the tests, up to N tries in all; the try with the fewest failing tests is kept. Limits count over all tries, steps per try.")] = 1,
     apply: Annotated[bool, typer.Option("--apply", help="Apply the verified change to your working tree.")] = False,
     force: Annotated[bool, typer.Option("--force", help="With --apply: apply a change that deletes functions or classes the task does not mention, or one nothing verified.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON result object instead of progress.")] = False,
@@ -104,7 +105,8 @@ def fix(
                                           allow_network=allow_network, no_sandbox=no_sandbox)
         console = Console(stderr=as_json, quiet=as_json)
         printer = live_printer(console)
-        options = FixOptions(test_command=test_cmd, init=init, agent=AgentConfig(max_steps=max_steps, time_limit_s=time_limit),
+        options = FixOptions(test_command=test_cmd, init=init, tries=tries,
+                             agent=AgentConfig(max_steps=max_steps, time_limit_s=time_limit),
                              environment=environment_request(python, env, config.python))
         options = options_for(job, options, reproduce is not False) if job else replace(options, reproduce=bool(reproduce))
         with open_session(config, Home.from_env(), stream=printer.on_text if printer.streams else None) as session:

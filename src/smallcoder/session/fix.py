@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from smallcoder.agent.events import Observer, Reproduction, RunFinished, RunResult, RunStarted, TestRun
 from smallcoder.agent.first_prompt import build_first_prompt
@@ -24,6 +25,7 @@ from smallcoder.session.fit import require_minimal_fit
 from smallcoder.session.outcome import judge, outcome_record, stop_reason
 from smallcoder.session.preflight import prepare_worktree, run_preflight
 from smallcoder.session.reproduce import reproduce_first, reproduction_extra
+from smallcoder.session.tries import run_tries
 from smallcoder.store.ids import new_run_id
 from smallcoder.tools import ToolContext, default_tools
 from smallcoder.types import CHARS_PER_TOKEN, Usage
@@ -51,6 +53,7 @@ class FixOptions:
     show_candidates: bool = True  # the likeliest files (smallcoder.localize) when the task names none
     environment: EnvironmentRequest | None = None  # --python / --env; None: found (workspace/environment.py)
     worktrees_dir: Path | None = None  # where run worktrees go; the session sets home.worktrees
+    tries: int = 1  # conversations from the first prompt while none verifies a fix (session/tries.py)
 
 
 def observation_budget(context_window: int) -> int:
@@ -79,8 +82,8 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
                     test_command, backend.context_window, prep.describe()))
     sandbox = open_sandbox(isolation, wt.path, repo=root, run_id=run_id, extra_env=prep.run_env,
                            extra_read_only=prep.read_only)
-    # recorded with the run: which isolation its commands had, which environment
-    isolated = {"isolation": sandbox.record(), "environment": prep.record()}
+    # recorded with the run: which isolation its commands had, which environment (and with --tries, each try)
+    isolated: dict[str, Any] = {"isolation": sandbox.record(), "environment": prep.record()}
     ctx = ToolContext(root=wt.path, test_command=test_command, command_timeout=options.command_timeout,
                       max_observation_chars=observation_budget(backend.context_window),
                       wrap=sandbox.wrap, env=sandbox.runner_env)
@@ -101,7 +104,14 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
                                    offer_code_block=options.agent.code_block_edits,
                                    show_candidates=options.show_candidates)
         policy.tests_failed_before = bool(tests_before and not tests_before.passed)
-        outcome = agent.run(render("system"), first.text, focus_file=first.focus_file)
+
+        def one_try() -> AgentOutcome:
+            return agent.run(render("system"), first.text, focus_file=first.focus_file)
+
+        outcome = one_try()
+        if options.tries > 1:
+            outcome, ended = run_tries(agent, policy, wt, outcome, options.tries, test_command, one_try)
+            isolated["tries"] = [t.record() for t in ended]
     except KeyboardInterrupt:
         outcome = AgentOutcome("cancelled", "interrupted by the user", agent.steps, agent.model_calls,
                                agent.usage, agent.last_test)
