@@ -36,3 +36,25 @@ def test_embedded_stream_is_cut_and_the_next_request_reuses_the_cache():
         assert after.cut == "" and after.usage.cached_tokens >= cut.usage.prompt_tokens
     finally:
         backend.close()
+
+
+def test_embedded_reply_continues_a_prefill_and_the_next_request_reuses_it():
+    pytest.importorskip("llama_cpp")
+    if not SMALL.is_file():
+        pytest.skip(f"{SMALL} missing")
+    from smallcoder.backends.embedded import EmbeddedBackend
+
+    backend = EmbeddedBackend(SMALL, n_ctx=2048, n_threads=1, temperature=0.0)
+    try:
+        assert backend.capabilities.prefill
+        msgs = [Message("system", "You write Python."), Message("user", "Write a function add(a, b).")]
+        seen: list[str] = []
+        reply = backend.complete(msgs, [], max_tokens=24, prefill="```python\ndef add(", stop=lambda t: seen.append(t) or "")
+        assert reply.text.startswith("```python\ndef add(") and len(reply.text) > len("```python\ndef add(")
+        assert seen[0].startswith("```python\ndef add(")  # the stop check saw the given start as part of the reply
+        assert 0 < reply.usage.completion_tokens <= 24  # only what was generated
+        msgs += [Message("assistant", reply.text), Message("user", "Thanks.")]
+        after = backend.complete(msgs, [], max_tokens=2)
+        assert after.usage.cached_tokens >= reply.usage.prompt_tokens  # the prefilled reply is in the KV cache
+    finally:
+        backend.close()

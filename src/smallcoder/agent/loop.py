@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from smallcoder.agent.compact import compact
 from smallcoder.agent.correction import EDIT_TOOL, FileAtHand, correction_examples, file_at_hand, first_example
@@ -67,6 +68,9 @@ class AgentConfig:
     stop_after_call: bool = True  # right after the first complete tool call
     max_prose_tokens: int = 256  # of text before any code or call, where the policy wants code (0 = no cap)
     max_repeat_cuts: int = 1  # in a row; after that a repeat runs to its end (and the policy handles it)
+    # When the first prompt shows the failing tests and the Python file they concern, the first reply of a
+    # try starts inside a ```python block (on backends that can prefill): the fixed code at once, no preamble.
+    code_first: bool = True
     # Wall-clock seconds the run may take (None = no limit): checked before each step and while a reply
     # streams; a prompt being evaluated is not interrupted, so a run can overrun by one prompt's evaluation.
     time_limit_s: float | None = None
@@ -183,9 +187,13 @@ class Agent:
                 f"exceed {self.backend.context_window}"
             )
         self.emit(StepStarted(self.run_id, self.steps, prompt_tokens))
-        stop = {"stop": self._stream_stop()} if self.backend.capabilities.streaming else {}
+        caps, extra = self.backend.capabilities, dict[str, Any]()  # only what the backend declares it takes
+        if caps.streaming:
+            extra["stop"] = self._stream_stop()
+        if caps.prefill and (prefill := self.policy.prefill(self)):
+            extra["prefill"] = prefill
         completion = self.backend.complete(self.messages, self.specs, max_tokens=self.config.max_reply_tokens,
-                                           temperature=self._temperature(), **stop)
+                                           temperature=self._temperature(), **extra)
         self.model_calls += 1
         if self.clock:
             self.clock.model(completion)

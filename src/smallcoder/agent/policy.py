@@ -44,6 +44,10 @@ class Policy:
         """Called with each non-empty reply before it enters the history; True = handled, skip it."""
         return False
 
+    def prefill(self, agent: Agent) -> str:
+        """The text the next reply must start with (asked only of backends that can prefill); "" = none."""
+        return ""
+
     def without_call(self, agent: Agent, completion: Completion, parsed: ParseResult) -> ToolCall | None:
         """A reply with no call and no call-shaped error: a call to run instead, or None.
 
@@ -71,6 +75,9 @@ class FixPolicy(Policy):
         self.reset = reset  # puts the worktree back to its base; None = no fresh attempts
         self.submit_refused = False
         self.attempt = 1
+        # The first prompt showed the Python file the failing tests concern (session/fix.py sets it): the
+        # first reply of a try can then be the fixed code itself.
+        self.code_shown = False
 
     def start_over(self) -> None:
         """A new try (session/tries.py): its own fresh attempts and its own refused submit."""
@@ -99,6 +106,17 @@ class FixPolicy(Policy):
         agent.format_errors = 0
         self.submit_refused = False
         return True
+
+    def prefill(self, agent: Agent) -> str:
+        """A cheap first shot when the path is clear: the failing tests and the code are in the first prompt,
+        so the first reply of a try (fresh attempts included) starts inside a ```python block. The 1.5B's
+        first replies spent ~100 of ~200 tokens on a preamble before the code (seconds on a CPU); the
+        prompt is unchanged, so its KV cache serves the full loop that follows when the code does not pass."""
+        config = agent.config
+        first = len(agent.messages) == 2
+        if first and config.code_first and config.code_block_edits and self.code_shown and self.tests_failed_before:
+            return "```python\n"
+        return ""
 
     def without_call(self, agent: Agent, completion: Completion, parsed: ParseResult) -> ToolCall | None:
         if not agent.config.code_block_edits:

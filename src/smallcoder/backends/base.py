@@ -28,6 +28,7 @@ class Capabilities:
     fim: bool = False  # has `infill(prefix, suffix, …)` for fill-in-the-middle completion
     cached_tokens: bool = False  # reports how many prompt tokens came from its KV/prompt cache
     streaming: bool = False  # calls `on_text` with text as it is generated
+    prefill: bool = False  # `complete(prefill=…)` starts the reply with given text (the model continues it)
 
 
 @runtime_checkable
@@ -47,13 +48,15 @@ class Backend(Protocol):
 
     def complete(
         self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None,
-        stop: StopCheck | None = None,
+        stop: StopCheck | None = None, prefill: str = "",
     ) -> Completion:
         """Send the whole conversation; the history must only ever grow so the KV cache is reused.
 
         temperature: None = the backend's configured default; the agent raises it to break repetition.
         stop: passed only to backends that declare `streaming`; checked after each streamed piece, and when
         it names a reason the stream is ended there and the reason is the completion's `cut`.
+        prefill: passed only to backends that declare `prefill` (others raise BackendError): the reply begins
+        with that text (generation continues it), and the completion's text includes it.
         """
         ...
 

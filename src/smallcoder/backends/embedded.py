@@ -132,7 +132,7 @@ class EmbeddedBackend:
     def capabilities(self) -> Capabilities:
         from smallcoder.backends.infill_embedded import can_infill
 
-        return Capabilities(cached_tokens=True, streaming=True, fim=can_infill(self.llm))
+        return Capabilities(cached_tokens=True, streaming=True, fim=can_infill(self.llm), prefill=True)
 
     def context_advice(self, tokens: int) -> str:
         return ctx_flag_advice(tokens)
@@ -160,17 +160,19 @@ class EmbeddedBackend:
 
     def complete(
         self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None,
-        stop: StopCheck | None = None,
+        stop: StopCheck | None = None, prefill: str = "",
     ) -> Completion:
         """One streamed answer (Backend.complete). Time to first token is this prompt's evaluation (only its
-        tokens past the KV cache's common prefix), the rest is generation; `stop` may end the stream early."""
-        tokens = self._tokens(self.render(messages, tools))
+        tokens past the KV cache's common prefix), the rest is generation; `stop` may end the stream early.
+        `prefill` is appended after the chat template's assistant header, so the reply starts with it."""
+        tokens = self._tokens(self.render(messages, tools) + prefill)
         if overflows(self, len(tokens), max_tokens):
             raise BackendError(
                 f"prompt of {len(tokens)} tokens + {max_tokens} for the answer exceeds the context window "
                 f"of {self.context_window}; run with a larger --ctx"
             )
         clock = StreamClock(self.on_text, stop)  # streamed, so time to first token is measured like on servers
+        clock.prefill(prefill)
         cached = self._restore_prefix(messages, tools, tokens, _common_prefix(self.llm._input_ids.tolist(), tokens))
         finish = "stop"
         try:
@@ -196,7 +198,7 @@ class EmbeddedBackend:
         latency, ttft = clock.finish()
         prompt_s, generation_s = StreamClock.split(latency, ttft)
         text = clock.joined
-        generated = len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
+        generated = self._count(text) - self._count(prefill)
         return Completion(
             text=text,
             usage=Usage(
@@ -214,6 +216,9 @@ class EmbeddedBackend:
             generation_s=generation_s,
             cut=clock.cut,
         )
+
+    def _count(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
 
     def _restore_prefix(self, messages: list[Message], tools: list[ToolSpec], tokens: list[int], cached: int) -> int:
         """When the KV cache lacks this conversation's fixed prefix (the system message with the tool schemas:

@@ -113,9 +113,11 @@ class OllamaBackend:
 
     def complete(
         self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None,
-        stop: StopCheck | None = None,
+        stop: StopCheck | None = None, prefill: str = "",
     ) -> Completion:
         """One streamed answer (Backend.complete); `stop` may end the stream early (the connection is closed)."""
+        if prefill:  # chat endpoints have no portable way to start the reply (capabilities.prefill is off)
+            raise BackendError(f"{self.name} cannot start a reply with given text")
         prompt = self.count_tokens(messages, tools)
         if overflows(self, prompt, max_tokens):
             raise BackendError(too_small_message(self, prompt + max_tokens))

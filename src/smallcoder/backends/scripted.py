@@ -36,6 +36,7 @@ class ScriptedBackend:
     capabilities: Capabilities = field(default_factory=Capabilities)
     run_record: dict[str, Any] = field(default_factory=lambda: {"runtime": "scripted"})
     piece_chars: int = 4  # streamed piece size when `capabilities.streaming`
+    prefills: list[str] = field(default_factory=list)  # per request, the reply's given start ("" = none)
     streamed: list[str] = field(default_factory=list)  # per request, the text actually streamed (a cut shortens it)
 
     def context_advice(self, tokens: int) -> str:
@@ -54,12 +55,14 @@ class ScriptedBackend:
 
     def complete(
         self, messages: list[Message], tools: list[ToolSpec], *, max_tokens: int, temperature: float | None = None,
-        stop: StopCheck | None = None,
+        stop: StopCheck | None = None, prefill: str = "",
     ) -> Completion:
         """The next prepared output (a Completion as is; a string streamed when `streaming` is declared, so
-        `stop` can cut it). Raises BackendError when none is left."""
+        `stop` can cut it). With `prefill` (declared `prefill`), the output is what follows it. Raises
+        BackendError when none is left."""
         self.requests.append(list(messages))
         self.temperatures.append(temperature)
+        self.prefills.append(prefill)
         if len(self.requests) > len(self.outputs):
             raise BackendError(f"scripted backend has no output left (it holds {len(self.outputs)})")
         out = self.outputs[len(self.requests) - 1]
@@ -68,13 +71,14 @@ class ScriptedBackend:
             return out
         prompt = self.count_tokens(messages, tools)
         clock = StreamClock(self.on_text, stop if self.capabilities.streaming else None)
+        clock.prefill(prefill)
         if self.capabilities.streaming:
             for i in range(0, len(out), max(1, self.piece_chars)):
                 if clock.text(out[i:i + self.piece_chars]):
                     break
             text = clock.joined
         else:
-            text = out
+            text = prefill + out
         self.streamed.append(text)
         latency, ttft = clock.finish()
         prompt_s, generation_s = StreamClock.split(latency, ttft)

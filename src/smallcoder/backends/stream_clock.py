@@ -30,6 +30,14 @@ class StreamClock:
         if self.first is None:
             self.first = time.perf_counter()
 
+    def prefill(self, text: str) -> None:
+        """The reply's given start (Backend.complete's `prefill`): shown and seen by the stop check as part
+        of the reply, but not generated, so not the first token."""
+        if text:
+            self.pieces.append(text)
+            if self.on_text is not None:
+                self.on_text(text)
+
     def text(self, piece: str | None) -> bool:
         """One piece of generated text arrived; True = the caller's `stop` check wants the stream ended now."""
         if not piece:

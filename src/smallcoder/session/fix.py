@@ -104,6 +104,7 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
                                    offer_code_block=options.agent.code_block_edits,
                                    show_candidates=options.show_candidates)
         policy.tests_failed_before = bool(tests_before and not tests_before.passed)
+        policy.code_shown = bool(first.files) and bool(first.focus_file) and str(first.focus_file).endswith(".py")
 
         def one_try() -> AgentOutcome:
             return agent.run(render("system"), first.text, focus_file=first.focus_file)
