@@ -16,6 +16,9 @@ RESULTS = Path(__file__).resolve().parents[1] / "results"
 COLUMNS = (
     ("resolved", lambda s: f"{s['resolved']}/{s['tasks']} ({s['resolve_rate']:.1%})"),
     ("median wall", lambda s: f"{s['median_wall_s']} s"),
+    ("median wall per resolved task", lambda s: _seconds(s.get("median_wall_s_resolved"))),
+    ("median time to first edit", lambda s: _seconds(s.get("median_time_to_first_edit_s"))),
+    ("time limit per task", lambda s: _seconds(s.get("time_limit_s") or s.get("budget_s"))),
     ("steps", lambda s: str(s.get("mean_steps", "–"))),
     ("model calls", lambda s: str(s["mean_model_calls"])),
     ("prompt tokens", lambda s: f"{s['mean_prompt_tokens']:,}"),
@@ -28,6 +31,10 @@ COLUMNS = (
     ("replies: python block / tool-call syntax", lambda s: _shapes(s.get("reply_shapes"))),
     ("time: prompt / generation / tools+tests / overhead", lambda s: _split(s.get("time_split"))),
 )
+
+
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:g} s"
 
 
 def _split(split: dict | None) -> str:

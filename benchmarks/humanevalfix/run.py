@@ -27,8 +27,9 @@ from tasks import load_tasks, make_repo, package_report, test_command, verify  #
 DEFAULT_TASKS = HERE.parents[1].parent / "shared" / "benchmarks" / "humanevalfix" / "python.jsonl"
 RESULTS = HERE.parent / "results"
 # What can be switched off: the code and the repo map in the first prompt, loop detection (stuck
-# detector, fresh attempts), history compaction, and edits taken from ```python blocks.
-WITHOUT = ("code", "map", "loop-detection", "compaction", "code-block-edits")
+# detector, fresh attempts), history compaction, edits taken from ```python blocks, and the first reply
+# started inside a ```python block (the cheap first shot).
+WITHOUT = ("code", "map", "loop-detection", "compaction", "code-block-edits", "code-first")
 
 
 def main() -> None:
@@ -38,6 +39,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=40)
     ap.add_argument("--offset", type=int, default=0)
     ap.add_argument("--max-steps", type=int, default=8)
+    ap.add_argument("--tries", type=int, default=1, help="`smallcoder fix --tries`")
     ap.add_argument("--time-limit", type=float, help="wall-clock seconds per task (`smallcoder fix --time-limit`); "
                     "the summary then also counts tasks resolved within it")
     ap.add_argument("--name", required=True, help="results go to benchmarks/results/humanevalfix-<name>.*")
@@ -99,7 +101,8 @@ def run_tasks(session: Any, args: argparse.Namespace, per_task: Path) -> None:
         agent.loop_detection = "loop-detection" not in args.without
         agent.compaction = "compaction" not in args.without
         agent.code_block_edits = "code-block-edits" not in args.without
-        options = FixOptions(test_command=test_command(args.layout), agent=agent,
+        agent.code_first = "code-first" not in args.without
+        options = FixOptions(test_command=test_command(args.layout), agent=agent, tries=args.tries,
                              show_code="code" not in args.without, show_map="map" not in args.without)
         report = task.report if args.layout == "single" else package_report(task)
         first_edit: list[float] = []
@@ -160,12 +163,13 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
         "mean_completion_tokens": round(sum(r["completion_tokens"] for r in records) / n) if n else 0,
         "kv_cache_share": round(cached / prompt, 3) if prompt else 0,
         "fixed_prompt_overhead_tokens": fixed_overhead,
+        "median_time_to_first_edit_s": round(statistics.median(edits), 1) if edits else None,
+        "median_wall_s_resolved": round(statistics.median(r["wall_s"] for r in records if r["resolved"]), 1)
+        if any(r["resolved"] for r in records) else None,
+        # the limit is checked between steps and while a reply streams, not while a prompt is read
         **({"time_limit_s": args.time_limit,
-            # the limit is checked between steps and while a reply streams, not while a prompt is read
-            "resolved_within_limit": sum(r["resolved"] and r["wall_s"] <= args.time_limit for r in records),
-            "median_time_to_first_edit_s": round(statistics.median(edits), 1) if edits else None,
-            "median_wall_resolved_s": round(statistics.median(r["wall_s"] for r in records if r["resolved"]), 1)
-            if any(r["resolved"] for r in records) else None} if args.time_limit else {}),
+            "resolved_within_limit": sum(r["resolved"] and r["wall_s"] <= args.time_limit for r in records)}
+           if args.time_limit else {}),
         "statuses": {s: sum(r["status"] == s for r in records) for s in sorted({r["status"] for r in records})},
         "ended_by_stuck_detector": sum(str(r.get("reason", "")).startswith("stuck") for r in records),
         "ended_by_format_errors": sum(str(r.get("reason", "")).endswith("without a usable tool call") for r in records),
@@ -174,6 +178,7 @@ def summarize(out_dir: Path, args: argparse.Namespace, model: str, fixed_overhea
         "time_split": time_spent(args.work / "home" / "runs.sqlite3",
                                  [r["run_id"] for r in records if r.get("run_id")]),
         "max_steps": args.max_steps,
+        "tries": args.tries,
         "parser": "strict" if args.strict_parser else "smallcoder",
         "switched_off": sorted(args.without),
         "layout": args.layout,
