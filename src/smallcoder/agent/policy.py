@@ -109,9 +109,10 @@ class FixPolicy(Policy):
 
     def prefill(self, agent: Agent) -> str:
         """A cheap first shot when the path is clear: the failing tests and the code are in the first prompt,
-        so the first reply of a try (fresh attempts included) starts inside a ```python block. The 1.5B's
-        first replies spent ~100 of ~200 tokens on a preamble before the code (seconds on a CPU); the
-        prompt is unchanged, so its KV cache serves the full loop that follows when the code does not pass."""
+        so the first reply of a try (fresh attempts included) starts inside a ```python block. In the 1.5B's
+        first replies to HumanEvalFix tasks 55% of the tokens came before the code (10 tasks, ~200 tokens a
+        reply: ~25 s of generation at 1 thread). The prompt is unchanged, so its KV cache serves the full
+        loop that follows when the code does not pass."""
         config = agent.config
         first = len(agent.messages) == 2
         if first and config.code_first and config.code_block_edits and self.code_shown and self.tests_failed_before:

@@ -30,7 +30,8 @@ def batch(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory: predictions, records, logs, report.")] = Path("batch-out"),
     resume: Annotated[bool, typer.Option("--resume", help="Continue a batch in --out: skip every instance already recorded.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds one instance may take (fix + evaluation) before it is killed.")] = 1800.0,
-    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most model calls per instance.")] = 12,
+    max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most model calls per instance (per try).")] = 12,
+    tries: Annotated[int, typer.Option("--tries", min=1, help="As `fix --tries`: start over while no try passes the instance's own tests.")] = 1,
     ctx: Annotated[Optional[int], typer.Option("--ctx", help="Context window in tokens.")] = None,
     no_eval: Annotated[bool, typer.Option("--no-eval", help="Only predict; do not run the hidden tests.")] = False,
     no_sandbox: Annotated[bool, typer.Option("--no-sandbox", help="Run the model's commands WITHOUT isolation.")] = False,
@@ -45,7 +46,7 @@ def batch(
     if not models:
         raise SmallcoderError("no model — pass --model SPEC (repeat it to compare models), or --model gold")
     settings = BatchSettings(out=out.resolve(), models=models, workers=workers, time_limit_s=time_limit,
-                             max_steps=max_steps, ctx=ctx, no_sandbox=no_sandbox, evaluate=not no_eval,
+                             max_steps=max_steps, tries=tries, ctx=ctx, no_sandbox=no_sandbox, evaluate=not no_eval,
                              ray_address=ray, retry=tuple(retry or ()))
     console = Console(stderr=True)
     columns = (TextColumn("[bold]batch"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

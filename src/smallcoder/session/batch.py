@@ -56,6 +56,7 @@ class BatchSettings:
     workers: int = 1
     time_limit_s: float = 1800.0  # per instance, fix + evaluation
     max_steps: int = 12
+    tries: int = 1  # fix --tries
     ctx: int | None = None
     no_sandbox: bool = False
     evaluate: bool = True
@@ -107,7 +108,7 @@ def plan_jobs(tasks: list[BatchTask], settings: BatchSettings, output: BatchOutp
             if task.instance_id in done:
                 continue
             jobs.append(Job(task=task.to_json(), model=spec, label=label, out=str(settings.out),
-                            base_dir=str(base_dir), max_steps=settings.max_steps, ctx=settings.ctx,
+                            base_dir=str(base_dir), max_steps=settings.max_steps, tries=settings.tries, ctx=settings.ctx,
                             no_sandbox=settings.no_sandbox, evaluate=settings.evaluate,
                             test_timeout_s=settings.test_timeout_s, keep_checkout=settings.keep_checkout))
     return jobs

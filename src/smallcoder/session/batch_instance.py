@@ -39,6 +39,7 @@ class Job:
     out: str  # the batch's output directory
     base_dir: str  # where relative repository paths in the task file start
     max_steps: int = 12
+    tries: int = 1
     ctx: int | None = None
     no_sandbox: bool = False
     evaluate: bool = True
@@ -74,7 +75,7 @@ def _fix(job: Job, task: BatchTask, repo: Path, log: EventLog) -> Any:
     test_command = task.test_cmd
     if test_command and task.env:  # the task's variables reach the agent's test runs too
         test_command = " ".join(f"{k}={shlex.quote(v)}" for k, v in task.env.items()) + " " + test_command
-    options = FixOptions(test_command=test_command, agent=AgentConfig(max_steps=job.max_steps))
+    options = FixOptions(test_command=test_command, agent=AgentConfig(max_steps=job.max_steps), tries=job.tries)
     with open_session(config, Home.from_env()) as session:
         if session.warning:
             log.stream.write(f"warning: {session.warning}\n")
@@ -113,7 +114,8 @@ def run_job(job: Job) -> dict[str, Any]:
     started = time.perf_counter()
     record: dict[str, Any] = {"instance_id": task.instance_id, "model": job.label, "model_name_or_path": job.label,
                               "model_spec": job.model, "model_patch": "", "outcome": "error", "reason": "",
-                              "host": os.uname().nodename, "pid": os.getpid(), "max_steps": job.max_steps}
+                              "host": os.uname().nodename, "pid": os.getpid(), "max_steps": job.max_steps,
+                              **({"tries": job.tries} if job.tries > 1 else {})}
     gold = gold_files(record, task)  # kept so the report can tell a wrong file without the task file
     if gold is not None:
         record["gold_files"] = sorted(gold)
