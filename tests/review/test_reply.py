@@ -111,3 +111,11 @@ def test_case_and_spaces_inside_a_quoted_result_are_the_result():
     text = json.dumps([{"file": "t.py", "line": 5, "input": "_padleft(6, 'ab')", "old": "'    ab'", "new": "'ab    '"},
                        {"file": "t.py", "line": 9, "input": "f('x as y')", "old": "'AS'", "new": "'as'"}])
     assert [f.start_line for f in read_list_reply(text).findings] == [5, 9]
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_a_raw_line_break_inside_a_string_keeps_the_item(quote):
+    broken = ITEM.replace("raises ZeroDivisionError", "raises\nZeroDivisionError").replace('"', quote)
+    for text in (f"[{broken}]", f"```json\n[{broken}]\n```", broken):
+        assert where(text) == [("stats.py", 15, 15)], text
+        assert read_list_reply(text).findings[0].scenario == "mean([]) raises ZeroDivisionError"

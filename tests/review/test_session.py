@@ -59,3 +59,8 @@ def test_findings_in_text_reads_finding_shaped_json_only():
     text = 'call: {"name": "report_finding", "arguments": {"path": "a.py", "line": 2, "scenario": "x"}}'
     assert [(f.path, f.start_line) for f in findings_in_text(text)] == [("a.py", 2)]  # the inner object
     assert findings_in_text('{"name": "search", "pattern": "x"} {"file": "a.py", "line": 0} {oops}') == []
+
+
+def test_findings_in_text_reads_a_raw_line_break_inside_a_string():
+    text = '{"path": "a.py", "line": 2, "scenario": "f()\nraises KeyError"}'
+    assert [(f.path, f.scenario) for f in findings_in_text(text)] == [("a.py", "f()\nraises KeyError")]

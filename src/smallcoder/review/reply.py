@@ -2,8 +2,8 @@
 
 What small models actually write around the array (seen with Qwen2.5-Coder 0.5B/1.5B): a ```json
 fence, a sentence before or after it, one bare object instead of an array, objects one per line,
-Python-style single quotes or True/None, trailing commas, `//` comments, or plain words ("No
-defects found.") for an empty answer. All of these are read; a reply is *unparsable* only when it
+Python-style single quotes or True/None, trailing commas, `//` comments, a raw line break inside a
+string (a multi-line "code" or "failure"), or plain words ("No defects found.") for an empty answer. All of these are read; a reply is *unparsable* only when it
 holds neither a readable array/object nor a plain "nothing found".
 
     reply = read_list_reply(model_text)
@@ -186,15 +186,37 @@ def _pick(text: str) -> list[Any] | None:
 
 
 def _loads(chunk: str) -> Any:
-    """JSON, then JSON without trailing commas and // comments, then a Python literal; None if none reads."""
+    """JSON, then JSON without trailing commas and // comments, then a Python literal; None if none reads.
+    Raw control characters (a line break) inside strings are read as they stand (strict=False)."""
     cleaned = _TRAILING_COMMA.sub(r"\1", _LINE_COMMENT.sub("", chunk))
     for attempt in (chunk, cleaned):
         try:
-            return json.loads(attempt)
+            return json.loads(attempt, strict=False)
         except ValueError:
             pass
     pythonish = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", re.sub(r"\bnull\b", "None", cleaned)))
     try:
-        return ast.literal_eval(pythonish)
+        return ast.literal_eval(_escape_line_breaks(pythonish))
     except (ValueError, SyntaxError, MemoryError, RecursionError):
         return None
+
+
+def _escape_line_breaks(text: str) -> str:
+    """`text` with each raw line break inside a '...' or "..." string written as an escape, outside
+    strings left alone: a Python literal cannot hold one, and a small model copying a line of code
+    into a string sometimes ends it with one."""
+    out, quote, escaped = [], "", False
+    for i, ch in enumerate(text):
+        if not quote:
+            apostrophe = ch == "'" and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+            quote = ch if ch in "'\"" and not apostrophe else ""  # "doesn't" opens no string
+        elif escaped:
+            escaped = False
+        elif ch in "\r\n":
+            ch = "\\n" if ch == "\n" else "\\r"
+        elif ch == "\\":
+            escaped = True
+        elif ch == quote:
+            quote = ""
+        out.append(ch)
+    return "".join(out)

@@ -72,7 +72,7 @@ def findings_in_text(text: str) -> list[Finding]:
     out = []
     for m in _JSON_OBJECT.finditer(text):
         try:
-            data = json.loads(m.group(0))
+            data = json.loads(m.group(0), strict=False)  # a raw line break inside a string is read too
             if isinstance(data, dict) and (data.get("path") or data.get("file")) and (data.get("line") or data.get("start_line")):
                 out.append(Finding.from_json({**data, "title": data.get("title") or str(data.get("scenario", ""))[:80]}))
         except (ValueError, FindingError):
