@@ -10,6 +10,8 @@ from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.errors import BackendError, ConfigError
 from smallcoder.session.review import ReviewOptions, git_diff, new_side_reader, review_change
 from smallcoder.store import RunStore
+from smallcoder.store.timing import time_split
+from smallcoder.types import Completion
 
 from .scripts import LIST, SCENARIO
 
@@ -137,3 +139,13 @@ def test_a_finding_that_quotes_the_line_its_added_line_replaced_is_kept(repo):
                              "failure": SCENARIO}])  # a removed line is no quote for an unchanged one
     result, _ = run(repo, [elsewhere], verify=False)
     assert [d.reason for d in result.dropped] == ["quotes code that is not in the file"]
+
+
+def test_the_list_steps_model_time_is_model_time_in_the_runs_time_split(repo, tmp_path):
+    replies = [Completion(LIST, latency_s=3.0, prompt_s=2.0, generation_s=1.0),
+               Completion("yes", latency_s=0.5, prompt_s=0.25, generation_s=0.25)]
+    with RunStore(tmp_path / "runs.sqlite3") as store:
+        result, _ = run(repo, replies, observers=[store])
+        split = time_split(store.get_run(result.run_id))
+    assert [s["step"] for s in split["steps"]] == [1, 2]  # as `smallcoder runs show` splits it
+    assert (split["total"]["prompt_s"], split["total"]["generation_s"]) == (2.25, 1.25)

@@ -2,7 +2,7 @@
 list/show` and the viewer see reviews beside fixes.
 
     rec = ReviewRecorder(backend, repo, "review HEAD", observers)   # emits RunStarted
-    completion = rec.call([Message("user", prompt)], max_tokens=512) # emits StepStarted, ModelCalled
+    completion = rec.call([Message("user", prompt)], max_tokens=512) # emits StepStarted, ModelCalled, StepTimed
     rec.finish("reviewed", summary, diff_text, extra={...})          # emits RunFinished
 
 Status words: `reviewed` (the review ran; its findings are in extra["findings"]), `error` and
@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from smallcoder.agent.events import ModelCalled, Observer, RunFinished, RunResult, RunStarted, StepStarted
+from smallcoder.agent.events import ModelCalled, Observer, RunFinished, RunResult, RunStarted, StepStarted, StepTimed
+from smallcoder.agent.timing import StepClock
 from smallcoder.backends.base import Backend
 from smallcoder.store.ids import new_run_id
 from smallcoder.types import Completion, Message, Usage
@@ -43,12 +44,16 @@ class ReviewRecorder:
             observer(event)  # type: ignore[arg-type]
 
     def call(self, messages: list[Message], *, max_tokens: int, temperature: float = 0.0) -> Completion:
-        """One model call without tools, recorded as its own step."""
+        """One model call without tools, recorded as its own step with its timing, as the agent loop
+        records its steps: `runs show` splits the run's time into prompt and generation from these."""
         self.steps += 1
+        clock = StepClock()
         self.emit(StepStarted(self.run_id, self.steps, self.backend.count_tokens(messages, [])))
         completion = self.backend.complete(messages, [], max_tokens=max_tokens, temperature=temperature)
         self.add(completion.usage, calls=1)
         self.emit(ModelCalled(self.run_id, self.steps, completion))
+        clock.model(completion)
+        self.emit(StepTimed(self.run_id, self.steps, clock.finish()))
         return completion
 
     def add(self, usage: Usage, *, calls: int, steps: int = 0) -> None:
