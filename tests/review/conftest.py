@@ -30,6 +30,21 @@ STATS_V2 = STATS_V1.replace('''    if not values:
         return 0.0
     return total(values) / len(values)''', '''    count = len(values)
     return total(values) / count''')
+# The project's own tests for stats.py: the change in STATS_V2 breaks test_mean_of_nothing_is_zero.
+TESTS = '''from stats import mean, total
+
+
+def test_total():
+    assert total([1, 2]) == 3
+
+
+def test_mean_of_nothing_is_zero():
+    assert mean([]) == 0.0
+
+
+def test_mean():
+    assert mean([2, 4]) == 3
+'''
 OTHER = '"""Untouched."""\n\n\ndef name():\n    return "other"\n'
 
 

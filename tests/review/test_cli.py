@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from smallcoder.backends.scripted import ScriptedBackend
 from tests.github.fake_github import FakeGitHub
 
-from .conftest import git
+from .conftest import STATS_V2, TESTS, git, two_commits
 from .scripts import LIST_CALL, OBSERVED, REPORT, write_script
 
 SMALLCODER = [str(Path(sys.executable).parent / "smallcoder")]
@@ -144,3 +145,64 @@ def test_a_commit_range_is_reviewed_with_its_calls_run_on_both_ends(repo, tmp_pa
     assert out.returncode == 0, out.stderr
     (finding,) = json.loads(out.stdout)["findings"]
     assert (finding["path"], finding["start_line"], finding["scenario"]) == ("stats.py", 15, OBSERVED)
+
+
+def test_the_default_mode_reviews_an_untracked_new_file(repo, tmp_path, review):
+    (repo / "extra.py").write_text("def half(x):\n    return x / 0\n")  # not `git add`ed
+    listed = ('[{"file": "extra.py", "line": 2, "code": "return x / 0", "input": "half(2)", '
+              '"failure": "half(2) raises ZeroDivisionError instead of returning 1.0"}]')
+    out = review("--repo", str(repo), "--model", write_script(tmp_path / "m.json", [listed]), "--no-verify",
+                 "--format", "json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert [(f["path"], f["start_line"]) for f in report["findings"]] == [("extra.py", 2)]
+    assert "in 1 changed file" in report["summary"] and "nothing could be run" not in report["summary"]
+
+
+def test_staged_in_a_repository_without_commits_reviews_the_first_commit(tmp_path, review):
+    root = tmp_path / "fresh"
+    root.mkdir()
+    (root / "stats.py").write_text(STATS_V2)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "stats.py")
+    out = review("--staged", "--repo", str(root), "--model", write_script(tmp_path / "m.json", [LIST_CALL]),
+                 "--no-verify", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert [(f["path"], f["start_line"]) for f in report["findings"]] == [("stats.py", 15)]
+    assert "nothing could be run" not in report["summary"]  # the old side is the empty tree
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "has no commits yet, so there is nothing to compare with — `git add` the files and review what the "
+         "first commit will hold with --staged"),
+    (["--diff", "main"], "has no commits yet"),
+])
+def test_other_modes_without_commits_say_so_in_one_line(tmp_path, review, args, message):
+    root = tmp_path / "fresh"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    out = review(*args, "--repo", str(root), "--model", "/nonexistent.gguf")
+    assert out.returncode == 2 and message in out.stderr and "--init" not in out.stderr, out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_outside_a_repository_the_error_offers_no_init(tmp_path, review):
+    (tmp_path / "plain").mkdir()
+    out = review("--repo", str(tmp_path / "plain"), "--model", "/nonexistent.gguf")
+    assert out.returncode == 2 and "is not in a git repository" in out.stderr and "--init" not in out.stderr
+
+
+def test_ctrl_c_shows_the_finished_test_evidence_and_exits_130(tmp_path, review, monkeypatch):
+    repo = two_commits(tmp_path / "p", STATS_V2, {"test_stats.py": TESTS}, "mean: simpler")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ScriptedBackend, "complete", interrupted)  # Ctrl-C once the tests ran
+    out = review("--diff", "HEAD~1", "--repo", str(repo), "--model", write_script(tmp_path / "m.json", ["[]"]),
+                 "--format", "json")
+    assert out.returncode == 130, out.stderr
+    report = json.loads(out.stdout)
+    assert [f["title"] for f in report["findings"]] == ["breaks `test_mean_of_nothing_is_zero`"]
+    assert "interrupted" in report["summary"] and "interrupted" in out.stderr

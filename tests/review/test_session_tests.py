@@ -9,34 +9,44 @@ import pytest
 from smallcoder.backends.scripted import ScriptedBackend
 from smallcoder.sandbox import choose_isolation
 from smallcoder.sandbox.bwrap import probe
-from smallcoder.session.review import ReviewOptions, git_diff, new_side_reader, review_change
+from smallcoder.session.review import (
+    ReviewInterrupted,
+    ReviewOptions,
+    git_diff,
+    git_patch,
+    new_side_reader,
+    review_change,
+)
+from smallcoder.store import RunStore
 
-from .conftest import STATS_V1, STATS_V2, git, two_commits
+from .conftest import STATS_V1, STATS_V2, TESTS, git, two_commits
 
 pytestmark = pytest.mark.skipif(not probe().usable, reason=f"bubblewrap is not usable here: {probe().reason}")
 
-TESTS = '''from stats import mean, total
-
-
-def test_total():
-    assert total([1, 2]) == 3
-
-
-def test_mean_of_nothing_is_zero():
-    assert mean([]) == 0.0
-
-
-def test_mean():
-    assert mean([2, 4]) == 3
-'''
 REFACTOR = STATS_V2.replace("    count = len(values)\n", "    count = len(values)\n    if not count:\n        return 0.0\n")
 
 
-def review(repo, **options):
-    backend = ScriptedBackend(outputs=["```json\n[]\n```"], context_window=8192)
+def review(repo, backend=None, observers=(), **options):
+    """review_change as `smallcoder review --diff HEAD~1` calls it: the diff to read and its exact patch."""
+    backend = backend or ScriptedBackend(outputs=["```json\n[]\n```"], context_window=8192)
     return review_change(backend, repo, git_diff(repo, ref="HEAD~1"), new_side_reader(repo),
                          ReviewOptions(**options), task="review --diff HEAD~1", base="HEAD~1",
-                         isolation=choose_isolation())
+                         isolation=choose_isolation(), patch=git_patch(repo, ref="HEAD~1"), observers=observers)
+
+
+def commit_files(repo, files, message):
+    """Write `files` (path → bytes, None deletes) into `repo` and commit them all."""
+    repo.mkdir(exist_ok=True)
+    for name, data in files.items():
+        if data is None:
+            (repo / name).unlink()
+        else:
+            (repo / name).write_bytes(data)
+    if not (repo / ".git").exists():
+        git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", message)
+    return repo
 
 
 def test_a_test_the_change_breaks_is_a_finding_on_the_changed_line_it_ran_last(tmp_path):
@@ -174,3 +184,67 @@ def test_the_projects_own_testpaths_decide_which_tests_run(tmp_path):
     git(repo, "commit", "-qm", "mean and checks")
     result = review(repo)  # test_stats.py (which the change breaks) is not one of the project's tests
     assert result.findings == [] and result.tests == "1 ran, none broken by the change"
+
+
+DATA_TESTS = """from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def test_changed():
+    assert (HERE / "blob.bin").read_bytes() == {blob!r}
+
+
+def test_added():
+    assert (HERE / "added.bin").exists() == {added}
+
+
+def test_deleted():
+    assert (HERE / "gone.bin").exists() == {gone}
+"""
+
+
+def test_binary_files_the_change_adds_changes_or_deletes_are_in_the_changed_copy(tmp_path):
+    # The tests change with their data: on a copy holding the old data they would fail.
+    repo = commit_files(tmp_path / "p", {"blob.bin": b"\x00v1\xff", "gone.bin": b"\x00old",
+                                         "test_data.py": DATA_TESTS.format(blob=b"\x00v1\xff", added=False,
+                                                                           gone=True).encode()}, "data")
+    commit_files(repo, {"blob.bin": b"\x00v2\xff", "gone.bin": None, "added.bin": b"\x00new",
+                        "test_data.py": DATA_TESTS.format(blob=b"\x00v2\xff", added=True, gone=False).encode()},
+                 "new data")
+    result = review(repo)
+    assert result.tests == "3 ran, none broken by the change" and result.findings == []
+
+
+def test_a_file_in_another_encoding_leaves_the_runs_on(tmp_path):
+    legacy = '# -*- coding: latin-1 -*-\nGREETING = "caf\u00e9"\n'
+    repo = commit_files(tmp_path / "p", {"stats.py": STATS_V1.encode(), "test_stats.py": TESTS.encode(),
+                                         "legacy.py": legacy.encode("latin-1")}, "stats")
+    commit_files(repo, {"stats.py": STATS_V2.encode(), "legacy.py": legacy.replace("caf", "Caf").encode("latin-1")},
+                 "mean: simpler")
+    result = review(repo)
+    assert result.checks_problem == "" and result.tests == "3 ran, 1 broken by the change"
+    assert [(f.path, f.start_line) for f in result.findings] == [("stats.py", 14)]
+
+
+class Interrupted(ScriptedBackend):
+    """Ctrl-C while the model works on the first chunk (after the project's tests ran)."""
+
+    def complete(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_keeps_the_tests_findings_finished_before_it(tmp_path):
+    repo = two_commits(tmp_path / "p", STATS_V2, {"test_stats.py": TESTS}, "mean: simpler")
+    with RunStore(tmp_path / "runs.sqlite3") as store:
+        with pytest.raises(ReviewInterrupted) as stopped:
+            review(repo, Interrupted(outputs=[], context_window=8192), observers=[store])
+        (run,) = store.list_runs()
+        extra = store.get_run(run["id"])["run"]["extra"]
+    result = stopped.value.result
+    assert isinstance(stopped.value, KeyboardInterrupt)
+    assert [f.title for f in result.findings] == ["breaks `test_mean_of_nothing_is_zero`"]
+    assert "interrupted: only what was finished is shown" in result.summary
+    assert run["status"] == "cancelled" and run["reason"] == result.summary
+    assert [f["title"] for f in extra["findings"]] == ["breaks `test_mean_of_nothing_is_zero`"]
+    assert extra["tests"] == "3 ran, 1 broken by the change" and extra["interrupted"] is True

@@ -1,7 +1,7 @@
 """`smallcoder review`: review a change with a local model; print findings or post a pull-request review.
 
 Exit codes: 0 reviewed (findings or not), 1 with --fail-on and a finding at or above that severity,
-2 a one-line error (bad flags, no model, GitHub refused).
+2 a one-line error (bad flags, no model, GitHub refused), 130 interrupted (what was finished is shown).
 """
 
 from __future__ import annotations
@@ -18,9 +18,17 @@ from smallcoder.errors import ConfigError, SmallcoderError
 from smallcoder.paths import Home
 from smallcoder.review import FORMATS, SEVERITIES, render
 from smallcoder.review.checks import SEVERITY_WEIGHT
-from smallcoder.session.review import MODES, ReviewOptions, git_diff, new_side_reader, review_change
+from smallcoder.session.review import (
+    MODES,
+    ReviewInterrupted,
+    ReviewOptions,
+    git_diff,
+    git_patch,
+    new_side_reader,
+    review_change,
+)
 from smallcoder.session.setup import open_session
-from smallcoder.workspace.git import find_repo_root, git
+from smallcoder.workspace.git import git, has_commits
 
 
 def review(
@@ -57,7 +65,13 @@ def review(
         raise ConfigError(f"--fail-on takes one of {', '.join(SEVERITIES)}, got {fail_on!r}")
     if not (repo / ".git").exists() and not repo.is_dir():
         raise ConfigError(f"repository not found: {repo}")
-    repo = find_repo_root(repo)  # run from a subdirectory, paths in the diff are still the repository's
+    repo = _repo_root(repo)  # run from a subdirectory, paths in the diff are still the repository's
+    # No commits yet: the first commit's staged files are reviewed against the empty tree, as git's own
+    # sample pre-commit hook does; anything else has nothing to compare with.
+    first = not pr and not has_commits(repo)
+    if first and not staged:
+        raise ConfigError(f"{repo} has no commits yet, so there is nothing to compare with — `git add` the "
+                          "files and review what the first commit will hold with --staged")
     console = Console(stderr=True, soft_wrap=True)
     client = ref = head_sha = None
     if pr:
@@ -69,33 +83,41 @@ def review(
         info = pull_info(client, ref)
         head_sha = info.head_sha
         _have_commits(repo, ref.number, info.base_sha, info.head_sha)
-        change = git_diff(repo, base=info.base_sha, head=info.head_sha)
+        change, patch = (git_diff(repo, base=info.base_sha, head=info.head_sha),
+                         git_patch(repo, base=info.base_sha, head=info.head_sha))
         read_new = new_side_reader(repo, rev=info.head_sha)
         base = git(["merge-base", info.base_sha, info.head_sha], repo).stdout.decode().strip()  # `base...head`
     elif diff and ".." in diff:  # A..B (B against A) or A...B (B since it left A), as git diff reads them
         left, dots, right = diff.partition("...") if "..." in diff else diff.partition("..")
         left, right = left or "HEAD", right or "HEAD"
-        change = git_diff(repo, ref=diff)
+        change, patch = git_diff(repo, ref=diff), git_patch(repo, ref=diff)
         read_new = new_side_reader(repo, rev=right)
         base = left if dots == ".." else git(["merge-base", left, right], repo).stdout.decode().strip()
-    else:
-        change = git_diff(repo, ref=None if staged else (diff or "HEAD"), staged=staged)
+    else:  # the working tree (its untracked, not ignored files are new files, as `git status` shows them)
+        against = None if staged else (diff or "HEAD")
+        change = git_diff(repo, ref=against, staged=staged, untracked=not staged)
+        patch = git_patch(repo, ref=against, staged=staged, untracked=not staged)
         read_new = new_side_reader(repo, staged=staged)
-        base = "HEAD" if staged else (diff or "HEAD")
+        base = (_empty_tree(repo) if first else "HEAD") if staged else (diff or "HEAD")
     options = ReviewOptions(mode=mode, verify=verify, run_checks=run_checks, run_tests=run_tests,
                             test_timeout=test_timeout, max_findings=max_findings,
                             min_confidence=min_confidence)
     unplaced = 0  # tests broken with no line to comment on: as severe as a finding would be ("high")
+    interrupted = False
     if not change.strip():
         findings, summary = [], "smallcoder review: nothing to review (the change is empty)"
     else:
         config = load_config().with_flags(model=model, ctx=ctx, base_url=base_url, allow_remote=allow_remote)
-        with open_session(config, Home.from_env()) as session:
-            console.print(f"[dim]reviewing with {session.backend.name}…[/]", highlight=False)
-            what = f"review {f'--pr {pr}' if pr else '--staged' if staged else '--diff ' + (diff or 'HEAD')}"
-            result = review_change(session.backend, repo.resolve(), change, read_new, options,
-                                   observers=session.observers, task=what, base=base, isolation=session.isolation,
-                                   untracked=not pr and not (diff and ".." in diff))
+        try:
+            with open_session(config, Home.from_env()) as session:
+                console.print(f"[dim]reviewing with {session.backend.name}…[/]", highlight=False)
+                what = f"review {f'--pr {pr}' if pr else '--staged' if staged else '--diff ' + (diff or 'HEAD')}"
+                result = review_change(session.backend, repo.resolve(), change, read_new, options,
+                                       observers=session.observers, task=what, base=base,
+                                       isolation=session.isolation, patch=patch,
+                                       untracked=not pr and not (diff and ".." in diff))
+        except ReviewInterrupted as stop:  # the tests' findings may have taken minutes: show them
+            result, interrupted = stop.result, True
         findings, summary, unplaced = result.findings, result.summary, result.tests_unplaced
     text = render(findings, fmt, summary=summary)
     if output:
@@ -107,6 +129,10 @@ def review(
         console.print(summary, highlight=False)
     else:
         sys.stdout.write(text + "\n")
+    if interrupted:
+        console.print("[yellow]interrupted — the findings above are what was finished; the run is recorded "
+                      "(`smallcoder runs list`)[/]", highlight=False)
+        raise typer.Exit(130)
     if post and client is not None and ref is not None and head_sha:
         from smallcoder.github.review import post_review
 
@@ -114,6 +140,24 @@ def review(
     if fail_on and (any(SEVERITY_WEIGHT[f.severity] >= SEVERITY_WEIGHT[fail_on] for f in findings)
                     or (unplaced and SEVERITY_WEIGHT["high"] >= SEVERITY_WEIGHT[fail_on])):
         raise typer.Exit(1)
+
+
+def _repo_root(path: Path) -> Path:
+    """The top of the git work tree holding `path`; a one-line error when there is none (review reads
+    its change from git, and has no --init to make one)."""
+    proc = git(["rev-parse", "--show-toplevel"], path, ok_codes=(0, 128))
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip()
+        if "not a git repository" in err:
+            raise ConfigError(f"{path.resolve()} is not in a git repository — smallcoder review reviews git changes "
+                              "(`git init`, then stage or commit the files)")
+        raise ConfigError(f"cannot use {path} as a git work tree: {err}")
+    return Path(proc.stdout.decode("utf-8", "surrogateescape").strip()).resolve()
+
+
+def _empty_tree(repo: Path) -> str:
+    """The empty tree's id in `repo`'s hash (what the first commit is compared with)."""
+    return git(["hash-object", "-t", "tree", "/dev/null"], repo).stdout.decode().strip()
 
 
 def _have_commits(repo: Path, number: int, base: str, head: str) -> None:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,14 +40,14 @@ from smallcoder.review.reply import read_list_reply
 from smallcoder.sandbox import Isolation
 from smallcoder.session.review_agent import agent_chunk, findings_in_text
 from smallcoder.session.review_context import Chunk, enclosing_spans, make_chunks, numbered, numbered_hunk
-from smallcoder.session.review_probe import Prober
+from smallcoder.session.review_probe import MAX_UNTRACKED_BYTES, Prober
 from smallcoder.session.review_record import ReviewRecorder
 from smallcoder.session.review_tests import TestEvidence, run_tests
 from smallcoder.types import Message
 from smallcoder.workspace.git import git
 
-__all__ = ["MODES", "ReviewOptions", "ReviewResult", "findings_in_text", "git_diff", "new_side_reader",
-           "review_change"]
+__all__ = ["MODES", "ReviewInterrupted", "ReviewOptions", "ReviewResult", "findings_in_text", "git_diff",
+           "git_patch", "new_side_reader", "review_change"]
 
 SYSTEM_OVERHEAD_TOKENS = 1_500  # system prompt + tool schemas, as DESIGN.md budgets them
 VERIFY_CONTEXT = 8  # lines shown around a finding outside any function
@@ -98,12 +100,14 @@ class ReviewResult:
     unreviewed: int = 0  # text files deleted or emptied: nothing on the new side to comment on
     tests: str = ""  # what running the project's tests gave ("170 ran, 1 broken by the change"), or ""
     tests_unplaced: int = 0  # tests the change broke with no changed line to comment on (deleted files, data)
+    interrupted: bool = False  # Ctrl-C: the findings are what was finished before it
 
     @property
     def summary(self) -> str:
         n = len(self.findings)
         what = f"{n} finding{'s' * (n != 1)}" if n else "no findings"
-        off = f"; nothing could be run: {self.checks_problem}" if self.checks_problem else ""
+        off = "; interrupted: only what was finished is shown" if self.interrupted else ""
+        off += f"; nothing could be run: {self.checks_problem}" if self.checks_problem else ""
         off += f"; tests: {self.tests}" if self.tests and not self.checks_problem else ""
         if self.unreviewed:
             off += (f"; {self.unreviewed} deleted or emptied file{'s' * (self.unreviewed != 1)} not reviewed: "
@@ -117,25 +121,36 @@ class ReviewResult:
         """What the run store keeps in the run's `extra`."""
         return {"findings": [f.to_json() for f in self.findings], "chunks": self.chunks, "files": self.files,
                 "unparsable": self.unparsable, "checks_run": self.checks_run, "checks_problem": self.checks_problem,
-                "tests": self.tests, "tests_unplaced": self.tests_unplaced,
+                "tests": self.tests, "tests_unplaced": self.tests_unplaced, "interrupted": self.interrupted,
                 "dropped": [{"reason": d.reason, **d.finding.to_json()} for d in self.dropped]}
+
+
+class ReviewInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a review. `result` holds what was finished before it (the project's tests'
+    findings, the list chunks already checked): minutes of evidence the user should still see."""
+
+    def __init__(self, result: ReviewResult) -> None:
+        super().__init__("interrupted by the user")
+        self.result = result
 
 
 def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callable[[str], str | None],
                   options: ReviewOptions | None = None, observers: Sequence[Observer] = (),
                   task: str = "review", base: str | None = None, isolation: Isolation | None = None,
-                  untracked: bool = False) -> ReviewResult:
+                  untracked: bool = False, patch: bytes | None = None) -> ReviewResult:
     """Review `diff_text` (unified, a/ b/ prefixes) of the repository at `repo`, recorded as one run
     (`task` names it in `runs list`) through `observers`.
 
     base: the commit `diff_text` applies to (the old side), for running findings' calls; without it
     (or with options.run_checks off) no call runs. isolation: the sandbox for those runs (default:
     choose_isolation()). untracked: the diff is of the working tree, whose untracked files the runs
-    get too.
+    get too. patch: the same change byte for byte (git_patch), to build the changed copy from: without
+    it, `diff_text` is used, and binary files and text in other encodings cannot reach that copy.
 
     read_new(path) gives a changed file's new text (new_side_reader). Raises ConfigError for an
     unreadable diff or an unknown mode, SmallcoderError for a window too small; a chunk whose replies
-    cannot be read counts as `unparsable` and the others go on."""
+    cannot be read counts as `unparsable` and the others go on. Ctrl-C raises ReviewInterrupted (a
+    KeyboardInterrupt) with what was finished, recorded as the cancelled run's findings."""
     options = options or ReviewOptions()
     if options.mode not in MODES:
         raise ConfigError(f"unknown review mode {options.mode!r} — use one of {', '.join(MODES)}")
@@ -150,7 +165,7 @@ def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callab
     rec = ReviewRecorder(backend, repo, task, observers)
     result = ReviewResult([], files=len(diff.reviewable), run_id=rec.run_id, unreviewed=len(diff.unreviewable))
     runs = options.run_checks or options.run_tests
-    prober = Prober(repo, base if runs else None, diff_text, isolation=isolation,
+    prober = Prober(repo, base if runs else None, diff_text if patch is None else patch, isolation=isolation,
                     timeout=options.check_timeout, untracked=untracked, calls=options.run_checks)
     if not runs:
         prober.problem = OFF  # turned off, not impossible: the summary says nothing
@@ -158,8 +173,9 @@ def review_change(backend: Backend, repo: Path, diff_text: str, read_new: Callab
         with prober:
             _review(backend, diff, read_new, options, rec, result, budget, map_budget, prober)
     except KeyboardInterrupt:
-        rec.finish("cancelled", "interrupted by the user", diff_text, result.record())
-        raise
+        result.interrupted, result.model_calls = True, rec.model_calls
+        rec.finish("cancelled", result.summary, diff_text, {"mode": options.mode, **result.record()})
+        raise ReviewInterrupted(result) from None
     except Exception as e:
         rec.finish("error", f"{type(e).__name__}: {e}", diff_text, result.record())
         raise
@@ -175,6 +191,7 @@ def _review(backend: Backend, diff: ReviewDiff, read_new: Callable[[str], str | 
     tests = run_tests(prober, diff, read_new, timeout=options.test_timeout) \
         if options.run_tests and not prober.problem else TestEvidence()
     result.tests, result.tests_unplaced = tests.note, tests.unplaced
+    _settle(result, tests.findings, options)  # what a Ctrl-C from here on still shows
     found: list[Finding] = []
     for chunk in chunks:
         if options.mode == "list":
@@ -187,6 +204,8 @@ def _review(backend: Backend, diff: ReviewDiff, read_new: Callable[[str], str | 
         result.dropped.extend(dropped)
         result.unparsable += unparsable
         result.model_calls = rec.model_calls
+        if options.mode == "list":  # checked already (agent mode's findings are checked after all chunks)
+            _settle(result, [*tests.findings, *found], options)
     merged = merge_duplicates(found)
     if options.mode == "agent":  # the list mode checked each chunk's findings already
         proven, merged, refuted = _run_checks(prober, merged, result)
@@ -194,9 +213,15 @@ def _review(backend: Backend, diff: ReviewDiff, read_new: Callable[[str], str | 
         if options.verify:
             merged = [f for f in merged if _verified(diff, f, read_new, rec, result)]
         merged = proven + merged
-    merged = merge_duplicates([*tests.findings, *merged])  # a model's finding on a broken test's lines joins it
-    result.findings = rank_and_cap(merged, limit=options.max_findings, min_confidence=options.min_confidence)
+    _settle(result, [*tests.findings, *merged], options)  # a model's finding on a broken test's lines joins it
     result.model_calls = rec.model_calls
+
+
+def _settle(result: ReviewResult, findings: list[Finding], options: ReviewOptions) -> None:
+    """Make `findings` (checked ones) the result's, merged, ranked and capped: kept up to date as the
+    review goes, so that an interrupted one still has what it finished."""
+    result.findings = rank_and_cap(merge_duplicates(findings), limit=options.max_findings,
+                                   min_confidence=options.min_confidence)
 
 
 def _list_chunk(diff: ReviewDiff, read_new: Callable[[str], str | None], chunk: Chunk, options: ReviewOptions,
@@ -320,21 +345,63 @@ def _verified(diff: ReviewDiff, f: Finding, read_new: Callable[[str], str | None
 
 
 def git_diff(repo: Path, *, ref: str | None = None, staged: bool = False, base: str | None = None,
-             head: str | None = None) -> str:
+             head: str | None = None, untracked: bool = False) -> str:
     """The change to review as `git diff` text: against `ref` (working tree vs REF), the staged
-    changes, or base...head (a pull request: what head adds since it left base). Raises
-    WorkspaceError (one line) when git cannot."""
+    changes, or base...head (a pull request: what head adds since it left base). untracked: with
+    `ref`, the working tree's untracked, not ignored files are new files of the change, as `git
+    status` lists them. Bytes that are not UTF-8 read as U+FFFD and a binary file is one line: to
+    build the changed code from, use git_patch. Raises WorkspaceError (one line) when git cannot."""
+    return _diff(repo, ref, staged, base, head, untracked, binary=False).decode("utf-8", "replace")
+
+
+def git_patch(repo: Path, *, ref: str | None = None, staged: bool = False, base: str | None = None,
+              head: str | None = None, untracked: bool = False) -> bytes:
+    """The same change as git_diff, byte for byte and with binary files' contents (`--binary`): what
+    the changed copy that the tests and calls run on is built from. git_diff's text cannot carry a
+    binary file, and a file in another encoding no longer applies once decoded."""
+    return _diff(repo, ref, staged, base, head, untracked, binary=True)
+
+
+def _diff(repo: Path, ref: str | None, staged: bool, base: str | None, head: str | None, untracked: bool,
+          *, binary: bool) -> bytes:
     # Fixed prefixes: a user's diff.noprefix or diff.mnemonicPrefix must not change what is parsed;
     # paths unquoted (a non-ASCII name stays itself, as the rest of the review names it).
     args = ["-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--src-prefix=a/",
-            "--dst-prefix=b/", "-M", "--unified=3"]
+            "--dst-prefix=b/", "-M", "--unified=3", *(["--binary"] if binary else [])]
     if staged:
         args.append("--cached")
     elif base and head:
         args.append(f"{base}...{head}")
     elif ref:
         args.append(ref)
-    return git([*args, "--"], repo, env=hook_index(staged)).stdout.decode("utf-8", "replace")
+    if not (untracked and ref and not staged):
+        return git([*args, "--"], repo, env=hook_index(staged)).stdout
+    with tempfile.TemporaryDirectory(prefix="smallcoder-review-index-") as tmp:
+        return git([*args, "--"], repo, env=_index_with_untracked(repo, Path(tmp) / "index")).stdout
+
+
+def _index_with_untracked(repo: Path, index: Path) -> dict[str, str]:
+    """A private copy of the repository's index with its untracked, not ignored files added as intent
+    to add (up to MAX_UNTRACKED_BYTES): `git diff REF` then shows them as new files. The user's own
+    index is never written. Returns the environment that points git at the copy."""
+    own = Path(git(["rev-parse", "--git-path", "index"], repo).stdout.decode("utf-8", "surrogateescape").strip())
+    if (repo / own).is_file():
+        shutil.copyfile(repo / own, index)
+    env = {"GIT_INDEX_FILE": str(index), "GIT_LITERAL_PATHSPECS": "1"}
+    listed = git(["ls-files", "-z", "--others", "--exclude-standard"], repo, env=env).stdout
+    chosen, budget = [], MAX_UNTRACKED_BYTES
+    for rel in filter(None, listed.split(b"\0")):
+        try:
+            budget -= (repo / os.fsdecode(rel)).lstat().st_size
+        except OSError:
+            continue
+        if budget < 0:
+            break
+        chosen.append(rel)
+    if chosen:
+        git(["add", "--intent-to-add", "--pathspec-from-file=-", "--pathspec-file-nul"], repo, env=env,
+            input=b"\0".join(chosen))
+    return env
 
 
 def hook_index(staged: bool) -> dict[str, str] | None:

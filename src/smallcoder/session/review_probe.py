@@ -1,11 +1,12 @@
 """Running review findings' example calls on both versions of the code (the logic is in review/probe.py).
 
-    with Prober(repo, base="HEAD", diff_text=change, isolation=session.isolation) as prober:
+    with Prober(repo, base="HEAD", patch=git_patch(repo, ref="HEAD"), isolation=session.isolation) as prober:
         verdict = prober.check(finding)      # Verdict("differs", old, new) / "same" / "unrunnable"
 
 The two versions are scratch copies outside the repository: the base commit's tracked files
 (through a private index) and the same with the reviewed diff applied; the user's checkout, index and
-refs are never touched. The copies are read-only inside the sandbox, so no call changes what the next
+refs are never touched. The patch is applied as git wrote it (binary files and any encoding included):
+the copy must hold what the change holds, not what a text decoding of it kept. The copies are read-only inside the sandbox, so no call changes what the next
 one runs. Each call runs in the sandbox (the fix runs' isolation) with the project's own
 interpreter and environment, a timeout and PYTHONHASHSEED=0, so that set order cannot fake a
 difference. The trees are made on the first check and removed on close. When they cannot be made
@@ -74,14 +75,15 @@ class Verdict:
         return not (self.old.raised or "").startswith(("ImportError", "probe"))
 
 
-def _copy_untracked(repo: Path, trees: tuple[Path, ...]) -> None:
-    """Copy the working tree's untracked, not ignored files into `trees` (up to MAX_UNTRACKED_BYTES)."""
+def _copy_untracked(repo: Path, trees: tuple[Path, ...], changed: set[str]) -> None:
+    """Copy the working tree's untracked, not ignored files into `trees` (up to MAX_UNTRACKED_BYTES),
+    except those in `changed`: a change that adds them (git_diff's `untracked`) puts them in the new copy."""
     listed = subprocess.run(["git", "ls-files", "-z", "--others", "--exclude-standard"], cwd=repo,
                             capture_output=True, check=False).stdout.decode(errors="replace")
     budget = MAX_UNTRACKED_BYTES
     for rel in filter(None, listed.split("\0")):
         source = repo / rel
-        if not source.is_file() or source.is_symlink():
+        if rel in changed or not source.is_file() or source.is_symlink():
             continue
         budget -= source.stat().st_size
         if budget < 0:
@@ -122,17 +124,19 @@ def _unreached(finding: Finding, new: Outcome, source: str) -> str:
 
 
 class Prober:
-    """Runs `finding.check` (a Python call) on the code at `base` and at `base` + `diff_text`.
+    """Runs `finding.check` (a Python call) on the code at `base` and at `base` + `patch`.
 
     repo: the repository root. base: a commit-ish the diff applies to (None: nothing can run).
+    patch: the change, best byte for byte as git wrote it (session.review.git_patch); text is
+    encoded as UTF-8, which cannot carry binary files or other encodings.
     timeout: seconds per run of a call. untracked: the diff is of the working tree, whose untracked
     files the code may import. calls=False: check() runs nothing (run_in still does: the tests). Never raises for the project's or the call's failures."""
 
-    def __init__(self, repo: Path, base: str | None, diff_text: str, *, isolation: Isolation | None = None,
+    def __init__(self, repo: Path, base: str | None, patch: bytes | str, *, isolation: Isolation | None = None,
                  timeout: float = 10.0, untracked: bool = False, calls: bool = True) -> None:
         self.repo = Path(repo).resolve()
         self.base = base
-        self.diff_text = diff_text
+        self.patch = patch.encode() if isinstance(patch, str) else patch
         self.isolation = isolation
         self.timeout = timeout
         self.untracked = untracked
@@ -240,9 +244,9 @@ class Prober:
 
     def _make_trees(self, tmp: Path) -> None:
         """old: the base commit's tracked files (read-tree + checkout-index into a private index: unlike
-        `git archive`, no export-ignore or export-subst); new: a copy with the diff applied (binary
-        files left out: a text diff cannot carry them). With `untracked`, both get the working tree's
-        untracked, not ignored files: the code under review imports them in the user's checkout."""
+        `git archive`, no export-ignore or export-subst); new: a copy with the patch applied. With
+        `untracked`, both get the working tree's untracked, not ignored files that the change does not
+        add: the code under review imports them in the user's checkout."""
         old, new = tmp / "old", tmp / "new"
         index = {**os.environ, "GIT_INDEX_FILE": str(tmp / "index")}
         for argv in (["git", "read-tree", str(self.base)],
@@ -253,14 +257,17 @@ class Prober:
                                       f"{done.stderr.decode(errors='replace').strip()[:200]}")
         old.mkdir(exist_ok=True)
         _copy_generated(self.repo, old)
+        files = parse_diff(self.patch.decode("utf-8", "replace")).files
         if self.untracked:
-            _copy_untracked(self.repo, (old,))
+            _copy_untracked(self.repo, (old,), {f.path for f in files})
         shutil.copytree(old, new, symlinks=True)
         # Outside any repository (the ceiling stops git looking upward), `git apply` patches plain files.
         env = {**os.environ, "GIT_CEILING_DIRECTORIES": str(tmp)}
-        binary = [f"--exclude={f.path}" for f in parse_diff(self.diff_text).files if f.binary]
+        # Without `--binary` (git writes its data for every binary file, or for none) a binary file is one
+        # "Binary files … differ" line, which git apply refuses: it is left out then.
+        binary = [] if b"\nGIT binary patch\n" in self.patch else [f"--exclude={f.path}" for f in files if f.binary]
         applied = subprocess.run(["git", "apply", "--whitespace=nowarn", *binary, "-"], cwd=new, env=env,
-                                 input=self.diff_text.encode(), capture_output=True, check=False)
+                                 input=self.patch, capture_output=True, check=False)
         if applied.returncode != 0:
             first = (applied.stderr.decode(errors="replace").strip().splitlines() or ["git apply failed"])[0]
             raise SmallcoderError(f"the change does not apply to {self.base}: {first}")
