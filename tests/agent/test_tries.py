@@ -44,7 +44,7 @@ def test_when_no_try_verifies_the_one_with_fewest_failing_tests_is_kept(example_
     assert "(len(values) - 2)" in result.diff and "return 0" not in result.diff
     assert "return 0" not in git(example_repo, "show", f"{result.branch}:stats.py")
     assert not result.tests_after.passed
-    assert [t["failing_tests"] for t in detail["run"]["extra"]["tries"]] == [1, 2]
+    assert [(t["failing_tests"], t["kept"]) for t in detail["run"]["extra"]["tries"]] == [(1, True), (2, False)]
 
 
 def test_a_spent_time_limit_leaves_no_room_for_another_try(example_repo):

@@ -113,6 +113,21 @@ def _isolation(iso: dict[str, Any] | None) -> Text:
     return Text(f"{iso.get('kind')} ({network})")
 
 
+def _tries(tries: list[dict[str, Any]]) -> Text:
+    """Each try of a `fix --tries` run (session/tries.py) in a few words: its tests and the one kept."""
+    parts = []
+    for t in tries:
+        if t.get("tests_passed"):
+            tests = "tests pass"
+        elif t.get("changed_lines"):
+            failing = t.get("failing_tests")
+            tests = "tests fail" if failing is None else f"{failing} failing"
+        else:
+            tests = "no change"
+        parts.append(f"{t['try']}: {tests}" + (" (kept)" if t.get("kept") and len(tries) > 1 else ""))
+    return Text(" · ".join(parts))
+
+
 def _open_store() -> RunStore:
     return RunStore(Home.from_env().db)
 
@@ -193,6 +208,8 @@ def _summary(run: dict[str, Any], split: dict[str, Any] | None = None) -> Panel:
     ]
     if split is not None:
         rows.append(("time went to", _split_line(split["total"])))
+    if extra.get("tries"):
+        rows.append(("tries", _tries(extra["tries"])))
     for deletion in extra.get("deletions") or []:
         rows.append(("warning", Text(f"the change deletes {_deleted(deletion)}", style="yellow")))
     for label, value in rows:

@@ -111,8 +111,7 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
 
         outcome = one_try()
         if options.tries > 1:
-            outcome, ended = run_tries(agent, policy, wt, outcome, options.tries, test_command, one_try)
-            isolated["tries"] = [t.record() for t in ended]
+            outcome, isolated["tries"] = run_tries(agent, policy, wt, outcome, options.tries, test_command, one_try)
     except KeyboardInterrupt:
         outcome = AgentOutcome("cancelled", "interrupted by the user", agent.steps, agent.model_calls,
                                agent.usage, agent.last_test)

@@ -58,9 +58,9 @@ class Try:
             return (0, 0, self.changed_lines)
         return (1, math.inf if self.failing is None else self.failing, self.changed_lines)
 
-    def record(self) -> dict[str, Any]:
-        """What the run record keeps of this try."""
-        return {"try": self.number, "stop": self.outcome.status, "reason": self.outcome.reason,
+    def record(self, kept: bool) -> dict[str, Any]:
+        """What the run record keeps of this try (`kept`: the run ended with its state)."""
+        return {"try": self.number, "kept": kept, "stop": self.outcome.status, "reason": self.outcome.reason,
                 "changed_lines": self.changed_lines, "tests_passed": self.test.passed if self.test else None,
                 "failing_tests": self.failing, "steps": self.outcome.steps}
 
@@ -91,10 +91,10 @@ def should_try_again(last: Try, agent: Agent, policy: FixPolicy, tries_made: int
 
 
 def run_tries(agent: Agent, policy: FixPolicy, wt: Worktree, first: AgentOutcome, tries: int,
-              test_command: str | None, start: Any) -> tuple[AgentOutcome, list[Try]]:
+              test_command: str | None, start: Any) -> tuple[AgentOutcome, list[dict[str, Any]]]:
     """After the first try's `first` outcome, more tries while allowed; the worktree is left in the best
-    try's state and its outcome returned, with every try. `start()` runs one new try (a new conversation
-    from the first prompt) and returns its outcome."""
+    try's state and its outcome returned, with every try's record. `start()` runs one new try (a new
+    conversation from the first prompt) and returns its outcome."""
     ended = [end_try(1, first, agent, wt, test_command)]
     while should_try_again(ended[-1], agent, policy, len(ended), tries):
         last, number = ended[-1], len(ended) + 1
@@ -120,4 +120,4 @@ def run_tries(agent: Agent, policy: FixPolicy, wt: Worktree, first: AgentOutcome
     if len(ended) > 1:
         outcome = AgentOutcome(outcome.status, f"{outcome.reason} (kept try {best.number} of {len(ended)})",
                                agent.steps, agent.model_calls, agent.usage, agent.last_test)
-    return outcome, ended
+    return outcome, [t.record(kept=t is best) for t in ended]
