@@ -514,12 +514,13 @@ def markdown(summary: dict, aider: list[dict], ours: list[dict]) -> str:
     if aider:
         lines.append(row("aider", aider, summary["median_time_to_first_edit_s"]))
     if ours:
-        lines.append(row("smallcoder", ours, None))
+        edits = [r["time_to_first_edit_s"] for r in ours if r.get("time_to_first_edit_s") is not None]
+        lines.append(row("smallcoder", ours, _median(edits)))  # recorded by runs since its --time-limit
     lines += [
         "",
         "Per task means. Aider's tokens are read from the server's log (prompt = prefix-cache hit + evaluated; "
         "uncached = evaluated; a call cut at the budget has no completion count), smallcoder's from its run "
-        "records; smallcoder's time to first edit is not recorded. Aider's wall time includes its start-up "
+        "records (time to first edit: its first applied edit, where recorded). Aider's wall time includes its start-up "
         f"(median {secs(summary['median_time_to_first_request_s'])} to its first request).",
         f"Aider: statuses {summary['statuses']}; tasks never edited: {summary['tasks_never_edited']}; "
         f"tasks with a reply not in the edit format: {summary['tasks_with_format_errors']}; "
