@@ -95,6 +95,8 @@ def run_tries(agent: Agent, policy: FixPolicy, wt: Worktree, first: AgentOutcome
     """After the first try's `first` outcome, more tries while allowed; the worktree is left in the best
     try's state and its outcome returned, with every try's record. `start()` runs one new try (a new
     conversation from the first prompt) and returns its outcome."""
+    if not (test_command and policy.tests_failed_before):
+        return first, []  # nothing could tell tries apart: one try, no extra test run
     ended = [end_try(1, first, agent, wt, test_command)]
     while should_try_again(ended[-1], agent, policy, len(ended), tries):
         last, number = ended[-1], len(ended) + 1
