@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from smallcoder.workspace.attempts import restore_worktree, snapshot_worktree
+from smallcoder.workspace.attempts import changed_lines, restore_worktree, snapshot_worktree
 from smallcoder.workspace.diff import worktree_diff
 from smallcoder.workspace.worktree import create_worktree, reset_worktree
 
@@ -31,6 +31,8 @@ def test_a_snapshot_brings_back_edits_new_binary_and_deleted_files_and_leaves_th
     state, diff = files(wt.path), worktree_diff(wt)
     index = git(wt.path, "ls-files", "-s")
     kept = snapshot_worktree(wt)
+    # app.py 1+1, README.md 1 removed, data.bin 1 (binary), x.py 1, run.sh 1
+    assert changed_lines(wt, kept) == 6
 
     reset_worktree(wt)  # the next attempt writes other things
     (wt.path / "src" / "app.py").write_text("def add(a, b):\n    return 0\n")
@@ -47,6 +49,7 @@ def test_a_snapshot_brings_back_edits_new_binary_and_deleted_files_and_leaves_th
 def test_a_snapshot_of_an_unchanged_worktree_restores_to_the_base(repo, worktrees):
     wt = create_worktree(repo, "run1", worktrees)
     kept = snapshot_worktree(wt)
+    assert changed_lines(wt, kept) is None
     (wt.path / "stray.txt").write_text("later\n")
     restore_worktree(wt, kept)
     assert worktree_diff(wt) == ""

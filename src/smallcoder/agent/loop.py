@@ -142,7 +142,7 @@ class Agent:
 
     def out_of_budget(self) -> bool:
         """Whether a run-wide limit (time, tokens) is spent."""
-        if self.deadline is not None and time.perf_counter() >= self.deadline:
+        if self.past_deadline():
             return True
         return self.usage.prompt_tokens + self.usage.completion_tokens > self.config.max_total_tokens
 
@@ -160,7 +160,7 @@ class Agent:
         self.steps += 1
         if self.steps - self.turn_start > self.config.max_steps:
             raise LimitsExceeded(f"step limit of {self.config.max_steps} reached")
-        if self.deadline is not None and time.perf_counter() >= self.deadline:
+        if self.past_deadline():
             raise LimitsExceeded(self._time_limit_message())
         self.clock = StepClock()
         try:
@@ -263,6 +263,9 @@ class Agent:
             earlier=earlier if cut_repeats and self.repeat_cuts < self.config.max_repeat_cuts else [],
             deadline=self.deadline,
         )
+
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and time.perf_counter() >= self.deadline
 
     def _time_limit_message(self) -> str:
         return f"time limit of {self.config.time_limit_s:g} s reached"

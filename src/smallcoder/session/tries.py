@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from smallcoder.agent.events import FreshAttempt, TestRun
 from smallcoder.agent.loop import AgentOutcome
-from smallcoder.workspace.attempts import restore_worktree, snapshot_worktree
-from smallcoder.workspace.diff import worktree_diff
+from smallcoder.workspace.attempts import changed_lines, restore_worktree, snapshot_worktree
 from smallcoder.workspace.test_counts import failing_tests
 from smallcoder.workspace.worktree import Worktree, reset_worktree
 
@@ -68,17 +67,17 @@ class Try:
 def end_try(number: int, outcome: AgentOutcome, agent: Agent, wt: Worktree, test_command: str | None) -> Try:
     """Snapshot the try's worktree and get its evidence: the full suite on it, unless the try's last run
     already was that (its edit made the tests pass)."""
-    diff = worktree_diff(wt)
-    if not diff.strip():
+    snapshot = snapshot_worktree(wt)  # one staging of the worktree serves both the state and its size
+    changed = changed_lines(wt, snapshot)
+    if changed is None:
         return Try(number, outcome, None, None, None, 0)
-    changed = sum(1 for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---"))
     test = agent.last_test
     current = (outcome.status == "submitted" and test is not None and test.passed
                and test.command == test_command)
     if test_command and not current:
         test = agent.run_tests("try")
     failing = failing_tests(test.output, test.passed) if test else None
-    return Try(number, outcome, snapshot_worktree(wt), test, failing, changed)
+    return Try(number, outcome, snapshot, test, failing, changed)
 
 
 def should_try_again(last: Try, agent: Agent, policy: FixPolicy, tries_made: int, tries: int) -> bool:

@@ -23,6 +23,15 @@ def snapshot_worktree(wt: Worktree) -> str:
                    config=identity_config(wt.repo))
 
 
+def changed_lines(wt: Worktree, commit: str) -> int | None:
+    """Lines added plus removed from the base to `commit` (a binary file counts 1); None when nothing changed."""
+    stat = git_out(["diff", "--numstat", "--no-renames", wt.base_commit, commit], wt.path)
+    if not stat:
+        return None
+    return sum(int(a) + int(b) if a.isdigit() and b.isdigit() else 1
+               for a, b, *_ in (line.split("\t") for line in stat.splitlines()))
+
+
 def restore_worktree(wt: Worktree, commit: str) -> None:
     """Make the worktree's files those of `commit` (a snapshot_worktree id); its index stays at the base, as
     after the agent's own edits. Files the snapshot does not hold (not ignored ones) are removed."""
