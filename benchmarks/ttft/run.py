@@ -10,11 +10,12 @@ For each model and repetition: a cold run in an empty home (it evaluates the pre
 state), then a warm run in a new session on the same home, on another HumanEvalFix task (single
 layout) each repetition. Only the first request matters, so each run stops after one step with a
 reply of at most 8 tokens. Threads: 1 (`--threads`), so a benchmark running beside it changes
-absolute times, not the ratio.
+absolute times, not the ratio; `--note` names such load in the results.
 
-    python benchmarks/ttft/run.py [--models 0.5b 1.5b] [--reps 3] [--threads 1]
+    python benchmarks/ttft/run.py [--models 0.5b 1.5b] [--reps 3] [--threads 1] [--note "..."]
 
-Writes benchmarks/results/ttft.json (every measurement) and ttft.md (medians side by side).
+Writes benchmarks/results/ttft.json (every measurement) and ttft.md (medians side by side). Models not
+measured in this run keep their earlier figures, each shown with its own command and conditions.
 """
 
 from __future__ import annotations
@@ -70,13 +71,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--tasks", type=Path, default=TASKS)
-    ap.add_argument("--rewrite", action="store_true", help="only write ttft.md again from ttft.json")
+    ap.add_argument("--note", default="", help="what else ran on the machine meanwhile (default: nothing)")
     args = ap.parse_args()
-    if args.rewrite:
-        saved = json.loads((RESULTS / "ttft.json").read_text())
-        sys.argv = ["run.py", *saved["command"].split()[2:]]
-        write(saved["rows"], ap.parse_args(sys.argv[1:]))
-        return
     tasks = load_tasks(args.tasks, args.reps)
     rows: list[dict[str, Any]] = []
     work = Path(tempfile.mkdtemp(prefix="ttft-"))
@@ -101,45 +97,66 @@ def main() -> None:
 
 
 def write(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
-    summary: dict[str, Any] = {}
+    """Update ttft.json/ttft.md for the models measured now; other models keep their earlier figures,
+    each with the command, conditions and date it was measured under."""
+    by_model = _saved_by_model()
+    conditions = f"{os.cpu_count()} CPUs, {args.threads} thread(s), " + (args.note or "nothing else running")
     for size in dict.fromkeys(r["model"] for r in rows):
-        cold = [r["ttft_s"] for r in rows if r["model"] == size and r["kind"] == "cold"]
-        warm = [r["ttft_s"] for r in rows if r["model"] == size and r["kind"] == "warm"]
-        warm_rows = [r for r in rows if r["model"] == size and r["kind"] == "warm"]
-        summary[size] = {
-            "cold_median_s": round(statistics.median(cold), 2), "warm_median_s": round(statistics.median(warm), 2),
-            "speedup": round(statistics.median(cold) / statistics.median(warm), 2),
-            "prompt_tokens_median": statistics.median(r["prompt_tokens"] for r in warm_rows),
-            "prefix_tokens": warm_rows[0]["cached_tokens"],
-            "state_file_mib": round(max(r.get("state_file_bytes", 0) for r in warm_rows) / 2**20, 1),
-        }
-    out = {"benchmark": "ttft-first-request", "summary": summary, "rows": rows,
-           "command": " ".join(["python", "benchmarks/ttft/run.py", *sys.argv[1:]]),
-           "machine": f"{os.cpu_count()} CPUs, {args.threads} thread(s), another benchmark running beside it",
-           "date": time.strftime("%Y-%m-%d")}
+        mine = [r for r in rows if r["model"] == size]
+        by_model[size] = {"summary": _summary(mine), "rows": mine, "conditions": conditions,
+                          "command": " ".join(["python", "benchmarks/ttft/run.py", *sys.argv[1:]]),
+                          "date": time.strftime("%Y-%m-%d")}
     RESULTS.mkdir(exist_ok=True)
+    out = {"benchmark": "ttft-first-request", "by_model": by_model}
     (RESULTS / "ttft.json").write_text(json.dumps(out, indent=2) + "\n")
     lines = ["# Time to first token of a new run's first request: cold vs warm prompt state", "",
-             f"`{out['command']}` — {out['machine']}, {out['date']}. Each repetition: a new session in an empty "
-             "home (cold: evaluates the whole first prompt and saves the fixed prefix's KV state), then a new "
-             "session on the same home (warm: loads it), on HumanEvalFix task N (single layout).", "",
+             "Each repetition: a new session in an empty home (cold: evaluates the whole first prompt and saves "
+             "the fixed prefix's KV state), then a new session on the same home (warm: loads it), on HumanEvalFix "
+             "task N (single layout).", "",
              "| model | first prompt (tokens) | fixed prefix loaded (tokens) | cold TTFT (median) | warm TTFT (median) "
-             "| speed-up | state file |", "|---|---|---|---|---|---|---|"]
-    for size, s in summary.items():
+             "| speed-up | state file | measured |", "|---|---|---|---|---|---|---|---|"]
+    for size, m in by_model.items():
+        s = m["summary"]
         lines.append(f"| Qwen2.5-Coder-{size.upper()} Q4_K_M | {s['prompt_tokens_median']:.0f} | {s['prefix_tokens']} "
-                     f"| {s['cold_median_s']} s | {s['warm_median_s']} s | {s['speedup']}× | {s['state_file_mib']} MiB |")
+                     f"| {s['cold_median_s']} s | {s['warm_median_s']} s | {s['speedup']}× | {s['state_file_mib']} MiB "
+                     f"| `{m['command']}`, {m['conditions']}, {m['date']} |")
     lines += ["", "The fixed prefix (system prompt + tool schemas) is about half of a HumanEvalFix first prompt; the "
               "other half (the task, the code, the failing tests) differs in every run and is still evaluated, so "
-              "the whole first request can be at most ~2× faster this way: the issue's 3× target needs the task "
-              "part shortened too (a leaner first shot). The prefix itself is then read from a file of the size "
-              "shown instead of ~1,000 tokens evaluated. Absolute times are those of a 2-CPU machine running "
-              "another benchmark (and this session's tests during the 0.5B pairs); compare within a pair."]
+              "the whole first request can be at most ~2.6× faster this way (by token count; later positions cost "
+              "more to read, so less in practice). The prefix itself is read from a file of the size shown instead "
+              "of ~1,000 tokens evaluated. Absolute times depend on the load named in each row; compare within a "
+              "pair."]
     lines += ["", "Every measurement:", "", "| model | rep | kind | TTFT | prompt | cached | prompt state |",
               "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['model']} | {r['rep']} | {r['kind']} | {r['ttft_s']} s | {r['prompt_tokens']} | "
-              f"{r['cached_tokens']} | {r['prompt_state']} |" for r in rows]
+              f"{r['cached_tokens']} | {r['prompt_state']} |" for m in by_model.values() for r in m["rows"]]
     (RESULTS / "ttft.md").write_text("\n".join(lines) + "\n")
-    print(json.dumps(summary, indent=2))
+    print(json.dumps({size: m["summary"] for size, m in by_model.items()}, indent=2))
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Medians of one model's cold and warm first requests."""
+    cold = [r["ttft_s"] for r in rows if r["kind"] == "cold"]
+    warm_rows = [r for r in rows if r["kind"] == "warm"]
+    warm = [r["ttft_s"] for r in warm_rows]
+    return {"cold_median_s": round(statistics.median(cold), 2), "warm_median_s": round(statistics.median(warm), 2),
+            "speedup": round(statistics.median(cold) / statistics.median(warm), 2),
+            "prompt_tokens_median": statistics.median(r["prompt_tokens"] for r in warm_rows),
+            "prefix_tokens": warm_rows[0]["cached_tokens"],
+            "state_file_mib": round(max(r.get("state_file_bytes", 0) for r in warm_rows) / 2**20, 1)}
+
+
+def _saved_by_model() -> dict[str, dict[str, Any]]:
+    """The figures already in ttft.json, per model (the older one-command layout converted)."""
+    path = RESULTS / "ttft.json"
+    if not path.is_file():
+        return {}
+    saved = json.loads(path.read_text())
+    if "by_model" in saved:
+        return dict(saved["by_model"])
+    return {size: {"summary": summary, "rows": [r for r in saved["rows"] if r["model"] == size],
+                   "conditions": saved["machine"], "command": saved["command"], "date": saved["date"]}
+            for size, summary in saved["summary"].items()}
 
 
 if __name__ == "__main__":
