@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from smallcoder.session.batch_diagnose import diagnose, gold_files, patch_files, stage_counts
+from smallcoder.session.batch_diagnose import diagnose, gold_files, patch_files, patch_left, stage_counts
 from smallcoder.session.batch_records import BatchOutput
 from smallcoder.session.batch_report import write_report
 from smallcoder.session.batch_tasks import BatchTask
@@ -159,6 +159,23 @@ def test_old_records_give_the_stage_that_can_still_be_told():
     assert diagnose({**old, "outcome": "cancelled"}) == "unknown"
 
 
+def test_the_patch_a_run_stopped_at_a_limit_left_is_judged_apart():
+    limit = {"stop_reason": "limits_exceeded", "stop_message": "step limit of 4 reached", "steps": 5}
+    in_gold = record(f2p=False, **limit)
+    assert diagnose(in_gold, task()) == "out_of_steps" and patch_left(in_gold, task()) == "wrong_edit"
+    assert patch_left(record(patch=MODEL_ELSEWHERE, f2p=False, **limit), task()) == "wrong_file"
+    assert patch_left(record(patch="", f2p=False, **limit), task()) == "no_patch"
+    assert patch_left(record(p2p=False, **limit), task()) == "broke_tests"
+    killed = {"instance_id": "x", "model": "m", "model_patch": "", "outcome": "timeout",
+              "reason": "killed at the time limit (600 s)"}
+    assert diagnose(killed, task()) == "timeout" and patch_left(killed, task()) == "unknown"  # never collected
+    # a peer's timeout with its patch and evaluation in the record is judged by them
+    assert patch_left({**record(f2p=False), "outcome": "timeout"}, task()) == "wrong_edit"
+    # a run that was not stopped: the same answer as diagnose
+    for rec in (record(patch="", f2p=False), record(patch=MODEL_ELSEWHERE, f2p=False), record(p2p=False)):
+        assert patch_left(rec, task()) == diagnose(rec, task())
+
+
 def test_stage_counts_cover_every_stage():
     counts = stage_counts(["no_patch", "no_patch", "wrong_file", "odd"])
     assert counts["no_patch"] == 2 and counts["wrong_file"] == 1 and counts["unknown"] == 1
@@ -186,8 +203,11 @@ def test_report_shows_the_stage_column_and_per_model_counts(tmp_path):
     head = "| model | not resolved | no_patch | wrong_file | wrong_edit | broke_tests | out_of_steps | timeout |"
     assert head in text
     assert "| m | 3 | 0 | 1 | 0 | 1 | 1 | 0 | 0 | 0 | 0 |" in text and "| gold | 0 | 0 |" in text
-    assert "| outcome | went wrong at |" in text
-    assert "| a | m | unresolved | wrong_file |" in text and "| b | m | unresolved | out_of_steps |" in text
+    assert "| outcome | went wrong at | patch left |" in text
+    assert "| a | m | unresolved | wrong_file | – |" in text
+    assert "| b | m | unresolved | out_of_steps | wrong_edit |" in text  # the gold run tells b's gold file
+    assert "| model | stopped at a limit | no_patch | wrong_file | wrong_edit | broke_tests | unknown |" in text
+    assert "| m | 1 | 0 | 0 | 1 | 0 | 0 |" in text and "| gold | 0 | 0 | 0 | 0 | 0 | 0 |" in text
     assert "| c | m | unresolved | broke_tests |" in text and "| a | gold | resolved | – |" in text
     html = page.read_text()
     assert "<th>went wrong at</th>" in html and "<td>broke_tests</td>" in html

@@ -22,8 +22,11 @@ The stages, checked in this order (the first that fits is the answer), and the e
                     outcome this module does not know)
 
 A run stopped by a limit is `timeout`/`out_of_steps` whatever its patch: it did not finish, so the
-patch it left is not its answer. File sets come from the diffs' headers (renames count both
-names; /dev/null is no file), read by unidiff.
+patch it left is not its answer. What that patch shows is told apart by `patch_left` (the same
+no_patch … broke_tests rules, however the run ended): with a tight limit every failed run is
+out_of_steps, and only the patch says whether it had found the code. A run the driver killed left no
+patch in its record: that is `unknown`, not no_patch. File sets come from the diffs' headers
+(renames count both names; /dev/null is no file), read by unidiff.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from smallcoder.session.batch_tasks import BatchTask
 FAILURE_STAGES = ("no_patch", "wrong_file", "wrong_edit", "broke_tests", "out_of_steps", "timeout",
                   "env_error", "error", "unknown")
 STAGES = ("resolved", "not_evaluated", *FAILURE_STAGES)
+PATCH_STAGES = ("no_patch", "wrong_file", "wrong_edit", "broke_tests", "unknown")  # patch_left's answers
+LIMIT_STAGES = ("out_of_steps", "timeout")
 
 _STEP_LIMIT = re.compile(r"\bstep limit\b")
 _NOT_APPLIED = "does not apply"  # evaluate.py's reason when the tests never ran on the patch
@@ -136,7 +141,18 @@ def diagnose(record: Mapping[str, Any], task: BatchTask | None = None) -> str:
         return "unknown"
     if _out_of_steps(record):
         return "out_of_steps"
-    changed = patch_files(str(record.get("model_patch") or ""))
+    return patch_left(record, task)
+
+
+def patch_left(record: Mapping[str, Any], task: BatchTask | None = None) -> str:
+    """What the patch of an unresolved run shows, however the run ended: one of PATCH_STAGES.
+
+    A killed run (`timeout` with no patch and no evaluation in its record) is `unknown`: its patch was
+    never collected."""
+    patch = str(record.get("model_patch") or "")
+    if record.get("outcome") == "timeout" and not patch.strip() and not record.get("evaluation"):
+        return "unknown"
+    changed = patch_files(patch)
     if changed is not None and not changed:
         return "no_patch"
     gold = gold_files(record, task)
@@ -147,9 +163,10 @@ def diagnose(record: Mapping[str, Any], task: BatchTask | None = None) -> str:
     return _after_right_file(record, task)
 
 
-def stage_counts(stages: Iterable[str]) -> dict[str, int]:
-    """How many of `stages` fall in each of STAGES (every stage present, zero when none)."""
-    counts = dict.fromkeys(STAGES, 0)
+def stage_counts(stages: Iterable[str], names: tuple[str, ...] = STAGES) -> dict[str, int]:
+    """How many of `stages` fall in each of `names` (every one present, zero when none; others count as
+    unknown)."""
+    counts = dict.fromkeys(names, 0)
     for stage in stages:
         counts[stage if stage in counts else "unknown"] += 1
     return counts

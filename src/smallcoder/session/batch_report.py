@@ -22,7 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from smallcoder.session.batch_diagnose import FAILURE_STAGES, diagnose, patch_files, stage_counts
+from smallcoder.session.batch_diagnose import (
+    FAILURE_STAGES,
+    LIMIT_STAGES,
+    PATCH_STAGES,
+    diagnose,
+    patch_files,
+    patch_left,
+    stage_counts,
+)
 from smallcoder.session.batch_instance import GOLD
 from smallcoder.session.batch_records import BatchOutput
 
@@ -31,7 +39,8 @@ STAGES_TITLE = "Where the failed runs went wrong"
 STAGES_NOTE = ("no_patch: changed nothing · wrong_file: touched none of the gold patch's files · wrong_edit: "
                "a gold file, but FAIL_TO_PASS tests still fail · broke_tests: FAIL_TO_PASS pass, a PASS_TO_PASS "
                "test fails · out_of_steps / timeout: stopped at the step or time limit · unknown: the record "
-               "lacks the evidence.")
+               "lacks the evidence. The second table judges the patch that the runs stopped at a limit left "
+               "(a killed run's patch is not collected: unknown).")
 
 
 @dataclass
@@ -46,6 +55,7 @@ class ModelSummary:
     mean_steps: float
     cache_reuse: float | None  # cached prompt tokens / prompt tokens (KV-cache reuse)
     stages: dict[str, int] = field(default_factory=dict)  # batch_diagnose stage → instances
+    left_at_limit: dict[str, int] = field(default_factory=dict)  # runs stopped at a limit: patch_left → instances
 
     @property
     def judged(self) -> int:
@@ -71,6 +81,7 @@ def summarize(label: str, records: list[dict[str, Any]]) -> ModelSummary:
         _mean([int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0) for r in ran]),
         _mean([float(r.get("wall_s") or 0) for r in records]), _mean([float(r.get("steps") or 0) for r in ran]),
         cached / prompt if prompt else None, stage_counts(diagnose(r) for r in records),
+        stage_counts((patch_left(r) for r in records if diagnose(r) in LIMIT_STAGES), PATCH_STAGES),
     )
 
 
@@ -99,15 +110,27 @@ def stage_rows(summaries: list[ModelSummary]) -> list[list[str]]:
     return rows
 
 
+def left_rows(summaries: list[ModelSummary]) -> list[list[str]]:
+    """Per model, what the patches of the runs stopped at a step or time limit show (patch_left)."""
+    rows = [["model", "stopped at a limit", *PATCH_STAGES]]
+    for s in summaries:
+        left = [s.left_at_limit.get(stage, 0) for stage in PATCH_STAGES]
+        rows.append([s.label, str(sum(left)), *(str(n) for n in left)])
+    return rows
+
+
 def instance_rows(by_model: dict[str, list[dict[str, Any]]]) -> list[list[str]]:
-    rows = [["instance", "model", "outcome", "went wrong at", "tokens", "time (s)", "steps", "reason"]]
+    """One row per run; `patch left` judges the patch of a run stopped at a limit (else the stage says it)."""
+    rows = [["instance", "model", "outcome", "went wrong at", "patch left", "tokens", "time (s)", "steps",
+             "reason"]]
     for label, records in by_model.items():
         for r in sorted(records, key=lambda r: str(r["instance_id"])):
             tokens = int(r.get("prompt_tokens") or 0) + int(r.get("completion_tokens") or 0)
             reason = str(r.get("reason") or "").replace("|", "\\|").replace("\n", " ")[:100]
             stage = diagnose(r)
             rows.append([str(r["instance_id"]), label, str(r.get("outcome")),
-                         stage if stage in FAILURE_STAGES else "–", f"{tokens:,}",
+                         stage if stage in FAILURE_STAGES else "–",
+                         patch_left(r) if stage in LIMIT_STAGES else "–", f"{tokens:,}",
                          f"{float(r.get('wall_s') or 0):.0f}", str(r.get("steps") or 0), reason])
     return rows
 
@@ -203,11 +226,12 @@ def write_report(out: Path, title: str = "smallcoder batch") -> tuple[Path, Path
     by_model = with_batch_evidence(out, {label: output.records(label) for label in output.labels()})
     summaries = [summarize(label, records) for label, records in by_model.items()]
     summary, stages, instances = summary_rows(summaries), stage_rows(summaries), instance_rows(by_model)
+    left = left_rows(summaries)
     note = ("Resolve rate = resolved / (instances − environment errors). Environment errors (the task's "
             "tests cannot run without any change) are not model failures.")
     md = out / "report.md"
     md.write_text(f"# {title}\n\n{note}\n\n{markdown_table(summary)}\n\n## {STAGES_TITLE}\n\n{STAGES_NOTE}\n\n"
-                  f"{markdown_table(stages)}\n\n## Instances\n\n{markdown_table(instances)}\n", encoding="utf-8")
+                  f"{markdown_table(stages)}\n\n{markdown_table(left)}\n\n## Instances\n\n{markdown_table(instances)}\n", encoding="utf-8")
     try:
         figures = "".join(f"<h3>{html.escape(t)}</h3>{svg}" for t, svg in plots(summaries, by_model))
     except ImportError:
@@ -216,7 +240,7 @@ def write_report(out: Path, title: str = "smallcoder batch") -> tuple[Path, Path
             "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
             "td,th{border:1px solid #ccc;padding:2px 6px;font-size:90%}</style></head><body>"
             f"<h1>{html.escape(title)}</h1><p>{html.escape(note)}</p>{html_table(summary)}"
-            f"<h2>{STAGES_TITLE}</h2><p>{html.escape(STAGES_NOTE)}</p>{html_table(stages)}"
+            f"<h2>{STAGES_TITLE}</h2><p>{html.escape(STAGES_NOTE)}</p>{html_table(stages)}{html_table(left)}"
             f"<h2>Plots</h2>{figures}<h2>Instances</h2>{html_table(instances)}</body></html>")
     page_path = out / "report.html"
     page_path.write_text(page, encoding="utf-8")
