@@ -9,7 +9,7 @@ says which through its `context_advice(tokens)`.
 from __future__ import annotations
 
 from smallcoder.backends.base import Backend
-from smallcoder.errors import ConfigError
+from smallcoder.errors import BackendError, ConfigError
 from smallcoder.types import Message, ToolSpec
 
 ROUND_TO = 1024
@@ -34,4 +34,17 @@ def check_fits(backend: Backend, messages: list[Message], tools: list[ToolSpec],
     prompt = backend.count_tokens(messages, tools)
     if overflows(backend, prompt, reply_tokens):
         raise ConfigError(too_small_message(backend, prompt + reply_tokens))
+    return prompt
+
+
+def check_chat_request(backend: Backend, messages: list[Message], tools: list[ToolSpec], reply_tokens: int,
+                       prefill: str) -> int:
+    """A chat server's request before it is sent: BackendError when the reply is to start with given text
+    (chat endpoints have no portable way to do that, so Capabilities.prefill is off for them) or when the
+    prompt leaves no room for a whole reply; returns the prompt size in tokens."""
+    if prefill:
+        raise BackendError(f"{backend.name} cannot start a reply with given text")
+    prompt = backend.count_tokens(messages, tools)
+    if overflows(backend, prompt, reply_tokens):
+        raise BackendError(too_small_message(backend, prompt + reply_tokens))
     return prompt

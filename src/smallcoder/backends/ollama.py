@@ -17,7 +17,7 @@ import os
 from typing import Any
 
 from smallcoder.backends.base import Capabilities, OnText, StopCheck
-from smallcoder.backends.context_fit import overflows, too_small_message
+from smallcoder.backends.context_fit import check_chat_request
 from smallcoder.backends.discovery import ollama_url, start_hint
 from smallcoder.backends.endpoints import check_allowed, is_loopback
 from smallcoder.backends.gguf_tokenizer import gguf_tokenizer
@@ -116,11 +116,7 @@ class OllamaBackend:
         stop: StopCheck | None = None, prefill: str = "",
     ) -> Completion:
         """One streamed answer (Backend.complete); `stop` may end the stream early (the connection is closed)."""
-        if prefill:  # chat endpoints have no portable way to start the reply (capabilities.prefill is off)
-            raise BackendError(f"{self.name} cannot start a reply with given text")
-        prompt = self.count_tokens(messages, tools)
-        if overflows(self, prompt, max_tokens):
-            raise BackendError(too_small_message(self, prompt + max_tokens))
+        prompt = check_chat_request(self, messages, tools, max_tokens, prefill)
         clocks: list[StreamClock] = []
 
         def attempt() -> tuple[Any, StreamClock]:

@@ -19,7 +19,7 @@ import httpx
 import openai
 
 from smallcoder.backends.base import Capabilities, OnText, StopCheck
-from smallcoder.backends.context_fit import overflows, too_small_message
+from smallcoder.backends.context_fit import check_chat_request
 from smallcoder.backends.discovery import start_hint
 from smallcoder.backends.endpoints import api_key, check_allowed, is_loopback, openai_base
 from smallcoder.backends.http_errors import Failure, user_error
@@ -147,11 +147,7 @@ class OpenAICompatBackend:
         stop: StopCheck | None = None, prefill: str = "",
     ) -> Completion:
         """One streamed answer (Backend.complete); `stop` may end the stream early (the server is hung up on)."""
-        if prefill:  # chat endpoints have no portable way to start the reply (capabilities.prefill is off)
-            raise BackendError(f"{self.name} cannot start a reply with given text")
-        prompt = self.count_tokens(messages, tools)
-        if overflows(self, prompt, max_tokens):
-            raise BackendError(too_small_message(self, prompt + max_tokens))
+        prompt = check_chat_request(self, messages, tools, max_tokens, prefill)
         clocks: list[StreamClock] = []
 
         def attempt() -> StreamResult:
