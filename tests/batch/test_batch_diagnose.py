@@ -171,6 +171,9 @@ def test_the_patch_a_run_stopped_at_a_limit_left_is_judged_apart():
     assert diagnose(killed, task()) == "timeout" and patch_left(killed, task()) == "unknown"  # never collected
     # a peer's timeout with its patch and evaluation in the record is judged by them
     assert patch_left({**record(f2p=False), "outcome": "timeout"}, task()) == "wrong_edit"
+    # the agent stopped itself at the time limit batch gave it: a timeout whose patch was kept and judged
+    own_limit = record(f2p=False, stop_reason="limits_exceeded", stop_message="time limit of 540 s reached")
+    assert diagnose(own_limit, task()) == "timeout" and patch_left(own_limit, task()) == "wrong_edit"
     # a run that was not stopped: the same answer as diagnose
     for rec in (record(patch="", f2p=False), record(patch=MODEL_ELSEWHERE, f2p=False), record(p2p=False)):
         assert patch_left(rec, task()) == diagnose(rec, task())

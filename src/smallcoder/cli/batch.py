@@ -29,7 +29,7 @@ def batch(
     ray: Annotated[Optional[str], typer.Option("--ray", help="Run on Ray: 'local' (start one here) or a cluster address (ray://HOST:10001, auto).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory: predictions, records, logs, report.")] = Path("batch-out"),
     resume: Annotated[bool, typer.Option("--resume", help="Continue a batch in --out: skip every instance already recorded.")] = False,
-    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds one instance may take (fix + evaluation) before it is killed.")] = 1800.0,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds one instance may take (fix + evaluation) before it is killed; the fix stops itself at 90% of it.")] = 1800.0,
     max_steps: Annotated[int, typer.Option("--max-steps", min=1, help="Most model calls per instance (per try).")] = 12,
     tries: Annotated[int, typer.Option("--tries", min=1, help="As `fix --tries`: start over while no try passes the instance's own tests.")] = 1,
     ctx: Annotated[Optional[int], typer.Option("--ctx", help="Context window in tokens.")] = None,

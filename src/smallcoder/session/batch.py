@@ -110,7 +110,8 @@ def plan_jobs(tasks: list[BatchTask], settings: BatchSettings, output: BatchOutp
             jobs.append(Job(task=task.to_json(), model=spec, label=label, out=str(settings.out),
                             base_dir=str(base_dir), max_steps=settings.max_steps, tries=settings.tries, ctx=settings.ctx,
                             no_sandbox=settings.no_sandbox, evaluate=settings.evaluate,
-                            test_timeout_s=settings.test_timeout_s, keep_checkout=settings.keep_checkout))
+                            test_timeout_s=settings.test_timeout_s, keep_checkout=settings.keep_checkout,
+                            time_limit_s=settings.time_limit_s))
     return jobs
 
 

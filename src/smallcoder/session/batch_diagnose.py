@@ -6,7 +6,9 @@ The stages, checked in this order (the first that fits is the answer), and the e
     not_evaluated   outcome "not_evaluated" (--no-eval with the gold pseudo-model) — not judged
     env_error       outcome "env_error": the task's tests cannot run without any change
     error           outcome "error": our failure or the model server's
-    timeout         outcome "timeout": the driver killed the instance at its time limit
+    timeout         outcome "timeout": the driver killed the instance at its time limit; or the agent
+                    stopped itself at its own time limit (`stop_reason` "limits_exceeded", a time-limit
+                    `stop_message`: batch gives it most of the instance's limit)
     out_of_steps    the agent stopped on its step limit: `stop_reason` "limits_exceeded" with a step-limit
                     `stop_message`; in records older than those fields, `steps` > `max_steps`, or the
                     run's reason (`run_reason`) naming the step limit. Other limits (token budget, full
@@ -46,6 +48,7 @@ PATCH_STAGES = ("no_patch", "wrong_file", "wrong_edit", "broke_tests", "unknown"
 LIMIT_STAGES = ("out_of_steps", "timeout")
 
 _STEP_LIMIT = re.compile(r"\bstep limit\b")
+_TIME_LIMIT = re.compile(r"\btime limit\b")
 _NOT_APPLIED = "does not apply"  # evaluate.py's reason when the tests never ran on the patch
 _DEV_NULL = "/dev/null"
 # Files a fix updates to record itself, not to fix anything (matched on the path, case-insensitive).
@@ -98,6 +101,11 @@ def code_files(files: frozenset[str]) -> frozenset[str]:
     return code or files
 
 
+def _out_of_time(record: Mapping[str, Any]) -> bool:
+    return (record.get("stop_reason") == "limits_exceeded"
+            and bool(_TIME_LIMIT.search(str(record.get("stop_message") or ""))))
+
+
 def _out_of_steps(record: Mapping[str, Any]) -> bool:
     stop = record.get("stop_reason")
     if stop:  # the run says how it ended: trust it over counting
@@ -141,6 +149,8 @@ def diagnose(record: Mapping[str, Any], task: BatchTask | None = None) -> str:
         return "unknown"
     if _out_of_steps(record):
         return "out_of_steps"
+    if _out_of_time(record):
+        return "timeout"
     return patch_left(record, task)
 
 

@@ -45,6 +45,13 @@ class Job:
     evaluate: bool = True
     test_timeout_s: float = 300.0
     keep_checkout: bool = False
+    time_limit_s: float | None = None  # the driver's hard limit for the whole instance (batch_process.py)
+
+
+# The share of the instance's time limit the fix itself may use (fix --time-limit), counted from the
+# instance's start: the agent stops on its own before the driver kills the process, so the change it left
+# is kept in the record and evaluated (a killed run's is lost). The rest is for the evaluation.
+FIX_SHARE = 0.9
 
 
 class EventLog:
@@ -63,8 +70,9 @@ class EventLog:
 GOLD = "gold"  # the pseudo-model whose patch is the task's own fix (`patch`): checks a task set without a model
 
 
-def _fix(job: Job, task: BatchTask, repo: Path, log: EventLog) -> Any:
-    """Run `smallcoder fix` on `repo` through the session front door, as a user's `fix` would."""
+def _fix(job: Job, task: BatchTask, repo: Path, log: EventLog, started: float) -> Any:
+    """Run `smallcoder fix` on `repo` through the session front door, as a user's `fix` would, within
+    FIX_SHARE of the instance's time limit counted from `started` (time.perf_counter())."""
     from smallcoder.agent.loop import AgentConfig
     from smallcoder.config import load_config
     from smallcoder.paths import Home
@@ -75,7 +83,11 @@ def _fix(job: Job, task: BatchTask, repo: Path, log: EventLog) -> Any:
     test_command = task.test_cmd
     if test_command and task.env:  # the task's variables reach the agent's test runs too
         test_command = " ".join(f"{k}={shlex.quote(v)}" for k, v in task.env.items()) + " " + test_command
-    options = FixOptions(test_command=test_command, agent=AgentConfig(max_steps=job.max_steps), tries=job.tries)
+    time_limit = None
+    if job.time_limit_s:
+        time_limit = max(1.0, job.time_limit_s * FIX_SHARE - (time.perf_counter() - started))
+    options = FixOptions(test_command=test_command, agent=AgentConfig(max_steps=job.max_steps,
+                                                                      time_limit_s=time_limit), tries=job.tries)
     with open_session(config, Home.from_env()) as session:
         if session.warning:
             log.stream.write(f"warning: {session.warning}\n")
@@ -136,7 +148,7 @@ def run_job(job: Job) -> dict[str, Any]:
                 record.update(prediction_record(job.model, task.instance_id))
                 run_ok = bool(record["model_patch"].strip())
             else:
-                result = _fix(job, task, repo, log)
+                result = _fix(job, task, repo, log, started)
                 run_ok = result.success
                 record.update(run_id=result.run_id, run_status=result.status, run_reason=result.reason,
                               stop_reason=result.stop_reason, stop_message=result.stop_message,
