@@ -5,7 +5,10 @@ corrected function in a ```python block. When that block defines a function
 or class that exists in exactly one non-test file (or is only top-level
 `NAME = …` statements, a table rewritten, for a NAME a file assigns), rewriting
 it there is the obvious intent, and cheaper than another round trip to correct
-the format.
+the format. A block that does not parse (often because it leaves code out:
+`# ... (existing code)` as the only line of an `if`) still becomes that call
+when its first line defines such a name: the tool then says exactly what is
+wrong with it, which a generic "call a tool" correction does not.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ def edit_from_code_block(text: str, root: Path, prefer: tuple[str | None, ...] =
         return None
     sources = [f for f in list_files(root) if f.endswith(".py") and not is_test_path(f)]
     for block in reversed(blocks):  # the last block is usually the final version
-        names = defined_names(block)
+        names = defined_names(block) or _first_definition(block)
         if not names:
             continue
         name = re.escape(names[0])  # a def or class anywhere, or an assignment at the top level
@@ -45,6 +48,17 @@ def edit_from_code_block(text: str, root: Path, prefer: tuple[str | None, ...] =
         if len(owners) == 1:
             return ToolCall("rewrite_function", {"path": owners[0], "code": block}, id="salvaged")
     return None
+
+
+_DEF_LINE = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)")
+
+
+def _first_definition(block: str) -> list[str]:
+    """[name] of the def or class that opens a block that does not parse, else []."""
+    first = next((line for line in block.splitlines() if line.strip() and not line.lstrip().startswith(("#", "@"))),
+                 "")
+    m = _DEF_LINE.match(first)
+    return [m[1]] if m else []
 
 
 def _defines(path: Path, pattern: re.Pattern[str]) -> bool:

@@ -19,6 +19,7 @@ from pydantic import Field
 
 from smallcoder.errors import ToolError
 from smallcoder.tools.base import ToolContext
+from smallcoder.tools.elision import refuse_elided_code
 from smallcoder.tools.paths import display_path, resolve_path
 from smallcoder.tools.textio import read_text, refuse_breaking_write, split_lines, syntax_warning, write_text
 
@@ -115,12 +116,13 @@ def rewrite_function(
         raise ToolError(f"{shown} is not a Python file; use replace_in_file or write_file")
     if not target.exists():
         raise ToolError(f"file {shown} does not exist; use write_file to create it")
+    original = read_text(target, shown)
+    refuse_elided_code(code, original.text, what="rewrite_function", send="the complete definition")
     code, new_tree = _parse_code(code)
     new_defs = [n for n in new_tree.body if isinstance(n, _DEFS) or _assigned(n)]
     if not new_defs:
         raise ToolError("code holds no def, class or top-level NAME = … to replace; give the complete new "
                         "function, or add lines with replace_in_file")
-    original = read_text(target, shown)
     try:
         tree = ast.parse(original.text)
     except SyntaxError as e:

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from smallcoder.errors import ToolError
 from smallcoder.tools.base import ToolContext
+from smallcoder.tools.elision import refuse_elided_code
 from smallcoder.tools.matching import Ambiguous, NotFound, apply_edit
 from smallcoder.tools.paths import display_path, resolve_path
 from smallcoder.tools.textio import (
@@ -49,6 +50,7 @@ def replace_in_file(
     text = original.text
     if original.crlf:  # the file is handled with LF in memory; so must old and new be
         old, new = old.replace("\r\n", "\n"), new.replace("\r\n", "\n")
+    refuse_elided_code(new, text, what="the edit", send="`new` with the lines it replaces")
 
     try:
         edit = apply_edit(text, old, new)

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from smallcoder.errors import ToolError
 from smallcoder.tools.base import ToolContext
+from smallcoder.tools.elision import refuse_elided_code
 from smallcoder.tools.listing import project_files
 from smallcoder.tools.paths import display_path, resolve_path
 from smallcoder.tools.textio import (
@@ -95,6 +96,7 @@ def write_file(
     target = resolve_path(ctx.root, path)
     shown = display_path(ctx.root, target)
     old = read_text(target, shown) if target.is_file() else None
+    refuse_elided_code(content, old.text if old else None, what="write_file", send="the complete file")
     refuse_breaking_write(shown, content, old.text if old else None, what="write_file")
     write_text(target, shown, content, like=old)
     n = len(split_lines(content))
