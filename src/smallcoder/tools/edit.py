@@ -41,7 +41,8 @@ def replace_in_file(
     if not old.strip("\r\n"):
         raise ToolError("old is empty; to create or rewrite a whole file use write_file")
     if old == new:
-        raise ToolError("old and new are identical; nothing would change")
+        raise ToolError("old and new are identical, so nothing would change; keep `old` as the file has it and "
+                        "write in `new` how those lines must read to fix the bug")
     target = resolve_path(ctx.root, path)
     shown = display_path(ctx.root, target)
     if not target.exists():
