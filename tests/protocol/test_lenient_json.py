@@ -54,3 +54,14 @@ def test_decode_at_returns_end_and_respects_bound():
 def test_deep_nesting_fails_cleanly():
     with pytest.raises(LenientJSONError):
         loads("[" * 5000)
+
+
+def test_python_triple_quoted_strings_are_one_string():
+    # Qwen2.5-Coder-1.5B on tomli wrote its rewrite_function code this way (repobugs run records)
+    text = ('{\n  "name": "rewrite_function",\n  "arguments": {\n    "path": "tomli/_parser.py",\n    "code": """\n'
+            "ASCII_CTRL = frozenset(chr(i) for i in range(32)) | frozenset(chr(127))\n    \"\"\"\n  }\n}")
+    assert loads(text)["arguments"] == {
+        "path": "tomli/_parser.py", "code": "\nASCII_CTRL = frozenset(chr(i) for i in range(32)) | frozenset(chr(127))\n    "}
+    assert loads("{'code': '''def f():\n    return \"x\"\\n'''}") == {"code": 'def f():\n    return "x"\n'}
+    assert loads('{"a": "", "b": "x"}') == {"a": "", "b": "x"}  # an empty string is not the start of one
+    assert loads('{"a": "" , "b": ""}') == {"a": "", "b": ""}

@@ -137,3 +137,10 @@ def test_same_named_methods_equally_like_the_code_are_refused(tmp_path):
     with pytest.raises(ToolError, match=r"defined 2 times in t.py \(lines 2, 7\) and your code is as like"):
         rewrite_function(ToolContext(root=tmp_path), "t.py", "def size(self):\n    return 2\n")
     assert (tmp_path / "t.py").read_text() == twins
+
+
+def test_lone_quotes_at_both_ends_are_dropped(ctx):
+    # a call whose JSON string the model wrote as Python's """…""": `""` is left at both ends
+    out = rewrite_function(ctx, "stats.py", '""\ndef mean(values):\n    return sum(values) / len(values)\n    ""')
+    assert "rewrote mean" in out
+    assert "def mean(values):\n    return sum(values) / len(values)\n\n\nclass Box" in (ctx.root / "stats.py").read_text()

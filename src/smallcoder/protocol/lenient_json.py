@@ -1,7 +1,8 @@
 """JSON as small models write it: strict first, then a forgiving recursive-descent reader.
 
 Repairs: trailing or missing commas, single quotes, unquoted keys, Python literals
-(True/False/None), raw newlines and tabs inside strings, stray quotes inside strings,
+(True/False/None), Python's triple-quoted strings (three double or single quotes around a value:
+the 1.5B's way of writing code into a call), raw newlines and tabs inside strings, stray quotes inside strings,
 // /* */ and # comments, unterminated strings and missing closing braces at the end.
 Stdlib only. Every failure is a LenientJSONError (a ValueError) with a position.
 """
@@ -222,6 +223,12 @@ class _Reader:
     def string(self, ctx: str) -> str:
         s, n = self.s, self.n
         quote = s[self.i]
+        triple = s[self.i : self.i + 3]
+        if triple in ('"""', "'''"):
+            close = s.find(triple, self.i + 3, n)
+            if close >= 0:  # Python's triple-quoted string: everything up to the same three quotes
+                raw, self.i = s[self.i + 3 : close], close + 3
+                return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m[1], m[0]), raw, flags=re.DOTALL)
         self.i += 1
         buf: list[str] = []
         stray = 0  # unescaped quotes kept inside the string

@@ -88,9 +88,12 @@ def _find(tree: ast.Module, new: ast.AST, new_code: str, source: list[str], show
 
 
 def _parse_code(code: str) -> tuple[str, ast.Module]:
-    """The model's code dedented and parsed; a line or two of lone quotes or fences before it are
-    dropped. Raises ToolError when it does not parse."""
+    """The model's code dedented and parsed; a line or two of lone quotes or fences before it, and any
+    after it (a JSON string written as a Python triple-quoted string leaves `""` at both ends), are dropped. Raises
+    ToolError when it does not parse."""
     lines = code.strip("\n").split("\n")
+    while len(lines) > 1 and _JUNK_LINE.fullmatch(lines[-1]):
+        lines.pop()
     first_error: SyntaxError | None = None
     for skip in range(min(3, len(lines))):
         if skip and not _JUNK_LINE.fullmatch(lines[skip - 1]):
