@@ -5,9 +5,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 import smallcoder.session.setup as setup
-from smallcoder.session.batch_instance import FIX_SHARE, EventLog, Job, _fix
-
 from smallcoder.session.batch import BatchSettings, plan_jobs
+from smallcoder.session.batch_instance import FIX_SHARE, EventLog, Job, _fix
 from smallcoder.session.batch_records import BatchOutput
 
 
