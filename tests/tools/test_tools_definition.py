@@ -144,3 +144,16 @@ def test_lone_quotes_at_both_ends_are_dropped(ctx):
     out = rewrite_function(ctx, "stats.py", '""\ndef mean(values):\n    return sum(values) / len(values)\n    ""')
     assert "rewrote mean" in out
     assert "def mean(values):\n    return sum(values) / len(values)\n\n\nclass Box" in (ctx.root / "stats.py").read_text()
+
+
+def test_a_definition_that_lives_in_another_file_is_named(ctx):
+    # seen on click: help_option rewritten "in core.py", where it is only used; it is defined in decorators.py
+    (ctx.root / "helpers.py").write_text("import stats\n\n\ndef spread(values):\n    return max(values) - min(values)\n")
+    (ctx.root / "tests").mkdir()
+    (ctx.root / "tests" / "test_h.py").write_text("def spread(v):\n    return 0\n")
+    with pytest.raises(ToolError, match=r"spread not found in stats\.py; it is defined in helpers\.py \(line 4\), "
+                                        r"tests/test_h\.py \(line 1\): rewrite it there"):
+        rewrite_function(ctx, "stats.py", "def spread(values):\n    return 0\n")
+    with pytest.raises(ToolError, match="nowhere not found in stats.py; to add new code use replace_in_file"):
+        rewrite_function(ctx, "stats.py", "def nowhere():\n    return 0\n")
+    assert (ctx.root / "stats.py").read_text() == SOURCE

@@ -13,13 +13,16 @@ import ast
 import difflib
 import re
 import textwrap
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field
 
 from smallcoder.errors import ToolError
+from smallcoder.repomap.testpaths import is_test_path
 from smallcoder.tools.base import ToolContext
 from smallcoder.tools.elision import refuse_elided_code
+from smallcoder.tools.listing import project_files
 from smallcoder.tools.paths import display_path, resolve_path
 from smallcoder.tools.textio import read_text, refuse_breaking_write, split_lines, syntax_warning, write_text
 
@@ -87,6 +90,35 @@ def _find(tree: ast.Module, new: ast.AST, new_code: str, source: list[str], show
     return ranked[0], f"the one at line {ranked[0].lineno} of {len(found)}, the closest to your code"
 
 
+ELSEWHERE_SHOWN = 3  # files named when a definition lives in another file than the one given
+
+
+def _defined_elsewhere(ctx: ToolContext, name: str, given: Path) -> str:
+    """'it is defined in a.py (line 12): rewrite it there', naming up to ELSEWHERE_SHOWN other Python files
+    of the project (tests after the rest) that define or assign `name` at line start; "" when none does.
+    Small models often name the module that uses a function instead of the one that defines it."""
+    pattern = re.compile(rf"^[ \t]*(?:(?:async[ \t]+)?def|class)[ \t]+{re.escape(name)}\b|^{re.escape(name)}[ \t]*(?::[^=\n]*)?=(?!=)",
+                         re.MULTILINE)
+    found: list[tuple[bool, str, int]] = []
+    for rel in project_files(ctx.root):
+        path = ctx.root / rel
+        if not rel.endswith(".py") or path == given:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        m = pattern.search(text)
+        if m:
+            found.append((is_test_path(rel), rel, text.count("\n", 0, m.start()) + 1))
+    if not found:
+        return ""
+    found.sort()
+    where = ", ".join(f"{rel} (line {line})" for _, rel, line in found[:ELSEWHERE_SHOWN])
+    more = f" and {len(found) - ELSEWHERE_SHOWN} more files" if len(found) > ELSEWHERE_SHOWN else ""
+    return f"it is defined in {where}{more}: rewrite it there"
+
+
 def _parse_code(code: str) -> tuple[str, ast.Module]:
     """The model's code dedented and parsed; a line or two of lone quotes or fences before it, and any
     after it (a JSON string written as a Python triple-quoted string leaves `""` at both ends), are dropped. Raises
@@ -150,9 +182,10 @@ def rewrite_function(
         edits.append((first, last, body))
         replaced.append(_name(new) + (f" ({which})" if which else ""))
     if not replaced:
+        elsewhere = _defined_elsewhere(ctx, (missing or unassigned)[0], target)
         raise ToolError(f"{', '.join(missing or unassigned)} not "
                         f"{'found' if missing else 'assigned at the top level'} in {shown}; "
-                        "to add new code use replace_in_file")
+                        + (elsewhere or "to add new code use replace_in_file"))
     for first, last, body in sorted(edits, reverse=True):
         lines[first - 1 : last] = body
     result = "\n".join(lines) + ("\n" if original.text.endswith("\n") else "")
