@@ -72,3 +72,14 @@ def test_backends_that_cannot_prefill_are_not_asked(example_repo):
     backend = ScriptedBackend(outputs=[FIX_MEAN], capabilities=Capabilities(streaming=True))
     result, _ = fix(example_repo, backend)
     assert result.status == "resolved" and backend.prefills == [""]
+
+
+def test_a_failing_display_hook_does_not_cost_the_prefilled_call(example_repo):
+    # the live view's hook may fail on any piece, the given start included: the model call goes on
+    def broken(text):
+        raise RuntimeError("terminal gone")
+
+    backend = prefilling([FIXED_BODY])
+    backend.on_text = broken
+    result, _ = fix(example_repo, backend)
+    assert result.status == "resolved" and result.model_calls == 1

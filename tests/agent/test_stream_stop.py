@@ -193,3 +193,21 @@ def test_the_time_limit_is_checked_before_each_step(example_repo):
         result = run_fix("mean() is wrong for [2, 4, 6]", example_repo, backend,
                          FixOptions(agent=AgentConfig(time_limit_s=0.001)), [store])
     assert result.status == "unresolved" and "time limit" in result.reason and backend.requests == []
+
+
+def test_a_reply_cut_at_the_deadline_before_any_text_is_the_time_limit_not_an_empty_reply(example_repo, monkeypatch):
+    """The limit passes as the first, blank piece streams: the run ends on its time limit, not as a server
+    whose replies come back empty (which would blame the chat template)."""
+    backend = streaming(["\n\n\n\n" + FIX_MEAN])
+
+    class Late:  # the stop check's clock is past the deadline from the first piece on
+        @staticmethod
+        def perf_counter():
+            return time.perf_counter() + 3600
+
+    monkeypatch.setattr("smallcoder.agent.stream_stop.time", Late)
+    with RunStore() as store:
+        result = run_fix("mean() is wrong for [2, 4, 6]", example_repo, backend,
+                         FixOptions(agent=AgentConfig(time_limit_s=600, max_empty_replies=1)), [store])
+    assert result.status == "unresolved" and result.reason == "time limit of 600 s reached"
+    assert backend.streamed == ["\n\n\n\n"]

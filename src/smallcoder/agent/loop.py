@@ -199,11 +199,13 @@ class Agent:
             self.clock.model(completion)
         self.usage = self.usage + completion.usage
         self.emit(ModelCalled(self.run_id, self.steps, completion))
+        # A reply cut at the deadline is incomplete: nothing of it is used. Checked first: a blank reply cut
+        # there is the time limit, not a server's empty reply.
+        if completion.cut == "time":
+            raise LimitsExceeded(self._time_limit_message())
         if not completion.text.strip() and not completion.tool_calls:
             self._empty_reply(completion.finish_reason)
             return
-        if completion.cut == "time":  # a reply cut at the deadline is incomplete: nothing of it is used
-            raise LimitsExceeded(self._time_limit_message())
         if completion.cut == "repeat":
             self._repeat_cut()
             return

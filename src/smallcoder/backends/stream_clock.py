@@ -35,8 +35,7 @@ class StreamClock:
         of the reply, but not generated, so not the first token."""
         if text:
             self.pieces.append(text)
-            if self.on_text is not None:
-                self.on_text(text)
+            self._show(text)
 
     def text(self, piece: str | None) -> bool:
         """One piece of generated text arrived; True = the caller's `stop` check wants the stream ended now."""
@@ -44,14 +43,17 @@ class StreamClock:
             return False
         self.token()
         self.pieces.append(piece)
-        if self.on_text is not None:
-            try:
-                self.on_text(piece)
-            except Exception:
-                self.on_text = None  # display trouble must not cost the model call
+        self._show(piece)
         if self.stop is not None and not self.cut:
             self.cut = self.stop(self.joined)
         return bool(self.cut)
+
+    def _show(self, text: str) -> None:
+        if self.on_text is not None:
+            try:
+                self.on_text(text)
+            except Exception:
+                self.on_text = None  # display trouble must not cost the model call
 
     @property
     def streamed(self) -> bool:
