@@ -1,8 +1,13 @@
 """`fix --tries`: start over while no try verifies a fix, keep the try with the strongest evidence."""
 
-from smallcoder.agent.events import FreshAttempt
+from pathlib import Path
+
+import pytest
+
+from smallcoder.agent.events import FreshAttempt, RunFinished
 from smallcoder.agent.loop import AgentConfig
 from smallcoder.backends.scripted import ScriptedBackend
+from smallcoder.errors import BackendError
 from smallcoder.session.fix import FixOptions, run_fix
 from smallcoder.store.runs import RunStore
 
@@ -60,3 +65,61 @@ def test_tests_that_passed_before_cannot_tell_tries_apart(example_repo):
                   new="return abs(max(values) - min(values))")
     result, backend, _, _ = fix(example_repo, [edit, FIX_MEAN], tries=3)
     assert len(backend.requests) == 1 and result.status == "unresolved"
+
+
+BREAKS_IMPORT = hermes("replace_in_file", path="stats.py", old="def spread(values):", new="def spread_(values):")
+
+
+def test_a_try_that_breaks_the_tests_import_ranks_below_one_with_a_failing_test(example_repo):
+    # try 1 renames spread(): the test module no longer imports, one error, but no test ran; try 2 leaves
+    # one test failing: that is the stronger evidence, whatever the runner's one error says
+    result, _, _, detail = fix(example_repo, [BREAKS_IMPORT, STILL_WRONG], tries=2)
+    assert "(kept try 2 of 2)" in result.reason and "(len(values) - 2)" in result.diff
+    assert "spread_" not in result.diff
+    assert [(t["failing_tests"], t["kept"]) for t in detail["run"]["extra"]["tries"]] == [(None, False), (1, True)]
+
+
+def test_with_a_reproducing_test_every_try_starts_from_it(example_repo):
+    # the reproduce phase writes a failing test; a later try must start from the base plus that test (as the
+    # fix phase's fresh attempts do), or the try is judged without it and a fix it still fails looks verified
+    repro = hermes("write_file", path="test_reproduction.py", content=(
+        "import unittest\n\nfrom stats import mean\n\n\nclass Repro(unittest.TestCase):\n"
+        "    def test_three_values(self):\n        self.assertEqual(mean([1, 2, 3]), 2)\n"))
+    backend = ScriptedBackend(outputs=[repro, STILL_WRONG, FIX_MEAN])
+    with RunStore() as store:
+        result = run_fix("mean() is wrong for [2, 4, 6]", example_repo, backend,
+                         FixOptions(tries=2, reproduce=True, agent=AgentConfig(max_steps=1)), [store])
+    assert result.reproduction.reproduced
+    assert result.status == "resolved" and "b/test_reproduction.py" in result.diff
+    assert (Path(result.worktree) / "test_reproduction.py").is_file()
+
+
+class Interrupting(ScriptedBackend):
+    """Raises `error` on request number `at` (1-based) instead of answering."""
+
+    def __init__(self, outputs, at, error):
+        super().__init__(outputs=list(outputs))
+        self.at, self.error = at, error
+
+    def complete(self, messages, tools, **kw):
+        if len(self.requests) + 1 == self.at:
+            self.requests.append(list(messages))
+            raise self.error
+        return super().complete(messages, tools, **kw)
+
+
+@pytest.mark.parametrize("error, status", [(KeyboardInterrupt(), "cancelled"),
+                                           (BackendError("server went away"), "error")])
+def test_a_try_cut_short_leaves_the_best_ended_try_not_its_half_done_work(example_repo, error, status):
+    # try 1 ends with one failing test; try 2 breaks spread() in its first step and is then interrupted
+    # (Ctrl-C, or the model server fails): the run delivers try 1's state, not try 2's unfinished one
+    backend = Interrupting([STILL_WRONG, hermes("list_files"), WORSE], at=4, error=error)
+    finished = []
+    with RunStore() as store, pytest.raises(type(error)):
+        run_fix("mean() is wrong for [2, 4, 6]", example_repo, backend,
+                FixOptions(tries=2, agent=AgentConfig(max_steps=2)),
+                [store, lambda e: finished.append(e) if isinstance(e, RunFinished) else None])
+    result = finished[0].result
+    assert result.status == status and "(len(values) - 2)" in result.diff and "return 0" not in result.diff
+    assert "return 0" not in (Path(result.worktree) / "stats.py").read_text()
+    assert "return 0" not in git(example_repo, "show", f"{result.branch}:stats.py")

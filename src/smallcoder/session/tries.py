@@ -2,9 +2,10 @@
 
 A try is one conversation from the first prompt. When a try ends without a verified fix (its step limit,
 stuck, too many format errors, a refused submit) and the run has tries and budget left, its worktree is
-kept as a snapshot, the worktree goes back to its base and the model starts over from the same first
-prompt (still in the KV cache), sampled hotter: a small model's next sample is often right where the
-last was not, and the project's tests tell them apart. The run ends with the best try's state:
+kept as a snapshot, the worktree goes back to its base (with the reproducing test, after a reproduce
+phase) and the model starts over from the same first prompt (still in the KV cache), sampled hotter: a
+small model's next sample is often right where the last was not, and the project's tests tell them apart.
+The run ends with the best try's state:
 
     1. the full suite passes, having failed before: verified, and no further try is made
     2. otherwise the fewest failing tests (read from the runner's summary, workspace/test_counts.py)
@@ -18,6 +19,7 @@ apart, so a run makes one.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -93,32 +95,46 @@ def run_tries(agent: Agent, policy: FixPolicy, wt: Worktree, first: AgentOutcome
               test_command: str | None, start: Any) -> tuple[AgentOutcome, list[dict[str, Any]]]:
     """After the first try's `first` outcome, more tries while allowed; the worktree is left in the best
     try's state and its outcome returned, with every try's record. `start()` runs one new try (a new
-    conversation from the first prompt) and returns its outcome."""
+    conversation from the first prompt) and returns its outcome.
+
+    Each try starts from what the policy's fresh attempts go back to (after a reproduce phase: the base plus
+    the reproducing test). A try cut short (Ctrl-C, a model server error) is not one that ended: the best
+    ended try's state is put back before the exception goes on, so the run keeps what was finished."""
     if not (test_command and policy.tests_failed_before):
         return first, []  # nothing could tell tries apart: one try, no extra test run
+    reset = policy.reset or (lambda: reset_worktree(wt))
     ended = [end_try(1, first, agent, wt, test_command)]
-    while should_try_again(ended[-1], agent, policy, len(ended), tries):
-        last, number = ended[-1], len(ended) + 1
-        schedule = agent.config.retry_temperatures
-        temperature = schedule[(number - 2) % len(schedule)]
-        failing = "" if last.failing is None else f", {last.failing} failing test{'s' * (last.failing != 1)}"
-        agent.emit(FreshAttempt(agent.run_id, agent.steps, number, temperature,
-                                f"try {number} of {tries}: try {last.number} ended "
-                                f"({last.outcome.reason}{failing})"))
-        reset_worktree(wt)
-        agent.last_test = None
-        agent.start_over(temperature)
-        policy.start_over()
-        ended.append(end_try(number, start(), agent, wt, test_command))
+    try:
+        while should_try_again(ended[-1], agent, policy, len(ended), tries):
+            last, number = ended[-1], len(ended) + 1
+            schedule = agent.config.retry_temperatures
+            temperature = schedule[(number - 2) % len(schedule)]
+            failing = "" if last.failing is None else f", {last.failing} failing test{'s' * (last.failing != 1)}"
+            agent.emit(FreshAttempt(agent.run_id, agent.steps, number, temperature,
+                                    f"try {number} of {tries}: try {last.number} ended "
+                                    f"({last.outcome.reason}{failing})"))
+            reset()
+            agent.last_test = None
+            agent.start_over(temperature)
+            policy.start_over()
+            ended.append(end_try(number, start(), agent, wt, test_command))
+    except BaseException:  # KeyboardInterrupt included
+        _bring_back(min(ended, key=Try.rank), agent, wt, reset)
+        raise
     best = min(ended, key=Try.rank)
     if best is not ended[-1]:
-        if best.snapshot is None:
-            reset_worktree(wt)
-        else:
-            restore_worktree(wt, best.snapshot)
-        agent.last_test = best.test
+        _bring_back(best, agent, wt, reset)
     outcome = best.outcome
     if len(ended) > 1:
         outcome = AgentOutcome(outcome.status, f"{outcome.reason} (kept try {best.number} of {len(ended)})",
                                agent.steps, agent.model_calls, agent.usage, agent.last_test)
     return outcome, [t.record(kept=t is best) for t in ended]
+
+
+def _bring_back(best: Try, agent: Agent, wt: Worktree, reset: Callable[[], None]) -> None:
+    """The worktree in `best`'s state again, and its test run the agent's last."""
+    if best.snapshot is None:
+        reset()
+    else:
+        restore_worktree(wt, best.snapshot)
+    agent.last_test = best.test
