@@ -11,7 +11,7 @@ from smallcoder.errors import BackendError
 from smallcoder.session.fix import FixOptions, run_fix
 from smallcoder.store.runs import RunStore
 
-from .conftest import git
+from .conftest import git, snapshot
 from .scripts import FIX_MEAN, hermes
 
 MEAN = "return sum(values) / (len(values) - 1)"
@@ -114,7 +114,7 @@ def test_a_try_cut_short_leaves_the_best_ended_try_not_its_half_done_work(exampl
     # try 1 ends with one failing test; try 2 breaks spread() in its first step and is then interrupted
     # (Ctrl-C, or the model server fails): the run delivers try 1's state, not try 2's unfinished one
     backend = Interrupting([STILL_WRONG, hermes("list_files"), WORSE], at=4, error=error)
-    finished = []
+    finished, user = [], snapshot(example_repo)
     with RunStore() as store, pytest.raises(type(error)):
         run_fix("mean() is wrong for [2, 4, 6]", example_repo, backend,
                 FixOptions(tries=2, agent=AgentConfig(max_steps=2)),
@@ -123,3 +123,12 @@ def test_a_try_cut_short_leaves_the_best_ended_try_not_its_half_done_work(exampl
     assert result.status == status and "(len(values) - 2)" in result.diff and "return 0" not in result.diff
     assert "return 0" not in (Path(result.worktree) / "stats.py").read_text()
     assert "return 0" not in git(example_repo, "show", f"{result.branch}:stats.py")
+    assert snapshot(example_repo) == user  # the user's checkout is never touched
+
+
+def test_a_spent_token_limit_leaves_no_room_for_another_try(example_repo):
+    # try 1 ends on its step limit, but its one call used up the run's tokens: the budget is the run's
+    result, backend, events, detail = fix(example_repo, [STILL_WRONG, FIX_MEAN], tries=3, max_total_tokens=1)
+    assert len(backend.requests) == 1 and not [e for e in events if isinstance(e, FreshAttempt)]
+    assert result.status == "unresolved" and "(len(values) - 2)" in result.diff
+    assert [t["try"] for t in detail["run"]["extra"]["tries"]] == [1]
