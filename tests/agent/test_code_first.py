@@ -83,3 +83,16 @@ def test_a_failing_display_hook_does_not_cost_the_prefilled_call(example_repo):
     backend.on_text = broken
     result, _ = fix(example_repo, backend)
     assert result.status == "resolved" and result.model_calls == 1
+
+
+def test_the_given_start_is_prompt_not_generation_in_the_usage():
+    # as on the embedded engine: the prefill is evaluated with the prompt, only what follows is generated
+    from smallcoder.types import Message, estimate_tokens
+
+    for streaming in (True, False):
+        backend = prefilling([FIXED_BODY], streaming=streaming)
+        plain = ScriptedBackend(outputs=[FIXED_BODY]).complete([Message("user", "fix it")], [], max_tokens=64)
+        reply = backend.complete([Message("user", "fix it")], [], max_tokens=64, prefill=PREFILL)
+        assert reply.text == PREFILL + FIXED_BODY
+        assert reply.usage.completion_tokens == plain.usage.completion_tokens == estimate_tokens(FIXED_BODY)
+        assert reply.usage.prompt_tokens > plain.usage.prompt_tokens

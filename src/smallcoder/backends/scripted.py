@@ -69,7 +69,7 @@ class ScriptedBackend:
         if isinstance(out, Completion):
             self.streamed.append(out.text)
             return out
-        prompt = self.count_tokens(messages, tools)
+        prompt = self.count_tokens(messages, tools) + (estimate_tokens(prefill) if prefill else 0)
         clock = StreamClock(self.on_text, stop if self.capabilities.streaming else None)
         clock.prefill(prefill)
         if self.capabilities.streaming:
@@ -82,7 +82,9 @@ class ScriptedBackend:
         self.streamed.append(text)
         latency, ttft = clock.finish()
         prompt_s, generation_s = StreamClock.split(latency, ttft)
-        return Completion(text=text, usage=Usage(prompt_tokens=prompt, completion_tokens=_estimate_tokens(text)),
+        # as on the embedded engine, the given start is evaluated with the prompt; only what follows is generated
+        generated = _estimate_tokens(text[len(prefill):])
+        return Completion(text=text, usage=Usage(prompt_tokens=prompt, completion_tokens=generated),
                           latency_s=latency, ttft_s=ttft, prompt_s=prompt_s, generation_s=generation_s, cut=clock.cut)
 
     def count_tokens(self, messages: list[Message], tools: list[ToolSpec]) -> int:
