@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from smallcoder.agent import events as agent_events
 from smallcoder.agent.events import FreshAttempt, RunFinished
 from smallcoder.agent.loop import AgentConfig
 from smallcoder.backends.scripted import ScriptedBackend
@@ -50,6 +51,13 @@ def test_when_no_try_verifies_the_one_with_fewest_failing_tests_is_kept(example_
     assert "return 0" not in git(example_repo, "show", f"{result.branch}:stats.py")
     assert not result.tests_after.passed
     assert [(t["failing_tests"], t["kept"]) for t in detail["run"]["extra"]["tries"]] == [(1, True), (2, False)]
+
+
+def test_the_kept_tries_suite_run_is_the_verdict_and_the_suite_is_not_run_again(example_repo):
+    result, _, events, _ = fix(example_repo, [STILL_WRONG, WORSE], tries=2)
+    phases = [e.phase for e in events if isinstance(e, agent_events.TestsRan)]
+    assert phases.count("try") == 2 and "after" not in phases  # a slow suite runs once per try, not once more
+    assert result.tests_after is not None and not result.tests_after.passed and "1 failed" in result.tests_after.output
 
 
 def test_a_spent_time_limit_leaves_no_room_for_another_try(example_repo):

@@ -105,3 +105,10 @@ def test_a_fresh_attempt_in_the_fix_phase_keeps_the_reproducing_test(project):
     result, backend = run(project, [WRITE_REPRO, look, look, FIX])  # the verbatim repeat resets the worktree
     assert backend.temperatures[-1] is not None  # a fresh, hotter attempt happened
     assert result.status == "resolved" and "b/test_issue_7.py" in result.diff
+
+
+def test_a_phase_ended_by_a_limit_is_not_reported_as_the_models_words(project):
+    looking = [hermes("read_file", path="textutil.py", start_line=n) for n in range(1, 7)]  # the phase's 6 steps
+    result, _ = run(project, [*looking, FIX, hermes("submit", summary="done")])
+    assert result.reproduction.status == "not_reproduced"
+    assert result.reproduction.reason.startswith("no test was written (the phase ended: step limit of 6")

@@ -68,3 +68,14 @@ def test_runs_show_prints_the_split(home: Path, store: RunStore, make_started: C
     assert "cut: tool_call" in out
     shown = json.loads(CliRunner().invoke(runs_app, ["show", run_id, "--json"], env=ENV).stdout)
     assert shown["time_split"]["total"]["tests_s"] == 4.0 and len(shown["step_timings"]) == 2
+
+
+def test_a_tries_and_a_reproductions_verdict_runs_count_as_tests_not_overhead(
+        store: RunStore, make_started: Callable[..., RunStarted]) -> None:
+    run_id = record_timed_run(store, make_started)
+    store(events.TestsRan(run_id, "try", 2, events.TestRun("pytest -q", False, 1, "1 failed", 3.0)))
+    store(events.TestsRan(run_id, "reproduce", 0, events.TestRun("pytest -q", False, 1, "1 failed", 0.7)))
+    store(events.TestsRan(run_id, "step", 1, events.TestRun("pytest -q", False, 1, "1 failed", 0.5)))  # in a step
+    total = time_split(store.get_run(run_id))["total"]
+    assert total["tests_s"] == 0.5 + 2.0 + 1.5 + 3.0 + 0.7
+    assert round(sum(total[p] for p in PARTS), 3) == total["wall_s"]

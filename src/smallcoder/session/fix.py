@@ -110,8 +110,10 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
             return agent.run(render("system"), first.text, focus_file=first.focus_file)
 
         outcome = one_try()
+        tried = False  # tries ran: the kept try's suite run is on the state the run ends with
         if options.tries > 1:
             outcome, isolated["tries"] = run_tries(agent, policy, wt, outcome, options.tries, test_command, one_try)
+            tried = bool(isolated["tries"])
     except KeyboardInterrupt:
         outcome = AgentOutcome("cancelled", "interrupted by the user", agent.steps, agent.model_calls,
                                agent.usage, agent.last_test)
@@ -125,22 +127,25 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
         emit(RunFinished(run_id, result, extra=isolated))
         raise
     result = _finish(wt, run_id, task, backend, outcome, tests_before, test_command, started, agent, verify=True,
-                     reproduction=reproduction)
+                     reproduction=reproduction, tests_current=tried)
     emit(RunFinished(run_id, result, extra={**reproduction_extra(reproduction), **isolated}))
     return result
 
 
 def _finish(wt: Worktree, run_id: str, task: str, backend: Backend, outcome: AgentOutcome,
             tests_before: TestRun | None, test_command: str | None, started: float, agent: Agent,
-            *, verify: bool, reproduction: Reproduction | None = None) -> RunResult:
+            *, verify: bool, reproduction: Reproduction | None = None, tests_current: bool = False) -> RunResult:
     """Commit what the run left, verify it, and judge it (session/outcome.py). verify=False (an error or a
-    cancel) neither runs the tests nor trusts the last step's run as a verdict."""
+    cancel) neither runs the tests nor trusts the last step's run as a verdict. tests_current: the outcome's
+    last test run is the full suite on the worktree as it stands (the kept try's, session/tries.py), so a
+    slow suite is not run twice."""
     diff = worktree_diff(wt)
     tests_after = outcome.last_test if outcome.last_test is not tests_before else None
     # A test run the model's submit triggered is current; after a limit or a stuck end, commands may have
     # changed files since the last run, so the change is tested as it stands.
     current = (outcome.status == "submitted" and tests_after is not None and tests_after.passed
                and tests_after.command == test_command)  # a narrowed run (testselect.py) is no verdict
+    current = current or (tests_current and tests_after is not None and tests_after.command == test_command)
     if verify and diff.strip() and test_command and not current:
         tests_after = agent.run_tests("after")
     commit = None

@@ -122,6 +122,9 @@ def reproduction_extra(record: Reproduction | None) -> dict[str, object]:
                              "steps": record.steps, "model_calls": record.model_calls}}
 
 
+_LIMIT = re.compile(r"(?:time|step|token) limit of ")  # agent/loop.py's limit reasons
+
+
 def _judge(phase: Agent, baseline: TestRun | None, note: str, fresh: bool) -> Reproduction:
     root = phase.ctx.root
     changed = _changed(root)
@@ -129,7 +132,8 @@ def _judge(phase: Agent, baseline: TestRun | None, note: str, fresh: bool) -> Re
     others = [(p, status) for p, status in changed if not is_test_path(p)]
     _restore(root, others)
     if not tests:
-        why = "no test was written" + (f" (the model said: {note})" if note and note != FAILS else "")
+        said = "the phase ended" if _LIMIT.match(note or "") else "the model said"  # a limit is no answer
+        why = "no test was written" + (f" ({said}: {note})" if note and note != FAILS else "")
         return Reproduction("not_reproduced", why, tests_baseline=baseline)
     # Run the tests again unless the last run saw exactly this worktree (the model may also have
     # changed files through run_command, which runs no tests).

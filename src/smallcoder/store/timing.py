@@ -8,7 +8,8 @@ Input: a run as `RunStore.get_run` / `RunReader.detail` return it. Output of `ti
 
 All figures are seconds. The total's wall is the run's wall time (`runs.wall_s`; for a run
 still going or cut short, the sum of its steps and test runs). Time outside the steps —
-setting up the worktree, the tests before and after, committing — goes to `tests_s` for the
+setting up the worktree, the tests before and after (and those judging a try or a reproduction),
+committing — goes to `tests_s` for the
 test runs and to `overhead_s` for the rest, so the parts add up to the wall. Runs recorded
 before step timings existed have no steps here; their total is then wall and tests only.
 """
@@ -31,7 +32,7 @@ def time_split(detail: dict[str, Any]) -> dict[str, Any]:
     steps = [{k: round(v, 3) if isinstance(v, float) else v for k, v in by_step[s].items()} for s in sorted(by_step)]
     in_steps = sum(s["wall_s"] for s in steps)
     outside_tests = sum(float(t["duration_s"] or 0.0) for t in detail.get("test_runs") or []
-                        if t["phase"] in ("before", "after"))
+                        if t["phase"] != "step")  # before, after, a try's or a reproduction's verdict
     wall = float(detail["run"].get("wall_s") or 0.0) or in_steps + outside_tests
     total = {"wall_s": wall, **{p: sum(s[p] for s in steps) for p in PARTS}}
     total["tests_s"] += outside_tests
