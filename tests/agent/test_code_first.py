@@ -96,3 +96,11 @@ def test_the_given_start_is_prompt_not_generation_in_the_usage():
         assert reply.text == PREFILL + FIXED_BODY
         assert reply.usage.completion_tokens == plain.usage.completion_tokens == estimate_tokens(FIXED_BODY)
         assert reply.usage.prompt_tokens > plain.usage.prompt_tokens
+
+
+def test_a_reply_that_writes_its_given_start_again_is_still_the_code(example_repo):
+    # given "```python\n", the model writes "```python\n" once more: read as one block, not an empty one
+    backend = prefilling(["```python\n" + FIXED_BODY])
+    result, detail = fix(example_repo, backend)
+    assert result.status == "resolved" and result.model_calls == 1
+    assert detail["model_calls"][0]["text"] == PREFILL + "```python\n" + FIXED_BODY  # recorded as it came

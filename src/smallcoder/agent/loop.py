@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from smallcoder.agent.compact import compact
@@ -38,7 +38,7 @@ from smallcoder.protocol import ParseResult, format_error_message, parse_tool_ca
 from smallcoder.secrets import redact
 from smallcoder.tools import Tool, ToolContext, tool_specs
 from smallcoder.tools.approval import check, refusal
-from smallcoder.types import Message, ToolCall, Usage
+from smallcoder.types import Completion, Message, ToolCall, Usage
 from smallcoder.workspace.runner import run_command
 from smallcoder.workspace.testselect import TestSelection
 
@@ -198,7 +198,8 @@ class Agent:
         if self.clock:
             self.clock.model(completion)
         self.usage = self.usage + completion.usage
-        self.emit(ModelCalled(self.run_id, self.steps, completion))
+        self.emit(ModelCalled(self.run_id, self.steps, completion))  # the record keeps the reply as it came
+        completion = without_echo(completion, extra.get("prefill", ""))
         # A reply cut at the deadline is incomplete: nothing of it is used. Checked first: a blank reply cut
         # there is the time limit, not a server's empty reply.
         if completion.cut == "time":
@@ -351,3 +352,13 @@ class Agent:
             self.select_tests.saw_full_run(res.output, res.duration_s)
         self.emit(TestsRan(self.run_id, phase, self.steps, test))
         return test
+
+
+def without_echo(completion: Completion, prefill: str) -> Completion:
+    """The reply without a second copy of the text it was started with: a model given "```python\n" that
+    writes "```python\n" again would leave an empty block first, and its code outside any block."""
+    start = prefill.strip()
+    rest = completion.text[len(prefill):]
+    if not start or not completion.text.startswith(prefill) or not rest.lstrip().startswith(start):
+        return completion
+    return replace(completion, text=prefill + rest.lstrip()[len(start):].lstrip("\n"))
