@@ -132,6 +132,8 @@ def test_a_try_cut_short_leaves_the_best_ended_try_not_its_half_done_work(exampl
     assert "return 0" not in (Path(result.worktree) / "stats.py").read_text()
     assert "return 0" not in git(example_repo, "show", f"{result.branch}:stats.py")
     assert snapshot(example_repo) == user  # the user's checkout is never touched
+    tries = finished[0].extra["tries"]  # the ended try is in the run record, kept
+    assert [(t["try"], t["kept"], t["failing_tests"]) for t in tries] == [(1, True, 1)]
 
 
 def test_a_spent_token_limit_leaves_no_room_for_another_try(example_repo):

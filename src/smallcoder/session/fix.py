@@ -112,7 +112,9 @@ def run_fix(task: str, repo: Path, backend: Backend, options: FixOptions, observ
         outcome = one_try()
         tried = False  # tries ran: the kept try's suite run is on the state the run ends with
         if options.tries > 1:
-            outcome, isolated["tries"] = run_tries(agent, policy, wt, outcome, options.tries, test_command, one_try)
+            isolated["tries"] = []  # the ended tries' records, also when a later try is cut short
+            outcome, isolated["tries"] = run_tries(agent, policy, wt, outcome, options.tries, test_command, one_try,
+                                                   cut_short=isolated["tries"])
             tried = bool(isolated["tries"])
     except KeyboardInterrupt:
         outcome = AgentOutcome("cancelled", "interrupted by the user", agent.steps, agent.model_calls,

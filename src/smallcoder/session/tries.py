@@ -92,14 +92,16 @@ def should_try_again(last: Try, agent: Agent, policy: FixPolicy, tries_made: int
 
 
 def run_tries(agent: Agent, policy: FixPolicy, wt: Worktree, first: AgentOutcome, tries: int,
-              test_command: str | None, start: Any) -> tuple[AgentOutcome, list[dict[str, Any]]]:
+              test_command: str | None, start: Any,
+              cut_short: list[dict[str, Any]] | None = None) -> tuple[AgentOutcome, list[dict[str, Any]]]:
     """After the first try's `first` outcome, more tries while allowed; the worktree is left in the best
     try's state and its outcome returned, with every try's record. `start()` runs one new try (a new
     conversation from the first prompt) and returns its outcome.
 
     Each try starts from what the policy's fresh attempts go back to (after a reproduce phase: the base plus
     the reproducing test). A try cut short (Ctrl-C, a model server error) is not one that ended: the best
-    ended try's state is put back before the exception goes on, so the run keeps what was finished."""
+    ended try's state is put back before the exception goes on, so the run keeps what was finished, and the
+    ended tries' records go into `cut_short` for the run record."""
     if not (test_command and policy.tests_failed_before):
         return first, []  # nothing could tell tries apart: one try, no extra test run
     reset = policy.reset or (lambda: reset_worktree(wt))
@@ -119,7 +121,10 @@ def run_tries(agent: Agent, policy: FixPolicy, wt: Worktree, first: AgentOutcome
             policy.start_over()
             ended.append(end_try(number, start(), agent, wt, test_command))
     except BaseException:  # KeyboardInterrupt included
-        _bring_back(min(ended, key=Try.rank), agent, wt, reset)
+        kept = min(ended, key=Try.rank)
+        _bring_back(kept, agent, wt, reset)
+        if cut_short is not None:
+            cut_short.extend(t.record(kept=t is kept) for t in ended)
         raise
     best = min(ended, key=Try.rank)
     if best is not ended[-1]:
