@@ -37,7 +37,7 @@ from smallcoder.paths import Home
 from smallcoder.review import parse_diff
 from smallcoder.review.testrun import EVIDENCE
 from smallcoder.sandbox import choose_isolation
-from smallcoder.session.review import ReviewOptions, git_diff, new_side_reader, review_change
+from smallcoder.session.review import ReviewOptions, git_diff, git_patch, new_side_reader, review_change
 from smallcoder.session.setup import open_session
 
 HERE = Path(__file__).resolve().parent
@@ -178,7 +178,8 @@ def main() -> int:
 
             result = review_change(session.backend, work, git_diff(work, ref="HEAD"), new_side_reader(work), options,
                                    observers=[*session.observers, keep], task=f"review benchmark: {case['id']}",
-                                   base="HEAD", isolation=session.isolation, untracked=True)
+                                   base="HEAD", isolation=session.isolation, untracked=True,
+                                   patch=git_patch(work, ref="HEAD"))  # the exact change, as the CLI passes it
             findings = [f.to_json() for f in result.findings]
             record = {"id": case["id"], "kind": case["kind"], "findings": findings,
                       "true_positive": score(case, findings, labels),
