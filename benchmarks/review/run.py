@@ -176,10 +176,11 @@ def main() -> int:
                     replies.append({"text": c.text, "prompt_tokens": c.usage.prompt_tokens,
                                     "completion_tokens": c.usage.completion_tokens, "latency_s": round(c.latency_s, 1)})
 
-            result = review_change(session.backend, work, git_diff(work, ref="HEAD"), new_side_reader(work), options,
+            change = git_diff(work, ref="HEAD", untracked=True)  # `smallcoder review` on the working tree
+            result = review_change(session.backend, work, change, new_side_reader(work), options,
                                    observers=[*session.observers, keep], task=f"review benchmark: {case['id']}",
                                    base="HEAD", isolation=session.isolation, untracked=True,
-                                   patch=git_patch(work, ref="HEAD"))  # the exact change, as the CLI passes it
+                                   patch=git_patch(work, ref="HEAD", untracked=True))  # exact, as the CLI sends it
             findings = [f.to_json() for f in result.findings]
             record = {"id": case["id"], "kind": case["kind"], "findings": findings,
                       "true_positive": score(case, findings, labels),
