@@ -56,6 +56,8 @@ def test_a_line_the_file_already_had_is_code_like_any_other_and_a_new_file_is_no
     assert elided_lines(stub + "    def g(self) -> int:\n        ...\n", stub) == []
     assert elided_lines("# ...\n", None) == []  # a new file has nothing to leave out
     assert elided_lines("def f():\n    ...\n", "def f():\n    return 1\n") == [(2, "...")]
+    assert elided_lines("a: 1\n...\n", "a: 0\n", python=False) == []  # YAML's document end is no elision
+    assert elided_lines("a: 1\n# ...\n", "a: 0\n", python=False) == [(2, "# ...")]
 
 
 @pytest.fixture

@@ -51,7 +51,8 @@ def replace_in_file(
     text = original.text
     if original.crlf:  # the file is handled with LF in memory; so must old and new be
         old, new = old.replace("\r\n", "\n"), new.replace("\r\n", "\n")
-    refuse_elided_code(new, text, what="the edit", send="`new` with the lines it replaces")
+    refuse_elided_code(new, text, what="the edit", send="`new` with the lines it replaces",
+                       python=target.suffix == ".py")
 
     try:
         edit = apply_edit(text, old, new)

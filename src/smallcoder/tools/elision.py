@@ -40,9 +40,10 @@ _ELIDED = re.compile(
 _BARE_ELLIPSIS = re.compile(r"^\s*(?:\.\.\.|pass\s*#\s*\.\.\.)\s*$")
 
 
-def elided_lines(new: str, before: str | None) -> list[tuple[int, str]]:
+def elided_lines(new: str, before: str | None, *, python: bool = True) -> list[tuple[int, str]]:
     """The lines of `new` (1-based numbers, text stripped) that stand in for left-out code and that
-    `before` (the file's text before the edit; None: a new file, never checked) did not already have."""
+    `before` (the file's text before the edit; None: a new file, never checked) did not already have.
+    A bare `...` line counts only in Python (`python`): elsewhere it can be real (YAML's document end)."""
     if before is None:
         return []
     had = {line.strip() for line in before.splitlines()}
@@ -52,15 +53,15 @@ def elided_lines(new: str, before: str | None) -> list[tuple[int, str]]:
         if not text or text in had:
             continue
         comment = _COMMENT.match(line)
-        if (comment and _ELIDED.match(comment["text"])) or _BARE_ELLIPSIS.match(line):
+        if (comment and _ELIDED.match(comment["text"])) or (python and _BARE_ELLIPSIS.match(line)):
             found.append((number, text))
     return found
 
 
-def refuse_elided_code(new: str, before: str | None, *, what: str, send: str) -> None:
+def refuse_elided_code(new: str, before: str | None, *, what: str, send: str, python: bool = True) -> None:
     """Raise ToolError when `new` leaves code out (elided_lines); `what` names the edit ("rewrite_function"),
-    `send` what to send instead ("the complete function")."""
-    found = elided_lines(new, before)
+    `send` what to send instead ("the complete function"), `python` whether the file is Python."""
+    found = elided_lines(new, before, python=python)
     if not found:
         return
     number, text = found[0]

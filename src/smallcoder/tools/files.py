@@ -96,7 +96,8 @@ def write_file(
     target = resolve_path(ctx.root, path)
     shown = display_path(ctx.root, target)
     old = read_text(target, shown) if target.is_file() else None
-    refuse_elided_code(content, old.text if old else None, what="write_file", send="the complete file")
+    refuse_elided_code(content, old.text if old else None, what="write_file", send="the complete file",
+                       python=target.suffix == ".py")
     refuse_breaking_write(shown, content, old.text if old else None, what="write_file")
     write_text(target, shown, content, like=old)
     n = len(split_lines(content))
