@@ -88,6 +88,25 @@ def fix(repo, backend):
         return result, store.get_run(result.run_id)
 
 
+def test_a_reply_going_round_in_place_is_caught_and_tables_of_short_lines_are_not():
+    looping = "```python\ndef load(fp):\n" + "    # The file-like object must be open in binary mode.\n" * 40
+    kept, reason = feed(StreamStop(cut_loops=True), looping)
+    assert reason == "loop" and kept.count("binary mode") == 6
+    table = "```python\nTABLE = [\n" + "    0,\n" * 40 + "]\n```"
+    assert feed(StreamStop(cut_loops=True), table) == (table, "")  # short lines: data, not a loop
+    assert feed(StreamStop(), looping)[1] == ""  # off unless asked
+
+
+def test_fix_run_drops_a_looping_reply_early_and_samples_hotter(example_repo):
+    looping = "```python\ndef mean(values):\n" + "    # the mean of the values, divided by their count\n" * 60
+    backend = streaming([looping, FIX_MEAN])
+    result, detail = fix(example_repo, backend)
+    assert result.status == "resolved"
+    assert detail["model_calls"][0]["cut"] == "loop" and len(backend.streamed[0]) < len(looping) / 5
+    assert backend.temperatures[1] == AgentConfig().retry_temperatures[0]
+    assert "one line over and over" in detail["format_problems"][0]["message"]
+
+
 def test_fix_run_keeps_only_the_call_of_a_reply(example_repo):
     backend = streaming([FIX_MEAN + "\n\nThis divides by the count, so the tests pass now. " * 5])
     result, detail = fix(example_repo, backend)

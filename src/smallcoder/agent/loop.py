@@ -207,8 +207,8 @@ class Agent:
         if not completion.text.strip() and not completion.tool_calls:
             self._empty_reply(completion.finish_reason)
             return
-        if completion.cut == "repeat":
-            self._repeat_cut()
+        if completion.cut in ("repeat", "loop"):
+            self._repeat_cut(completion.cut)
             return
         self.empty_replies = self.repeat_cuts = 0
         if self.policy.before_reply(self, completion):
@@ -246,14 +246,17 @@ class Agent:
                 "check the server's chat template / max tokens"
             )
 
-    def _repeat_cut(self) -> None:
-        """The reply was stopped while it streamed because it began repeating an earlier answer word for word
-        (agent/stream_stop.py). Like an empty reply it enters no history and resets nothing: the same request
-        is sent again, sampled hotter, its prompt still in the KV cache. After `max_repeat_cuts` in a row the
-        next reply is left to run to its end, and the policy deals with a full repeat."""
+    def _repeat_cut(self, cut: str) -> None:
+        """The reply was stopped while it streamed because it began repeating an earlier answer word for word,
+        or one line over and over (`cut` "repeat" / "loop", agent/stream_stop.py). Like an empty reply it enters
+        no history and resets nothing: the same request is sent again, sampled hotter, its prompt still in the
+        KV cache. After `max_repeat_cuts` in a row the next reply is left to run to its end, and the policy
+        deals with a full repeat."""
         self.repeat_cuts += 1
-        self.emit(FormatProblem(self.run_id, self.steps, "the reply began repeating an earlier answer word for "
-                                f"word; stopped and sampled again, hotter ({self.repeat_cuts} in a row)"))
+        what = ("began repeating an earlier answer word for word" if cut == "repeat"
+                else "went round in place, one line over and over")
+        self.emit(FormatProblem(self.run_id, self.steps, f"the reply {what}; stopped and sampled again, hotter "
+                                f"({self.repeat_cuts} in a row)"))
 
     def _stream_stop(self) -> StreamStop:
         earlier = [m.content for m in self.messages if m.role == "assistant" and not m.tool_calls]
@@ -265,6 +268,7 @@ class Agent:
             prose_tokens=self.config.max_prose_tokens if self.policy.wants_code and not caps.native_tools else 0,
             earlier=earlier if cut_repeats and self.repeat_cuts < self.config.max_repeat_cuts else [],
             deadline=self.deadline,
+            cut_loops=cut_repeats and self.repeat_cuts < self.config.max_repeat_cuts,
         )
 
     def past_deadline(self) -> bool:

@@ -13,6 +13,9 @@ completion's `cut`:
                  history, over at least `repeat_min_chars` and `repeat_fraction` of it: the loop
                  drops it and samples again, hotter, instead of paying for the whole repeat (a
                  false alarm costs a resample, never a reset)
+    "loop"       the reply is going round in place: its last `loop_lines` lines are one and the same
+                 line of at least `loop_min_chars` characters (the 1.5B on tomli wrote "# The file-like
+                 object must be open in binary mode." to its reply limit); handled like a repeat
 
 Checks cost little: the call-end scan runs only when a closing marker has just arrived, the
 prose check only until code or a call shows up.
@@ -42,16 +45,21 @@ class StreamStop:
     repeat_min_chars: int = 160
     repeat_fraction: float = 0.5
     deadline: float | None = None  # time.perf_counter() value; None = no time limit
+    cut_loops: bool = False
+    # Code rarely repeats one long line six times running; a table of short ones ("0,", "},") may.
+    loop_lines: int = 6
+    loop_min_chars: int = 12
     _code_seen: bool = False
     _checked: int = 0  # length of the text at the previous check
 
     @classmethod
     def build(cls, dialect: str | None, *, stop_after_call: bool, prose_tokens: int,
-              earlier: list[str], deadline: float | None = None) -> StreamStop:
+              earlier: list[str], deadline: float | None = None, cut_loops: bool = False) -> StreamStop:
         """Rules for one request; `prose_tokens` → characters at smallcoder's usual 3.5 a token. Earlier
         answers too short to tell apart early (under `repeat_min_chars`) are left out."""
         texts = tuple(t.strip() for t in earlier if len(t.strip()) >= cls.repeat_min_chars)
-        return cls(dialect, stop_after_call, int(prose_tokens * CHARS_PER_TOKEN), texts, deadline=deadline)
+        return cls(dialect, stop_after_call, int(prose_tokens * CHARS_PER_TOKEN), texts, deadline=deadline,
+                   cut_loops=cut_loops)
 
     def __call__(self, text: str) -> str:
         if self.deadline is not None and time.perf_counter() >= self.deadline:
@@ -60,6 +68,8 @@ class StreamStop:
             return "repeat"
         new = text[max(0, self._checked - 16):]  # what arrived since the last check, and a closer it completed
         self._checked = len(text)
+        if self.cut_loops and "\n" in new and self._loops(text):
+            return "loop"
         if self.stop_after_call and any(c in new for c in _CLOSERS) and first_call_end(text, self.dialect):
             return "tool_call"
         if self.prose_chars and not self._code_seen:
@@ -67,6 +77,14 @@ class StreamStop:
             if not self._code_seen and len(text) >= self.prose_chars:
                 return "prose"
         return ""
+
+    def _loops(self, text: str) -> bool:
+        lines = text.split("\n")[:-1]  # complete lines only
+        if len(lines) < self.loop_lines:
+            return False
+        last = lines[-self.loop_lines:]
+        line = last[0].strip()
+        return len(line) >= self.loop_min_chars and all(other.strip() == line for other in last[1:])
 
     def _repeats(self, text: str) -> bool:
         reply = text.lstrip()

@@ -26,7 +26,7 @@ from smallcoder.agent.events import (
 
 # Why a reply's stream was ended by us (agent/stream_stop.py), in the live view's words.
 _CUTS = {"tool_call": "after the tool call", "prose": "prose without code or a call", "repeat": "repeating an earlier answer",
-         "time": "the run's time limit"}
+         "loop": "one line over and over", "time": "the run's time limit"}
 
 
 def _short(text: str, limit: int) -> str:
